@@ -1,0 +1,175 @@
+"""Loads the demo counties from `data/*.json` (transcribed from the documents in `seeds/`).
+
+Idempotent: rows are found by their natural keys and created only when missing, so running it
+again changes nothing and never overwrites what users have changed since."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from issues import services
+from issues.models import County, Finding, Project, Province, Review, Role, Unit, User
+
+DATA_DIR = Path(__file__).parent / "data"
+DEMO_FILES = ["510811.json", "360926.json"]
+# Seed 000 is dated 2019-09-10; the findings it reports as 已销号 were closed by then.
+REPORT_DATES = {"510811": dt.date(2019, 9, 10)}
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value else None
+
+
+def ensure_user(
+    username: str,
+    password: str,
+    *,
+    role: str | None = None,
+    county: County | None = None,
+    province: Province | None = None,
+    full_name: str = "",
+    superuser: bool = False,
+) -> tuple[User, bool]:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "county": county,
+            "province": province,
+            "first_name": full_name,
+            "is_staff": superuser,
+            "is_superuser": superuser,
+            "is_national": superuser,
+        },
+    )
+    if not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user, created
+
+
+@transaction.atomic
+def load_county(path: Path, password: str) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province, _ = Province.objects.get_or_create(
+        code=data["province"]["code"], defaults={"name": data["province"]["name"]}
+    )
+    c = data["county"]
+    county, _ = County.objects.get_or_create(
+        code=c["code"],
+        defaults={
+            "province": province,
+            "name": c["name"],
+            "short_name": c["short_name"],
+            "government": c["government"],
+        },
+    )
+    p = data["project"]
+    Project.objects.get_or_create(
+        county=county,
+        year=p["year"],
+        defaults={
+            "name": p["name"],
+            "batch": p["batch"],
+            "planned_investment": _decimal(p["planned_investment"]),
+            "central_funds": _decimal(p["central_funds"]),
+        },
+    )
+    short = county.display_short_name
+    staff, _ = ensure_user(
+        f"staff-{county.code}",
+        password,
+        role=Role.COUNTY_STAFF,
+        county=county,
+        full_name=f"{short}工作人员",
+    )
+    ensure_user(
+        f"leader-{county.code}",
+        password,
+        role=Role.COUNTY_LEADER,
+        county=county,
+        full_name=f"{short}领导",
+    )
+    ensure_user(
+        f"reviewer-{province.code}",
+        password,
+        role=Role.PROVINCE_REVIEWER,
+        province=province,
+        full_name=f"{province.name}审核人员",
+    )
+
+    units = {}
+    for u in data["units"]:
+        units[u["name"]], _ = Unit.objects.get_or_create(
+            county=county, name=u["name"], defaults={"kind": u["kind"], "created_by": staff}
+        )
+
+    created = 0
+    by_key: dict[str, Finding] = {}
+    pending_related: list[tuple[Finding, list[str]]] = []
+    report_date = REPORT_DATES.get(county.code)
+    for r in data["reviews"]:
+        review, _ = Review.objects.get_or_create(
+            kind=r["kind"],
+            team=r["team"],
+            start_date=_date(r["start_date"]),
+            defaults={
+                "title": r["title"],
+                "reference_number": r["reference_number"],
+                "end_date": _date(r["end_date"]),
+                "created_by": staff,
+            },
+        )
+        review.counties.add(county)
+        for cat_no, cat in enumerate(r["categories"], start=1):
+            category = services.category_get_or_create(review=review, name=cat["name"], user=staff)
+            for no, f in enumerate(cat["findings"], start=1):
+                finding = Finding.objects.filter(
+                    review=review, county=county, category=category, order=no
+                ).first()
+                if finding is None:
+                    closed = f["status"] == Finding.Status.CLOSED
+                    finding = services.finding_create(
+                        user=staff,
+                        county=county,
+                        data=services.FindingData(
+                            review=review,
+                            category=category,
+                            order=no,
+                            description=f["description"],
+                            deadline=_date(f["deadline"]),
+                            is_ongoing=f["ongoing"],
+                            status=f["status"],
+                            result=f["result"],
+                            closed_on=report_date if closed else None,
+                            measures=f["measures"],
+                            units=[services.UnitEntry(units[name]) for name in f["units"]]
+                            + [
+                                services.UnitEntry(units[name], "cooperating")
+                                for name in f["cooperating_units"]
+                            ],
+                        ),
+                    )
+                    created += 1
+                    pending_related.append((finding, f["related"]))
+                by_key[f"{r['key']}:{cat_no}:{no}"] = finding
+    for finding, keys in pending_related:
+        finding.related.add(*(by_key[k] for k in keys))
+    return {"county": county, "created": created}
+
+
+def load_all(password: str) -> list[dict]:
+    results = [load_county(DATA_DIR / name, password) for name in DEMO_FILES]
+    ensure_user("admin", password, superuser=True, full_name="系统管理员")
+    return results

@@ -1,0 +1,121 @@
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, County, Finding, Review, Unit
+
+
+def _reviews(request):
+    return Review.objects.for_user(request.user)
+
+
+def _categories(request):
+    return Category.objects.filter(review__in=Review.objects.for_user(request.user)).select_related(
+        "review"
+    )
+
+
+def _units(request):
+    return Unit.objects.for_user(request.user).select_related("county")
+
+
+def _counties(request):
+    return County.objects.for_user(request.user)
+
+
+class FindingFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("关键词"),
+        method="filter_text",
+        widget=forms.TextInput(attrs={"placeholder": _("问题、措施或结果中的文字")}),
+    )
+    county = django_filters.ModelChoiceFilter(
+        label=_("区县"), queryset=_counties, empty_label=_("全部区县")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("检查类型"),
+        field_name="review__kind",
+        choices=Review.Kind.choices,
+        empty_label=_("全部类型"),
+    )
+    review = django_filters.ModelChoiceFilter(
+        label=_("检查"), queryset=_reviews, empty_label=_("全部检查")
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("问题类别"), queryset=_categories, empty_label=_("全部类别")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("整改状态"), choices=Finding.Status.choices, empty_label=_("全部状态")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        label=_("责任单位"), queryset=_units, method="filter_unit", empty_label=_("全部单位")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("仅看逾期"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    due_within = django_filters.NumberFilter(
+        label=_("N天内到期"),
+        method="filter_due_within",
+        min_value=0,
+        max_value=3650,
+        widget=forms.NumberInput(attrs={"placeholder": _("天数")}),
+    )
+    deadline = django_filters.DateFromToRangeFilter(
+        label=_("完成时限"),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    o = django_filters.OrderingFilter(
+        fields=[
+            ("review__start_date", "review"),
+            ("category__order", "category"),
+            ("deadline", "deadline"),
+            ("status", "status"),
+            ("lead_unit_name", "unit"),
+            ("county__code", "county"),
+        ],
+        label=_("排序"),
+    )
+
+    class Meta:
+        model = Finding
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        user = self.request.user
+        if user.county_id:
+            # A county user sees one county: the filter would only be noise.
+            del self.filters["county"]
+        category = self.filters["category"]
+        category.extra["label_from_instance"] = lambda c: f"{c.review.team} · {c.name}"
+        unit = self.filters["unit"]
+        if user.county_id:
+            unit.extra["label_from_instance"] = str
+        else:
+            unit.extra["label_from_instance"] = lambda u: f"{u.county.display_short_name} {u.name}"
+        for field in ("deadline",):
+            self.filters[field].field.widget.widgets[0].attrs["aria-label"] = _("起始日期")
+            self.filters[field].field.widget.widgets[1].attrs["aria-label"] = _("截止日期")
+
+    @property
+    def qs(self):
+        qs = super().qs
+        if not self.form.cleaned_data.get("o"):
+            qs = qs.in_ledger_order()
+        return qs
+
+    def filter_text(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.involving_unit(value) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue(self.today) if value else queryset
+
+    def filter_due_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.due_within(int(value), self.today)

@@ -1,0 +1,262 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, County, Finding, FindingUnit, Progress, Review, Unit
+from .services import FindingData, UnitEntry
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class StyledForm:
+    """Bootstrap classes on every widget, so templates render fields with `{{ field }}`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+class FindingForm(StyledForm, forms.ModelForm):
+    """The finding itself; its measures and units come in the two formsets below."""
+
+    category = forms.ModelChoiceField(
+        label=_("问题类别"), queryset=Category.objects.none(), required=False
+    )
+    new_category = forms.CharField(
+        label=_("或新建类别"),
+        max_length=200,
+        required=False,
+        help_text=_("所选检查中还没有合适的类别时,在此填写类别名称。"),
+    )
+    order = forms.IntegerField(
+        label=_("类别内序号"),
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text=_("留空则排在该类别最后。"),
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "review",
+            "description",
+            "deadline",
+            "is_ongoing",
+            "status",
+            "result",
+            "closed_on",
+            "related",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "result": forms.Textarea(attrs={"rows": 4}),
+            "deadline": DateInput(),
+            "closed_on": DateInput(),
+            "related": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, county: County, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county = county
+        reviews = Review.objects.filter(counties=county)
+        self.fields["review"].queryset = reviews
+        self.fields["review"].empty_label = _("请选择检查")
+        category = self.fields["category"]
+        category.queryset = Category.objects.filter(review__in=reviews).select_related("review")
+        category.label_from_instance = lambda c: f"{c.review.team} · {c.order}. {c.name}"
+        category.empty_label = _("请选择类别")
+        related = self.fields["related"]
+        related.queryset = (
+            Finding.objects.filter(county=county)
+            .exclude(pk=self.instance.pk)
+            .select_related("review", "category")
+        )
+        related.label_from_instance = lambda f: (
+            f"{f.review.team} {f.category.order}.({f.order}) {f.short_description}"
+        )
+        related.help_text = _("其他检查中反映的同一问题。按住 Ctrl 可多选。")
+        if self.instance.pk:
+            self.initial.setdefault("category", self.instance.category_id)
+            self.initial.setdefault("order", self.instance.order)
+
+    def clean(self):
+        cleaned = super().clean()
+        review = cleaned.get("review")
+        category = cleaned.get("category")
+        new_category = (cleaned.get("new_category") or "").strip()
+        if review is not None:
+            if new_category:
+                cleaned["category"] = None
+            elif category is None:
+                self.add_error("category", _("请选择问题类别,或填写新类别名称。"))
+            elif category.review_id != review.pk:
+                self.add_error("category", _("问题类别不属于所选检查。"))
+        status = cleaned.get("status")
+        if status == Finding.Status.CLOSED and not (cleaned.get("result") or "").strip():
+            self.add_error("result", _("已销号的问题须填写整改结果。"))
+        if status == Finding.Status.CLOSED:
+            cleaned["closed_on"] = cleaned.get("closed_on") or timezone.localdate()
+        else:
+            cleaned["closed_on"] = None
+        return cleaned
+
+    def to_data(self, measures: MeasureFormSet, units: UnitFormSet) -> FindingData:
+        c = self.cleaned_data
+        return FindingData(
+            review=c["review"],
+            category=c.get("category"),
+            new_category_name=c.get("new_category") or "",
+            order=c.get("order"),
+            description=c["description"],
+            deadline=c.get("deadline"),
+            is_ongoing=c.get("is_ongoing", False),
+            status=c["status"],
+            result=c.get("result") or "",
+            closed_on=c.get("closed_on"),
+            related=list(c.get("related") or []),
+            measures=measures.texts(),
+            units=units.entries(),
+        )
+
+
+class MeasureForm(StyledForm, forms.Form):
+    text = forms.CharField(
+        label=_("措施内容"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": _("请填写措施内容,或勾选删除。")},
+    )
+
+
+class BaseRowFormSet(forms.BaseFormSet):
+    """Rows that can be added, removed and reordered, with or without JavaScript."""
+
+    def live_forms(self) -> list[forms.Form]:
+        return [f for f in self.ordered_forms if f.cleaned_data]
+
+
+class BaseMeasureFormSet(BaseRowFormSet):
+    def texts(self) -> list[str]:
+        return [f.cleaned_data["text"] for f in self.live_forms()]
+
+
+MeasureFormSet = forms.formset_factory(
+    MeasureForm,
+    formset=BaseMeasureFormSet,
+    extra=1,
+    can_order=True,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+class UnitRowForm(StyledForm, forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        empty_label=_("请选择单位"),
+        error_messages={"required": _("请选择单位,或勾选删除。")},
+    )
+    role = forms.ChoiceField(
+        label=_("角色"), choices=FindingUnit.Role.choices, initial=FindingUnit.Role.RESPONSIBLE
+    )
+
+    def __init__(self, *args, county: County, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(county=county)
+
+
+class BaseUnitFormSet(BaseRowFormSet):
+    def __init__(self, *args, county: County, **kwargs):
+        self.county = county
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "county": self.county}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            county=self.county,
+            renderer=self.renderer,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.live_forms():
+            unit = form.cleaned_data["unit"]
+            if unit.pk in seen:
+                raise forms.ValidationError(_("单位“%(unit)s”填写了两次。") % {"unit": unit})
+            seen.add(unit.pk)
+        roles = [f.cleaned_data["role"] for f in self.live_forms()]
+        if roles and FindingUnit.Role.RESPONSIBLE not in roles:
+            raise forms.ValidationError(_("请至少填写一个责任单位(第一个为牵头单位)。"))
+
+    def entries(self) -> list[UnitEntry]:
+        return [
+            UnitEntry(unit=f.cleaned_data["unit"], role=f.cleaned_data["role"])
+            for f in self.live_forms()
+        ]
+
+
+UnitFormSet = forms.formset_factory(
+    UnitRowForm,
+    formset=BaseUnitFormSet,
+    extra=1,
+    can_order=True,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+)
+
+
+def measure_initial(finding: Finding) -> list[dict]:
+    return [{"text": m.text, "ORDER": i} for i, m in enumerate(finding.measures.all(), start=1)]
+
+
+def unit_initial(finding: Finding) -> list[dict]:
+    return [
+        {"unit": link.unit_id, "role": link.role, "ORDER": i}
+        for i, link in enumerate(finding.unit_links.all(), start=1)
+    ]
+
+
+class ProgressForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Progress
+        fields = ["date", "note"]
+        widgets = {
+            "date": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class UnitForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "kind", "contact", "phone", "email"]

@@ -1,0 +1,568 @@
+"""The ledger's domain: counties, their projects, reviews, findings and what is done about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
+
+
+class Tracked(models.Model):
+    """Who created and last changed a record, and when."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Province(Tracked):
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, unique=True, validators=[division_code]
+    )
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("省份")
+        verbose_name_plural = _("省份")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def county_scope(user, field: str = "county") -> Q | None:
+    """The condition on `field` (a county) that limits rows to what `user` may see;
+    None when the user may see nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.sees_everything:
+        return Q()
+    if user.county_id:
+        return Q(**{f"{field}_id": user.county_id})
+    if user.province_id:
+        return Q(**{f"{field}__province_id": user.province_id})
+    return None
+
+
+class CountyScopedQuerySet(models.QuerySet):
+    """Rows that belong to a county; `for_user` keeps those the user may see."""
+
+    county_field = "county"
+
+    def for_user(self, user):
+        scope = county_scope(user, self.county_field)
+        return self.none() if scope is None else self.filter(scope)
+
+
+class CountyQuerySet(models.QuerySet):
+    def for_user(self, user) -> CountyQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.sees_everything:
+            return self.all()
+        if user.county_id:
+            return self.filter(pk=user.county_id)
+        if user.province_id:
+            return self.filter(province_id=user.province_id)
+        return self.none()
+
+
+class County(Tracked):
+    province = models.ForeignKey(
+        Province, verbose_name=_("所属省份"), on_delete=models.PROTECT, related_name="counties"
+    )
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, unique=True, validators=[division_code]
+    )
+    name = models.CharField(_("名称"), max_length=50, help_text=_("如:广元市昭化区"))
+    short_name = models.CharField(_("简称"), max_length=20, blank=True, help_text=_("如:昭化区"))
+    government = models.CharField(
+        _("人民政府名称"), max_length=60, blank=True, help_text=_("如:广元市昭化区人民政府")
+    )
+
+    objects = CountyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("示范县")
+        verbose_name_plural = _("示范县")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_short_name(self) -> str:
+        return self.short_name or self.name
+
+
+class Project(Tracked):
+    """A county's demonstration project (one batch of the program)."""
+
+    county = models.ForeignKey(
+        County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="projects"
+    )
+    name = models.CharField(_("项目名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    batch = models.PositiveSmallIntegerField(_("批次"), help_text=_("第几批"))
+    planned_investment = models.DecimalField(
+        _("计划总投资(万元)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    central_funds = models.DecimalField(
+        _("中央财政资金(万元)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["county", "-year"]
+        verbose_name = _("示范项目")
+        verbose_name_plural = _("示范项目")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="project_one_per_county_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role:
+    """Names of the auth groups that carry the roles."""
+
+    COUNTY_STAFF = "county_staff"
+    COUNTY_LEADER = "county_leader"
+    PROVINCE_REVIEWER = "province_reviewer"
+
+    labels = {
+        COUNTY_STAFF: _("区县工作人员"),
+        COUNTY_LEADER: _("区县领导"),
+        PROVINCE_REVIEWER: _("省级审核人员"),
+    }
+
+
+class User(AbstractUser):
+    """A user belongs to one county, or to a province, or is national."""
+
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("所属区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    province = models.ForeignKey(
+        Province,
+        verbose_name=_("所属省份"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    is_national = models.BooleanField(
+        _("全国范围"), default=False, help_text=_("可查看所有省份和区县的数据。")
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(county__isnull=True) | Q(province__isnull=True),
+                name="user_county_or_province",
+                violation_error_message=_("用户只能属于一个区县或一个省份。"),
+            )
+        ]
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
+
+    @property
+    def is_county_staff(self) -> bool:
+        return self.county_id is not None and self.has_role(Role.COUNTY_STAFF)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or self.is_national
+
+    def can_edit_county(self, county_id: int) -> bool:
+        """Only the county's own staff write to its ledger."""
+        return self.is_active and self.is_county_staff and self.county_id == county_id
+
+    @property
+    def scope_label(self) -> str:
+        if self.county_id:
+            return str(self.county)
+        if self.province_id:
+            return str(self.province)
+        if self.sees_everything:
+            return str(_("全国"))
+        return ""
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(label) for name, label in Role.labels.items() if name in self.role_names]
+
+
+class Unit(Tracked):
+    """A responsible unit (责任单位) of a county."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("政府部门")
+        TOWNSHIP = "township", _("乡镇")
+        COMPANY = "company", _("企业")
+        OTHER = "other", _("其他")
+
+    county = models.ForeignKey(
+        County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="units"
+    )
+    name = models.CharField(_("单位名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    contact = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+
+    objects = CountyScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["county", "name"]
+        verbose_name = _("责任单位")
+        verbose_name_plural = _("责任单位")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "name"], name="unit_name_unique_per_county")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewQuerySet(models.QuerySet):
+    def for_user(self, user) -> ReviewQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self.all()
+        counties = County.objects.for_user(user)
+        return self.filter(
+            Exists(
+                Review.counties.through.objects.filter(review=OuterRef("pk"), county__in=counties)
+            )
+        )
+
+
+class Review(Tracked):
+    """One inspection or evaluation round, and the feedback document it left."""
+
+    class Kind(models.TextChoices):
+        MOFCOM_REVIEW = "mofcom_review", _("商务部复核组")
+        PROVINCE_EVALUATION = "province_evaluation", _("省绩效评价组")
+        PROVINCE_SUPERVISION = "province_supervision", _("省督查组")
+        SELF_CHECK = "self_check", _("自查")
+        AUDIT = "audit", _("审计")
+        OTHER = "other", _("其他")
+
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
+    team = models.CharField(_("检查组"), max_length=100, help_text=_("如:商务部复核组"))
+    title = models.CharField(_("反馈文件标题"), max_length=300, blank=True)
+    reference_number = models.CharField(
+        _("文号"), max_length=100, blank=True, help_text=_("如:赣商务建设字〔2017〕193号")
+    )
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    counties = models.ManyToManyField(County, verbose_name=_("涉及区县"), related_name="reviews")
+
+    objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start_date", "id"]
+        verbose_name = _("检查")
+        verbose_name_plural = _("检查")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="review_dates_in_order",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        if self.start_date:
+            return f"{self.team}({self.start_date:%Y-%m-%d})"
+        return self.team
+
+
+class Category(Tracked):
+    """A heading of a review's feedback (问题类别), ordered within the review."""
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("检查"), on_delete=models.CASCADE, related_name="categories"
+    )
+    name = models.CharField(_("问题类别"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("排序"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "order", "id"]
+        verbose_name = _("问题类别")
+        verbose_name_plural = _("问题类别")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "name"], name="category_name_unique_per_review"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FindingQuerySet(CountyScopedQuerySet):
+    """Every view that shows findings starts from `for_user()`."""
+
+    def open(self) -> FindingQuerySet:
+        return self.exclude(status=Finding.Status.CLOSED)
+
+    def closed(self) -> FindingQuerySet:
+        return self.filter(status=Finding.Status.CLOSED)
+
+    def overdue(self, today: dt.date) -> FindingQuerySet:
+        return self.open().filter(deadline__lt=today)
+
+    def due_within(self, days: int, today: dt.date) -> FindingQuerySet:
+        return self.open().filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days))
+
+    def with_lead_unit(self) -> FindingQuerySet:
+        lead = FindingUnit.objects.filter(
+            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
+        ).order_by("order", "id")
+        return self.annotate(lead_unit_name=Subquery(lead.values("unit__name")[:1]))
+
+    def involving_unit(self, unit) -> FindingQuerySet:
+        return self.filter(Exists(FindingUnit.objects.filter(finding=OuterRef("pk"), unit=unit)))
+
+    def search(self, text: str) -> FindingQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        in_measures = Exists(Measure.objects.filter(finding=OuterRef("pk"), text__icontains=text))
+        return self.filter(Q(description__icontains=text) | Q(result__icontains=text) | in_measures)
+
+    def in_ledger_order(self) -> FindingQuerySet:
+        return self.order_by(
+            "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+        )
+
+
+class Finding(Tracked):
+    """One problem a review team reported (反馈问题), and its rectification."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("未整改")
+        IN_PROGRESS = "in_progress", _("整改中")
+        SUBMITTED = "submitted", _("已申请销号")
+        CLOSED = "closed", _("已销号")
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("检查"), on_delete=models.PROTECT, related_name="findings"
+    )
+    county = models.ForeignKey(
+        County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="findings"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="findings"
+    )
+    order = models.PositiveSmallIntegerField(_("类别内序号"), default=1)
+    description = models.TextField(_("问题描述"))
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    is_ongoing = models.BooleanField(
+        _("并长期坚持"), default=False, help_text=_("完成时限之后仍需长期坚持。")
+    )
+    status = models.CharField(
+        _("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    result = models.TextField(_("整改结果"), blank=True)
+    closed_on = models.DateField(_("销号日期"), null=True, blank=True)
+    related = models.ManyToManyField(
+        "self", verbose_name=_("相关问题"), blank=True, symmetrical=True
+    )
+
+    objects = FindingQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[related])
+
+    class Meta:
+        ordering = ["review__start_date", "review_id", "category__order", "order", "id"]
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        indexes = [
+            models.Index(fields=["county", "status"]),
+            models.Index(fields=["county", "deadline"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_on__isnull=False),
+                name="finding_closed_has_date",
+                violation_error_message=_("已销号的问题必须有销号日期。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.short_description
+
+    def get_absolute_url(self) -> str:
+        return reverse("finding_detail", args=[self.pk])
+
+    @property
+    def short_description(self) -> str:
+        text = self.description.strip()
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    def days_left(self, today: dt.date | None = None) -> int | None:
+        """Days until the deadline (negative once passed); None without a deadline."""
+        if self.deadline is None:
+            return None
+        return (self.deadline - (today or timezone.localdate())).days
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        days = self.days_left(today)
+        return days is not None and days < 0 and not self.is_closed
+
+    def is_due_soon(self, today: dt.date | None = None, within: int | None = None) -> bool:
+        within = settings.RECTIFY_DUE_SOON_DAYS if within is None else within
+        days = self.days_left(today)
+        return days is not None and 0 <= days <= within and not self.is_closed
+
+    def deadline_state(self, today: dt.date | None = None) -> str:
+        """'overdue', 'due_soon', 'ok', 'closed' or 'none', for colouring rows."""
+        if self.is_closed:
+            return "closed"
+        if self.deadline is None:
+            return "none"
+        if self.is_overdue(today):
+            return "overdue"
+        if self.is_due_soon(today):
+            return "due_soon"
+        return "ok"
+
+
+class Measure(Tracked):
+    """One item of a finding's measures (整改措施), rendered 一是…;二是…"""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="measures"
+    )
+    order = models.PositiveSmallIntegerField(_("排序"))
+    text = models.TextField(_("措施内容"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["finding", "order", "id"]
+        verbose_name = _("整改措施")
+        verbose_name_plural = _("整改措施")
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class FindingUnit(Tracked):
+    """A unit's place on a finding: responsible (the first one leads) or cooperating."""
+
+    class Role(models.TextChoices):
+        RESPONSIBLE = "responsible", _("责任单位")
+        COOPERATING = "cooperating", _("配合单位")
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="unit_links"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="finding_links"
+    )
+    role = models.CharField(
+        _("角色"), max_length=20, choices=Role.choices, default=Role.RESPONSIBLE
+    )
+    order = models.PositiveSmallIntegerField(_("排序"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["finding", "order", "id"]
+        verbose_name = _("问题责任单位")
+        verbose_name_plural = _("问题责任单位")
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "unit"], name="finding_unit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} ({self.get_role_display()})"
+
+
+class ProgressQuerySet(CountyScopedQuerySet):
+    county_field = "finding__county"
+
+
+class Progress(Tracked):
+    """A dated progress note on a finding (整改进展)."""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="progress_notes"
+    )
+    date = models.DateField(_("日期"), default=timezone.localdate)
+    note = models.TextField(_("进展情况"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="progress_notes",
+    )
+
+    objects = ProgressQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("整改进展")
+        verbose_name_plural = _("整改进展")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note[:30]}"

@@ -1,0 +1,49 @@
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from issues import text
+from issues.models import Finding
+
+register = template.Library()
+
+STATUS_CLASSES = {
+    Finding.Status.OPEN: "text-bg-secondary",
+    Finding.Status.IN_PROGRESS: "text-bg-primary",
+    Finding.Status.SUBMITTED: "text-bg-info",
+    Finding.Status.CLOSED: "text-bg-success",
+}
+
+
+@register.filter
+def cn_numeral(n: int) -> str:
+    return text.chinese_numeral(int(n))
+
+
+@register.inclusion_tag("issues/snippets/status_badge.html")
+def status_badge(finding):
+    return {"label": finding.get_status_display(), "css": STATUS_CLASSES.get(finding.status, "")}
+
+
+@register.inclusion_tag("issues/snippets/deadline_badge.html")
+def deadline_badge(finding, today):
+    state = finding.deadline_state(today)
+    days = finding.days_left(today)
+    if state == "overdue":
+        label = ngettext("逾期 %(n)d 天", "逾期 %(n)d 天", -days) % {"n": -days}
+    elif state == "due_soon":
+        label = (
+            _("今天到期")
+            if days == 0
+            else ngettext("剩 %(n)d 天", "剩 %(n)d 天", days) % {"n": days}
+        )
+    else:
+        label = ""
+    return {"state": state, "label": label, "ongoing": finding.is_ongoing}
+
+
+@register.simple_tag
+def row_class(finding, today) -> str:
+    return {"overdue": "row-overdue", "due_soon": "row-due-soon"}.get(
+        finding.deadline_state(today), ""
+    )

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from issues import views as issue_views
+from reports import views as report_views
+
+admin.site.site_header = _("整改台账 管理后台")
+admin.site.site_title = _("整改台账")
+
+urlpatterns = [
+    path("", report_views.home, name="home"),
+    path("findings/", issue_views.finding_list, name="finding_list"),
+    path("findings/new/", issue_views.finding_create, name="finding_create"),
+    path("findings/<int:pk>/", issue_views.finding_detail, name="finding_detail"),
+    path("findings/<int:pk>/edit/", issue_views.finding_edit, name="finding_edit"),
+    path("findings/<int:pk>/progress/", issue_views.progress_add, name="progress_add"),
+    path("units/", issue_views.unit_list, name="unit_list"),
+    path("units/new/", issue_views.unit_create, name="unit_create"),
+    path("units/<int:pk>/edit/", issue_views.unit_edit, name="unit_edit"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
