@@ -1,0 +1,59 @@
+# The README's commands. Everything installs into .venv from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test lint format messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Migrate the SQLite database, load the demo counties and serve on 127.0.0.1:8000.
+# The demo users share one password: $DEMO_PASSWORD, or one generated once and kept
+# in .demo-password.
+run: install
+	@pw="$${DEMO_PASSWORD:-$$(cat .demo-password 2>/dev/null)}"; \
+	if [ -z "$$pw" ]; then \
+		pw="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))')"; \
+		echo "$$pw" > .demo-password; \
+	fi; \
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput && \
+	DEBUG=1 DEMO_PASSWORD="$$pw" $(BIN)/python manage.py load_demo && \
+	echo "" && \
+	echo "Rectify: http://$(HOST)/" && \
+	echo "Demo logins (password: $$pw):" && \
+	echo "  staff-510811     广元市昭化区 工作人员 (edits the ledger)" && \
+	echo "  leader-510811    广元市昭化区 领导 (reads)" && \
+	echo "  reviewer-510000  四川省 审核人员 (reads the province)" && \
+	echo "  staff-360926     江西省铜鼓县 工作人员" && \
+	echo "  reviewer-360000  江西省 审核人员" && \
+	echo "  admin            系统管理员 (/admin/)" && \
+	echo "" && \
+	DEBUG=1 exec $(BIN)/python manage.py runserver $(HOST)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Update the message catalogues after changing UI text (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --no-obsolete \
+		--ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
