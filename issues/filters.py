@@ -88,21 +88,29 @@ class FindingFilter(django_filters.FilterSet):
         if user.county_id:
             # A county user sees one county: the filter would only be noise.
             del self.filters["county"]
-        category = self.filters["category"]
-        category.extra["label_from_instance"] = lambda c: f"{c.review.team} · {c.name}"
-        unit = self.filters["unit"]
-        if user.county_id:
-            unit.extra["label_from_instance"] = str
-        else:
-            unit.extra["label_from_instance"] = lambda u: f"{u.county.display_short_name} {u.name}"
-        for field in ("deadline",):
-            self.filters[field].field.widget.widgets[0].attrs["aria-label"] = _("起始日期")
-            self.filters[field].field.widget.widgets[1].attrs["aria-label"] = _("截止日期")
+        fields = self.form.fields
+        fields["category"].label_from_instance = lambda c: f"{c.review.team} · {c.name}"
+        if not user.county_id:
+            fields["unit"].label_from_instance = lambda u: f"{u.county.display_short_name} {u.name}"
+        start, end = fields["deadline"].widget.widgets
+        start.attrs["aria-label"] = _("起始日期")
+        end.attrs["aria-label"] = _("截止日期")
+        for name, field in fields.items():
+            widget = field.widget
+            if name == "deadline":
+                for w in widget.widgets:
+                    w.attrs["class"] = "form-control"
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
 
     @property
     def qs(self):
         qs = super().qs
-        if not self.form.cleaned_data.get("o"):
+        if not getattr(self.form, "cleaned_data", {}).get("o"):
             qs = qs.in_ledger_order()
         return qs
 
