@@ -166,7 +166,43 @@ def load_county(path: Path, password: str) -> dict:
                 by_key[f"{r['key']}:{cat_no}:{no}"] = finding
     for finding, keys in pending_related:
         finding.related.add(*(by_key[k] for k in keys))
+    report_file = path.with_name(f"{county.code}_report.json")
+    if report_file.exists():
+        load_report(county, report_file, staff)
     return {"county": county, "created": created}
+
+
+def load_report(county: County, path: Path, staff: User) -> None:
+    """The county's 整改情况报告 narratives (the parts staff write by hand)."""
+    from reports.models import Report, ReportReview
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    date = _date(data["date"])
+    if Report.objects.filter(county=county, date=date).exists():
+        return
+    report = Report(
+        county=county,
+        issuer=data["issuer"],
+        addressee=data["addressee"],
+        title=data["title"],
+        date=date,
+        opening="\n".join(data["opening"]),
+        work_done="\n".join(data["work_done"]),
+        leadership_heading=data["leadership_heading"],
+        leadership="\n".join(data["leadership"]),
+        next_steps="\n".join(data["next_steps"]),
+        plan_title=data["plan_title"],
+        plan_intro="\n".join(data["plan_intro"]),
+        plan_goals="\n".join(data["plan_goals"]),
+        plan_safeguards="\n".join(data["plan_safeguards"]),
+        created_by=staff,
+        updated_by=staff,
+    )
+    report._history_user = staff
+    report.save()
+    reviews = Review.objects.filter(counties=county).order_by("start_date", "id")
+    for order, review in enumerate(reviews, start=1):
+        ReportReview.objects.create(report=report, review=review, order=order)
 
 
 def load_all(password: str) -> list[dict]:

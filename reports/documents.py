@@ -1,0 +1,354 @@
+"""The data of a county's 整改情况报告 and 整改方案, gathered once with a fixed number of
+queries; the HTML, .docx and .xlsx outputs are pure functions of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+from django.db.models import Prefetch
+
+from issues.models import County, Finding, FindingUnit, Review
+from issues.text import chinese_numeral, deadline_text, measures_text
+
+from .models import Report
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in (text or "").splitlines() if p.strip()]
+
+
+@dataclasses.dataclass
+class DocFinding:
+    pk: int
+    number: int
+    description: str
+    measures: list[str]
+    units: list[str]
+    cooperating: list[str]
+    deadline: dt.date | None
+    is_ongoing: bool
+    result: str
+    closed: bool
+
+    @property
+    def measures_text(self) -> str:
+        return measures_text(self.measures)
+
+    @property
+    def deadline_text(self) -> str:
+        return deadline_text(self.deadline, self.is_ongoing)
+
+    @property
+    def closeout_text(self) -> str:
+        return "已销号" if self.closed else "未销号"
+
+
+@dataclasses.dataclass
+class DocCategory:
+    number: int
+    name: str
+    findings: list[DocFinding]
+
+
+@dataclasses.dataclass
+class DocReview:
+    number: int
+    team: str
+    categories: list[DocCategory]
+
+    @property
+    def numeral(self) -> str:
+        return chinese_numeral(self.number)
+
+    @property
+    def findings(self) -> list[DocFinding]:
+        return [f for c in self.categories for f in c.findings]
+
+    @property
+    def total(self) -> int:
+        return len(self.findings)
+
+    @property
+    def closed(self) -> int:
+        return sum(f.closed for f in self.findings)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.closed
+
+    @property
+    def report_heading(self) -> str:
+        return f"({self.numeral}){self.team}发现问题及整改情况"
+
+    @property
+    def plan_heading(self) -> str:
+        return f"({self.numeral}){self.team}发现问题及整改措施"
+
+    @property
+    def summary_clause(self) -> str:
+        if self.total and not self.open:
+            return f"{self.team}发现问题{self.total}个,已全部销号"
+        return (
+            f"{self.team}发现问题{self.total}个,已销号问题{self.closed}个,"
+            f"{self.open}个问题正在加紧整改"
+        )
+
+
+@dataclasses.dataclass
+class ReportDocument:
+    county_name: str
+    issuer: str
+    addressee: str
+    title: str
+    date: dt.date
+    opening: list[str]
+    work_done: list[str]
+    leadership_heading: str
+    leadership: list[str]
+    next_steps: list[str]
+    plan_title: str
+    plan_intro: list[str]
+    plan_goals: list[str]
+    plan_safeguards: list[str]
+    reviews: list[DocReview]
+
+    @property
+    def summary(self) -> str:
+        """截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;…。"""
+        if not self.reviews:
+            return ""
+        return "截至目前," + ";".join(r.summary_clause for r in self.reviews) + "。"
+
+    @property
+    def leadership_with_summary(self) -> list[str]:
+        """The summary sentence closes the section's last paragraph, as in the county's report."""
+        body = list(self.leadership)
+        if self.summary:
+            if body:
+                body[-1] = body[-1] + self.summary
+            else:
+                body.append(self.summary)
+        return body
+
+    @property
+    def total(self) -> int:
+        return sum(r.total for r in self.reviews)
+
+
+def default_title(county: County) -> str:
+    project = county.projects.order_by("-year").first()
+    subject = project.name if project else f"{county.display_short_name}电子商务进农村综合示范项目"
+    issuer = county.government or f"{county.name}人民政府"
+    return f"{issuer}关于{subject}绩效评价发现问题整改情况的报告"
+
+
+def default_report(county: County, date: dt.date | None = None) -> Report:
+    """An unsaved report over all the county's reviews, for when staff have not written one."""
+    report = Report(
+        county=county,
+        issuer=county.government or f"{county.name}人民政府",
+        title=default_title(county),
+        plan_title=f"{county.display_short_name}电子商务进农村综合示范项目反馈问题整改方案",
+    )
+    if date:
+        report.date = date
+    return report
+
+
+def _reviews_of(report: Report) -> list[Review]:
+    if report.pk:
+        links = report.review_links.select_related("review").order_by("order", "id")
+        reviews = [link.review for link in links]
+        if reviews:
+            return reviews
+    return list(Review.objects.filter(counties=report.county).order_by("start_date", "id"))
+
+
+def report_document(report: Report) -> ReportDocument:
+    """Everything the two documents show; four queries whatever the number of findings."""
+    reviews = _reviews_of(report)
+    findings = (
+        Finding.objects.filter(county=report.county_id, review__in=reviews)
+        .select_related("category")
+        .prefetch_related(
+            "measures",
+            Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit")),
+        )
+        .order_by("review_id", "category__order", "category_id", "order", "id")
+    )
+    by_review: dict[int, dict[int, list[Finding]]] = {}
+    categories = {}
+    for finding in findings:
+        by_review.setdefault(finding.review_id, {}).setdefault(finding.category_id, []).append(
+            finding
+        )
+        categories[finding.category_id] = finding.category
+
+    doc_reviews = []
+    for review in reviews:
+        by_category = by_review.get(review.pk, {})
+        doc_categories = []
+        for cat_no, (category_id, items) in enumerate(by_category.items(), start=1):
+            doc_findings = []
+            for no, f in enumerate(items, start=1):
+                links = list(f.unit_links.all())
+                doc_findings.append(
+                    DocFinding(
+                        pk=f.pk,
+                        number=no,
+                        description=f.description,
+                        measures=[m.text for m in f.measures.all()],
+                        units=[
+                            x.unit.name for x in links if x.role == FindingUnit.Role.RESPONSIBLE
+                        ],
+                        cooperating=[
+                            x.unit.name for x in links if x.role == FindingUnit.Role.COOPERATING
+                        ],
+                        deadline=f.deadline,
+                        is_ongoing=f.is_ongoing,
+                        result=f.result,
+                        closed=f.is_closed
+                        and f.closed_on is not None
+                        and f.closed_on <= report.date,
+                    )
+                )
+            doc_categories.append(DocCategory(cat_no, categories[category_id].name, doc_findings))
+        doc_reviews.append(DocReview(len(doc_reviews) + 1, review.team, doc_categories))
+
+    return ReportDocument(
+        county_name=report.county.display_short_name,
+        issuer=report.issuer,
+        addressee=report.addressee,
+        title=report.title,
+        date=report.date,
+        opening=paragraphs(report.opening),
+        work_done=paragraphs(report.work_done),
+        leadership_heading=report.leadership_heading,
+        leadership=paragraphs(report.leadership),
+        next_steps=paragraphs(report.next_steps),
+        plan_title=report.plan_title or "整改方案",
+        plan_intro=paragraphs(report.plan_intro),
+        plan_goals=paragraphs(report.plan_goals),
+        plan_safeguards=paragraphs(report.plan_safeguards),
+        reviews=doc_reviews,
+    )
+
+
+LEVEL2 = re.compile(r"^([((][一二三四五六七八九十]+[))][^。]*。)(.*)$", re.S)
+
+
+def split_lead_sentence(paragraph: str) -> tuple[str, str]:
+    """'(一)加强组织领导。建立…' → ('(一)加强组织领导。', '建立…'); ('', p) otherwise."""
+    match = LEVEL2.match(paragraph)
+    return (match.group(1), match.group(2)) if match else ("", paragraph)
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """One paragraph of an official document, as the HTML and Word outputs both lay it out.
+
+    kind: title | addressee | body | h1 | h2 | h3 | finding | field | attachment_note |
+    signature | date | attachment_label"""
+
+    kind: str
+    text: str
+    label: str = ""
+    lead: str = ""
+    new_page: bool = False
+    indent_chars: int = 0  # signature/date: characters left blank on the right
+
+
+def _narrative(text_paragraphs: list[str]) -> list[Block]:
+    blocks = []
+    for p in text_paragraphs:
+        lead, rest = split_lead_sentence(p)
+        blocks.append(Block("body", rest, lead=lead))
+    return blocks
+
+
+def _sections(parts: list[tuple[str, list[Block]]]) -> list[Block]:
+    """Number the top-level sections 一、二、… in the order they appear, skipping empty ones."""
+    blocks: list[Block] = []
+    number = 0
+    for heading, body in parts:
+        if not body:
+            continue
+        number += 1
+        blocks.append(Block("h1", f"{chinese_numeral(number)}、{heading}"))
+        blocks.extend(body)
+    return blocks
+
+
+def _findings(doc: ReportDocument, *, plan: bool) -> list[Block]:
+    blocks: list[Block] = []
+    for review in doc.reviews:
+        blocks.append(Block("h2", review.plan_heading if plan else review.report_heading))
+        for category in review.categories:
+            blocks.append(Block("h3", f"{category.number}.{category.name}"))
+            for f in category.findings:
+                blocks.append(Block("finding", f"({f.number}){f.description}"))
+                if f.measures:
+                    blocks.append(Block("field", f.measures_text, label="整改措施"))
+                fields = [
+                    ("责任单位", "、".join(f.units)),
+                    ("配合单位", "、".join(f.cooperating)),
+                    ("整改时限" if plan else "完成时限", f.deadline_text),
+                ]
+                if plan:
+                    fields = [fields[2], fields[0], fields[1]]
+                else:
+                    fields += [("整改结果", f.result), ("销号情况", f.closeout_text)]
+                blocks.extend(Block("field", text, label=label) for label, text in fields if text)
+    return blocks
+
+
+def _signature(doc: ReportDocument) -> list[Block]:
+    """Signature two characters in from the right; the date starts two characters to the
+    right of the signature's first character (GB/T 9704, unsealed documents)."""
+    date_text = f"{doc.date.year}年{doc.date.month}月{doc.date.day}日"
+    date_width = sum(0.5 if ch.isascii() else 1 for ch in date_text)
+    signature_start = 28 - 2 - len(doc.issuer)
+    date_right = max(0, round(28 - (signature_start + 2) - date_width))
+    return [
+        Block("signature", doc.issuer, indent_chars=2),
+        Block("date", date_text, indent_chars=date_right),
+    ]
+
+
+def plan_body_blocks(doc: ReportDocument) -> list[Block]:
+    return _narrative(doc.plan_intro) + _sections(
+        [
+            ("工作目标", _narrative(doc.plan_goals)),
+            ("整改内容及措施", _findings(doc, plan=True)),
+            ("组织保障", _narrative(doc.plan_safeguards)),
+        ]
+    )
+
+
+def report_blocks(doc: ReportDocument, *, with_plan: bool = True) -> list[Block]:
+    blocks = [Block("title", doc.title)]
+    if doc.addressee:
+        blocks.append(Block("addressee", f"{doc.addressee}:"))
+    blocks += _narrative(doc.opening)
+    blocks += _sections(
+        [
+            ("工作开展情况", _narrative(doc.work_done)),
+            (doc.leadership_heading, _narrative(doc.leadership_with_summary)),
+            ("问题整改情况", _findings(doc, plan=False)),
+            ("下一步安排", _narrative(doc.next_steps)),
+        ]
+    )
+    if with_plan:
+        blocks.append(Block("attachment_note", doc.plan_title, label="附件"))
+    blocks += _signature(doc)
+    if with_plan:
+        blocks.append(Block("attachment_label", "附件", new_page=True))
+        blocks.append(Block("title", doc.plan_title))
+        blocks += plan_body_blocks(doc)
+    return blocks
+
+
+def plan_blocks(doc: ReportDocument) -> list[Block]:
+    return [Block("title", doc.plan_title), *plan_body_blocks(doc)]
