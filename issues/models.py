@@ -457,6 +457,10 @@ class Finding(Tracked):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    def was_closed_by(self, day: dt.date) -> bool:
+        """Closed out on or before `day` (a report counts as of its own date)."""
+        return self.is_closed and self.closed_on is not None and self.closed_on <= day
+
     def days_left(self, today: dt.date | None = None) -> int | None:
         """Days until the deadline (negative once passed); None without a deadline."""
         if self.deadline is None:
@@ -535,6 +539,11 @@ class FindingUnit(Tracked):
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_role_display()})"
+
+    @staticmethod
+    def names(links, role: str) -> list[str]:
+        """Unit names of one role, in order, from already fetched links."""
+        return [link.unit.name for link in links if link.role == role]
 
 
 class ProgressQuerySet(CountyScopedQuerySet):

@@ -76,3 +76,6 @@ class ReportReview(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "review"], name="report_review_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.review}"
