@@ -160,3 +160,15 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             closed_on=f.closed_on,
             overdue=f.is_overdue(today),
         )
+
+
+def province_overview(province: Province, today: dt.date) -> list:
+    from .exports.xlsx import CountyOverview
+
+    summary = province_summary(province, today)
+    return [
+        CountyOverview(
+            row.obj.name, row.obj.code, row.tally.total, row.tally.closed, row.tally.overdue
+        )
+        for row in summary["rows"]
+    ]

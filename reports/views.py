@@ -1,9 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from . import selectors
+from issues.filters import FindingFilter
+from issues.models import Finding, Province, Review
+from issues.text import chinese_date
+
+from . import documents, selectors, services
+from .exports.docx import render_docx
+from .exports.xlsx import render_ledger_xlsx, render_province_xlsx
+from .forms import ReportForm, ReviewChoiceFormSet
+from .models import Report
 
 
 @login_required
@@ -24,3 +37,172 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         template = "reports/home_unassigned.html"
     return render(request, template, context)
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _get_report_for_user(request: HttpRequest, pk: int) -> Report:
+    qs = Report.objects.for_user(request.user).filter(is_archived=False)
+    return get_object_or_404(qs.select_related("county"), pk=pk)
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    reports = (
+        Report.objects.for_user(request.user)
+        .filter(is_archived=False)
+        .select_related("county", "updated_by")
+    )
+    return render(
+        request,
+        "reports/report_list.html",
+        {"reports": reports, "can_create": request.user.is_county_staff},
+    )
+
+
+def _review_initial(county, report: Report | None) -> list[dict]:
+    chosen = {}
+    if report is not None and report.pk:
+        chosen = {link.review_id: link.order for link in report.review_links.all()}
+    reviews = Review.objects.filter(counties=county).order_by("start_date", "id")
+    return [
+        {
+            "review": r.pk,
+            "include": r.pk in chosen if chosen else True,
+            "order": chosen.get(r.pk, i),
+            "label": r,
+        }
+        for i, r in enumerate(reviews, start=1)
+    ]
+
+
+def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
+    county = report.county
+    initial = _review_initial(county, report)
+    labels = {row["review"]: row.pop("label") for row in initial}
+    if request.method == "POST":
+        form = ReportForm(request.POST, instance=report)
+        reviews = ReviewChoiceFormSet(request.POST, prefix="reviews", county=county)
+        if form.is_valid() & reviews.is_valid():
+            try:
+                report = services.report_save(
+                    user=request.user, report=form.instance, reviews=reviews.chosen()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("报告已保存。"))
+                return redirect(report)
+        messages.error(request, _("保存失败,请按提示修改。您填写的内容都已保留。"))
+    else:
+        form = ReportForm(instance=report)
+        reviews = ReviewChoiceFormSet(prefix="reviews", county=county, initial=initial)
+    rows = [(f, labels.get(int(f["review"].value() or 0))) for f in reviews.forms]
+    return render(
+        request,
+        "reports/report_form.html",
+        {"form": form, "reviews": reviews, "review_rows": rows, "report": report},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_county_staff:
+        raise PermissionDenied(_("只有区县工作人员可以编写报告。"))
+    return _report_form_page(request, documents.default_report(request.user.county))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report_for_user(request, pk)
+    if not request.user.can_edit_county(report.county_id):
+        raise PermissionDenied(_("您只能查看,不能修改该区县的报告。"))
+    return _report_form_page(request, report)
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Preview and print view of the report with its attached plan."""
+    report = _get_report_for_user(request, pk)
+    doc = documents.report_document(report)
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "doc": doc,
+            "blocks": documents.report_blocks(doc),
+            "can_edit": request.user.can_edit_county(report.county_id),
+        },
+    )
+
+
+@login_required
+def report_docx(request: HttpRequest, pk: int, document: str) -> HttpResponse:
+    if document not in ("report", "plan"):
+        raise Http404
+    report = _get_report_for_user(request, pk)
+    doc = documents.report_document(report)
+    if document == "plan":
+        blocks, name = documents.plan_blocks(doc), "整改方案"
+    else:
+        blocks, name = documents.report_blocks(doc), "整改情况报告"
+    content = render_docx(blocks, title=doc.title, author=doc.issuer)
+    filename = f"{report.county.display_short_name}{name}-{report.date:%Y-%m-%d}.docx"
+    return _download(content, filename, DOCX)
+
+
+@login_required
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    """The ledger as the user filtered it on the ledger page."""
+    findings = Finding.objects.for_user(request.user).with_lead_unit()
+    filterset = FindingFilter(request.GET or None, queryset=findings, request=request)
+    qs = filterset.qs
+    today = timezone.localdate()
+    user = request.user
+    scope = user.county.display_short_name if user.county_id else user.scope_label
+    n_rows = qs.count()
+    note = _("导出时间:%(when)s;共 %(n)d 个问题") % {
+        "when": chinese_date(today),
+        "n": n_rows,
+    }
+    if request.GET.urlencode():
+        note += _(";已按台账页面的筛选条件导出")
+    content = render_ledger_xlsx(
+        selectors.ledger_rows(qs, today),
+        title=f"{scope}整改台账",
+        note=note,
+        n_rows=n_rows,
+        today=today,
+    )
+    return _download(content, f"{scope}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)
+
+
+@login_required
+def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    if not (user.sees_everything or (user.province_id and user.province.code == code)):
+        raise Http404
+    province = get_object_or_404(Province, code=code)
+    today = timezone.localdate()
+    findings = Finding.objects.filter(county__province=province).order_by(
+        "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+    )
+    content = render_province_xlsx(
+        selectors.province_overview(province, today),
+        selectors.ledger_rows(findings, today),
+        title=f"{province.name}电子商务进农村综合示范问题整改台账",
+        note=_("导出时间:%(when)s") % {"when": chinese_date(today)},
+        today=today,
+    )
+    return _download(content, f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)

@@ -1,0 +1,86 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from issues.forms import DateInput, StyledForm
+from issues.models import Review
+
+from .models import Report
+
+
+class ReportForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = [
+            "issuer",
+            "addressee",
+            "title",
+            "date",
+            "opening",
+            "work_done",
+            "leadership_heading",
+            "leadership",
+            "next_steps",
+            "plan_title",
+            "plan_intro",
+            "plan_goals",
+            "plan_safeguards",
+        ]
+        widgets = {
+            "date": DateInput(),
+            **{
+                name: forms.Textarea(attrs={"rows": 5})
+                for name in (
+                    "opening",
+                    "work_done",
+                    "leadership",
+                    "next_steps",
+                    "plan_intro",
+                    "plan_goals",
+                    "plan_safeguards",
+                )
+            },
+        }
+        help_texts = {
+            "opening": _("每段一行。"),
+            "work_done": _("每段一行。"),
+            "next_steps": _("每段一行。"),
+            "plan_goals": _("每段一行;以“(一)…。”开头的段落,首句排为楷体。"),
+            "plan_safeguards": _("每段一行;以“(一)…。”开头的段落,首句排为楷体。"),
+        }
+
+
+class ReviewChoiceForm(StyledForm, forms.Form):
+    review = forms.ModelChoiceField(queryset=Review.objects.all(), widget=forms.HiddenInput)
+    include = forms.BooleanField(label=_("纳入报告"), required=False)
+    order = forms.IntegerField(label=_("顺序"), min_value=1, max_value=99)
+
+
+class BaseReviewChoiceFormSet(forms.BaseFormSet):
+    def __init__(self, *args, county, **kwargs):
+        self.county = county
+        super().__init__(*args, **kwargs)
+        for form in self.forms:
+            form.fields["review"].queryset = Review.objects.filter(counties=county)
+
+    def chosen(self) -> list[Review]:
+        picked = [
+            (
+                f.cleaned_data["order"],
+                f.cleaned_data["review"].start_date or 0,
+                f.cleaned_data["review"],
+            )
+            for f in self.forms
+            if f.cleaned_data.get("include")
+        ]
+        return [review for *_, review in sorted(picked, key=lambda t: (t[0], str(t[1])))]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(f.cleaned_data.get("include") for f in self.forms):
+            raise forms.ValidationError(_("请至少选择一次检查。"))
+
+
+ReviewChoiceFormSet = forms.formset_factory(
+    ReviewChoiceForm, formset=BaseReviewChoiceFormSet, extra=0
+)
