@@ -138,7 +138,7 @@ class FindingForm(StyledForm, forms.ModelForm):
 class MeasureForm(StyledForm, forms.Form):
     text = forms.CharField(
         label=_("措施内容"),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         error_messages={"required": _("请填写措施内容,或勾选删除。")},
     )
