@@ -1,0 +1,95 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from issues.models import County, Finding, Province
+from issues.text import chinese_date
+from reports import documents, selectors
+from reports.exports.docx import render_docx
+from reports.exports.xlsx import render_ledger_xlsx, render_province_xlsx
+from reports.models import Report
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a county's 整改情况报告 / 整改方案 (docx or html) or 台账 (xlsx), or a province's "
+        "台账 (xlsx), from the ledger. Uses the county's latest report record, or a default "
+        "one over all its reviews."
+    )
+
+    def add_arguments(self, parser):
+        scope = parser.add_mutually_exclusive_group(required=True)
+        scope.add_argument("--county", help="6-digit code of the county, e.g. 510811")
+        scope.add_argument("--province", help="6-digit code of the province (ledger only)")
+        parser.add_argument("--document", choices=["report", "plan", "ledger"], default="report")
+        parser.add_argument("--format", choices=["docx", "html", "xlsx"], default=None)
+        parser.add_argument("--report-id", type=int, help="a specific report record")
+        parser.add_argument("-o", "--output", required=True, help="file to write")
+
+    def handle(self, *args, county, province, document, format, report_id, output, **options):
+        translation.activate("zh-hans")
+        fmt = format or ("xlsx" if document == "ledger" else "docx")
+        if document == "ledger" and fmt != "xlsx":
+            raise CommandError("The ledger is written as xlsx.")
+        if document != "ledger" and fmt not in ("docx", "html"):
+            raise CommandError("The report and the plan are written as docx or html.")
+        today = timezone.localdate()
+        if province:
+            if document != "ledger":
+                raise CommandError("--province works with --document ledger only.")
+            content = self._province_ledger(province, today)
+        else:
+            try:
+                place = County.objects.get(code=county)
+            except County.DoesNotExist as exc:
+                raise CommandError(f"No county with code {county}.") from exc
+            if document == "ledger":
+                findings = Finding.objects.filter(county=place).in_ledger_order()
+                n = findings.count()
+                content = render_ledger_xlsx(
+                    selectors.ledger_rows(findings, today),
+                    title=f"{place.display_short_name}整改台账",
+                    note=f"导出时间:{chinese_date(today)};共 {n} 个问题",
+                    n_rows=n,
+                    today=today,
+                )
+            else:
+                content = self._document(place, document, fmt, report_id)
+        Path(output).write_bytes(content)
+        self.stdout.write(f"Wrote {output} ({len(content):,} bytes)")
+
+    def _report(self, county: County, report_id: int | None) -> Report:
+        reports = Report.objects.filter(county=county, is_archived=False)
+        if report_id:
+            report = reports.filter(pk=report_id).first()
+            if report is None:
+                raise CommandError(f"No report {report_id} for {county.code}.")
+            return report
+        return reports.order_by("-date", "-id").first() or documents.default_report(county)
+
+    def _document(self, county: County, document: str, fmt: str, report_id) -> bytes:
+        report = self._report(county, report_id)
+        doc = documents.report_document(report)
+        blocks = documents.plan_blocks(doc) if document == "plan" else documents.report_blocks(doc)
+        if fmt == "docx":
+            return render_docx(blocks, title=doc.title, author=doc.issuer)
+        html = render_to_string("reports/document_print.html", {"doc": doc, "blocks": blocks})
+        return html.encode("utf-8")
+
+    def _province_ledger(self, code: str, today) -> bytes:
+        try:
+            place = Province.objects.get(code=code)
+        except Province.DoesNotExist as exc:
+            raise CommandError(f"No province with code {code}.") from exc
+        findings = Finding.objects.filter(county__province=place).order_by(
+            "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+        )
+        return render_province_xlsx(
+            selectors.province_overview(place, today),
+            selectors.ledger_rows(findings, today),
+            title=f"{place.name}电子商务进农村综合示范问题整改台账",
+            note=f"导出时间:{chinese_date(today)}",
+            today=today,
+        )
