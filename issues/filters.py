@@ -61,6 +61,9 @@ class FindingFilter(django_filters.FilterSet):
         max_value=3650,
         widget=forms.NumberInput(attrs={"placeholder": _("天数")}),
     )
+    archived = django_filters.BooleanFilter(
+        label=_("仅看已归档"), method="filter_archived", widget=forms.CheckboxInput
+    )
     deadline = django_filters.DateFromToRangeFilter(
         label=_("完成时限"),
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
@@ -110,9 +113,15 @@ class FindingFilter(django_filters.FilterSet):
     @property
     def qs(self):
         qs = super().qs
-        if not getattr(self.form, "cleaned_data", {}).get("o"):
+        cleaned = getattr(self.form, "cleaned_data", {})
+        if not cleaned.get("archived"):
+            qs = qs.active()  # archived findings only when asked for
+        if not cleaned.get("o"):
             qs = qs.in_ledger_order()
         return qs
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.archived() if value else queryset
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)

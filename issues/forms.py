@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, County, Finding, FindingUnit, Progress, Review, Unit
@@ -43,6 +42,7 @@ class FindingForm(StyledForm, forms.ModelForm):
         required=False,
         help_text=_("所选检查中还没有合适的类别时,在此填写类别名称。"),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     order = forms.IntegerField(
         label=_("类别内序号"),
         min_value=1,
@@ -58,16 +58,13 @@ class FindingForm(StyledForm, forms.ModelForm):
             "description",
             "deadline",
             "is_ongoing",
-            "status",
             "result",
-            "closed_on",
             "related",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "result": forms.Textarea(attrs={"rows": 4}),
             "deadline": DateInput(),
-            "closed_on": DateInput(),
             "related": forms.SelectMultiple(attrs={"size": 6}),
         }
 
@@ -94,6 +91,7 @@ class FindingForm(StyledForm, forms.ModelForm):
         if self.instance.pk:
             self.initial.setdefault("category", self.instance.category_id)
             self.initial.setdefault("order", self.instance.order)
+            self.initial.setdefault("version", self.instance.version)
 
     def clean(self):
         cleaned = super().clean()
@@ -107,13 +105,6 @@ class FindingForm(StyledForm, forms.ModelForm):
                 self.add_error("category", _("请选择问题类别,或填写新类别名称。"))
             elif category.review_id != review.pk:
                 self.add_error("category", _("问题类别不属于所选检查。"))
-        status = cleaned.get("status")
-        if status == Finding.Status.CLOSED and not (cleaned.get("result") or "").strip():
-            self.add_error("result", _("已销号的问题须填写整改结果。"))
-        if status == Finding.Status.CLOSED:
-            cleaned["closed_on"] = cleaned.get("closed_on") or timezone.localdate()
-        else:
-            cleaned["closed_on"] = None
         return cleaned
 
     def to_data(self, measures: MeasureFormSet, units: UnitFormSet) -> FindingData:
@@ -126,9 +117,7 @@ class FindingForm(StyledForm, forms.ModelForm):
             description=c["description"],
             deadline=c.get("deadline"),
             is_ongoing=c.get("is_ongoing", False),
-            status=c["status"],
             result=c.get("result") or "",
-            closed_on=c.get("closed_on"),
             related=list(c.get("related") or []),
             measures=measures.texts(),
             units=units.entries(),
@@ -260,3 +249,34 @@ class UnitForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Unit
         fields = ["name", "kind", "contact", "phone", "email"]
+
+
+class CommentForm(StyledForm, forms.Form):
+    comment = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SubmitCloseoutForm(StyledForm, forms.Form):
+    result = forms.CharField(
+        label=_("整改结果"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    evidence_waiver = forms.CharField(
+        label=_("无需佐证材料的理由"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("已上传佐证材料的可不填。"),
+    )
+    comment = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EvidenceForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=_("文件"),
+        help_text=_("PDF、图片(JPG、PNG)、Word、Excel 或 ZIP,单个文件不超过设置的上限。"),
+    )
+    title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
+    date = forms.DateField(label=_("材料日期"), required=False, widget=DateInput())

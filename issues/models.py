@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .uploads import evidence_path
+
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
 
 
@@ -191,6 +193,15 @@ class User(AbstractUser):
     is_national = models.BooleanField(
         _("全国范围"), default=False, help_text=_("可查看所有省份和区县的数据。")
     )
+    unit = models.ForeignKey(
+        "Unit",
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+        help_text=_("责任单位的联络人:“我的待办”列出该单位牵头的问题。"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -213,6 +224,14 @@ class User(AbstractUser):
     @property
     def is_county_staff(self) -> bool:
         return self.county_id is not None and self.has_role(Role.COUNTY_STAFF)
+
+    @property
+    def is_county_leader(self) -> bool:
+        return self.county_id is not None and self.has_role(Role.COUNTY_LEADER)
+
+    @property
+    def is_province_reviewer(self) -> bool:
+        return self.province_id is not None and self.has_role(Role.PROVINCE_REVIEWER)
 
     @property
     def sees_everything(self) -> bool:
@@ -356,6 +375,13 @@ class Category(Tracked):
 class FindingQuerySet(CountyScopedQuerySet):
     """Every view that shows findings starts from `for_user()`."""
 
+    def active(self) -> FindingQuerySet:
+        """Not archived: what lists, dashboards and documents show."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> FindingQuerySet:
+        return self.filter(archived_at__isnull=False)
+
     def open(self) -> FindingQuerySet:
         return self.exclude(status=Finding.Status.CLOSED)
 
@@ -419,6 +445,30 @@ class Finding(Tracked):
     )
     result = models.TextField(_("整改结果"), blank=True)
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销号审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    evidence_waiver = models.TextField(
+        _("无需佐证材料的理由"),
+        blank=True,
+        help_text=_("申请销号时没有佐证材料的,须说明理由。"),
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("归档人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     related = models.ManyToManyField(
         "self", verbose_name=_("相关问题"), blank=True, symmetrical=True
     )
@@ -457,6 +507,10 @@ class Finding(Tracked):
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
 
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
     def was_closed_by(self, day: dt.date) -> bool:
         """Closed out on or before `day` (a report counts as of its own date)."""
         return self.is_closed and self.closed_on is not None and self.closed_on <= day
@@ -477,15 +531,19 @@ class Finding(Tracked):
         return days is not None and 0 <= days <= within and not self.is_closed
 
     def deadline_state(self, today: dt.date | None = None) -> str:
-        """'overdue', 'due_soon', 'ok', 'closed' or 'none', for colouring rows."""
+        """'overdue' (red), 'due_soon' (yellow), 'upcoming' (noted), 'ok' (green), 'ongoing'
+        (closed but kept up after its date), 'closed' or 'none'."""
         if self.is_closed:
-            return "closed"
+            days = self.days_left(today)
+            return "ongoing" if self.is_ongoing and days is not None and days < 0 else "closed"
         if self.deadline is None:
             return "none"
         if self.is_overdue(today):
             return "overdue"
         if self.is_due_soon(today):
             return "due_soon"
+        if self.is_due_soon(today, within=settings.RECTIFY_UPCOMING_DAYS):
+            return "upcoming"
         return "ok"
 
 
@@ -575,3 +633,85 @@ class Progress(Tracked):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.note[:30]}"
+
+
+class StatusChange(models.Model):
+    """One step of the close-out workflow: who moved the finding, when, and why."""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Finding.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Finding.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class EvidenceQuerySet(CountyScopedQuerySet):
+    county_field = "finding__county"
+
+    def visible(self) -> EvidenceQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Evidence(Tracked):
+    """A piece of evidence (佐证材料): minutes, contracts, invoices, photos…"""
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    progress = models.ForeignKey(
+        Progress,
+        verbose_name=_("整改进展"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
+    title = models.CharField(_("材料名称"), max_length=200)
+    date = models.DateField(_("材料日期"), default=timezone.localdate)
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小(字节)"))
+    content_type = models.CharField(_("文件类型"), max_length=120)
+    removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("移除人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence_download", args=[self.pk])
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None

@@ -12,7 +12,24 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Category, County, Finding, FindingUnit, Measure, Progress, Review, Unit, User
+from .models import (
+    Category,
+    County,
+    Evidence,
+    Finding,
+    FindingUnit,
+    Measure,
+    Progress,
+    Review,
+    StatusChange,
+    Unit,
+    User,
+)
+from .uploads import check_upload
+
+
+class TransitionError(ValidationError):
+    """The finding is not in a state that allows this step; nothing was changed."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +49,9 @@ class FindingData:
     order: int | None = None
     deadline: dt.date | None = None
     is_ongoing: bool = False
-    status: str = Finding.Status.OPEN
+    # The status moves through the workflow services; only a new finding (an import of an
+    # existing ledger, say) may start in another state.
+    status: str | None = None
     result: str = ""
     closed_on: dt.date | None = None
     measures: list[str] = dataclasses.field(default_factory=list)
@@ -96,12 +115,13 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
     finding.description = data.description.strip()
     finding.deadline = data.deadline
     finding.is_ongoing = data.is_ongoing
-    finding.status = data.status
     finding.result = data.result.strip()
-    if data.status == Finding.Status.CLOSED:
-        finding.closed_on = data.closed_on or finding.closed_on or timezone.localdate()
-    else:
-        finding.closed_on = None
+    if data.status is not None and data.status != finding.status:
+        if finding.pk is not None:
+            raise TransitionError(_("整改状态须通过“申请销号”等操作变更。"))
+        finding.status = data.status
+        if data.status == Finding.Status.CLOSED:
+            finding.closed_on = data.closed_on or timezone.localdate()
 
 
 def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
@@ -172,15 +192,34 @@ def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
     return _save_finding(Finding(county=county), data, user, created=True)
 
 
+class EditConflict(Exception):
+    """Someone else saved the finding since this user opened the form."""
+
+    def __init__(self, current, changes: list[str]):
+        super().__init__("edit conflict")
+        self.current = current
+        self.changes = changes
+
+
 @transaction.atomic
-def finding_update(*, user: User, finding: Finding, data: FindingData) -> Finding:
+def finding_update(
+    *, user: User, finding: Finding, data: FindingData, expected_version: int | None = None
+) -> Finding:
+    """Save an edit; refused with EditConflict when the finding changed since the user
+    loaded version `expected_version`, so that nobody silently overwrites anybody."""
     _check_can_edit(user, finding.county)
+    current = Finding.objects.select_for_update().get(pk=finding.pk)
+    if expected_version is not None and current.version != expected_version:
+        from .timeline import changes_since
+
+        raise EditConflict(current, changes_since(current, expected_version))
+    finding.version = current.version + 1
     return _save_finding(finding, data, user, created=False)
 
 
 @transaction.atomic
 def progress_add(
-    *, user: User, finding: Finding, note: str, date: dt.date | None = None
+    *, user: User, finding: Finding, note: str, date: dt.date | None = None, uploads=()
 ) -> Progress:
     """Record a progress note; the first one starts the rectification."""
     _check_can_edit(user, finding.county)
@@ -191,10 +230,17 @@ def progress_add(
     _stamp(progress, user, created=True)
     progress.full_clean()
     progress.save()
+    for upload in uploads:
+        evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
     if finding.status == Finding.Status.OPEN:
-        finding.status = Finding.Status.IN_PROGRESS
-        _stamp(finding, user, created=False)
-        finding.save(update_fields=["status", "updated_by", "updated_at"])
+        locked = _transition(
+            finding,
+            user,
+            allowed_from=(Finding.Status.OPEN,),
+            to=Finding.Status.IN_PROGRESS,
+            comment=_("填报首条整改进展"),
+        )
+        _save_status(locked, user, Finding.Status.IN_PROGRESS)
     return progress
 
 
@@ -205,3 +251,244 @@ def unit_save(*, user: User, unit: Unit) -> Unit:
     unit.full_clean()
     unit.save()
     return unit
+
+
+# ---------------------------------------------------------------------------
+# Close-out workflow (销号). Each transition checks role and state, records who did it.
+
+
+def _transition(
+    finding: Finding, user: User, *, allowed_from: tuple[str, ...], to: str, comment: str = ""
+) -> Finding:
+    """Lock the finding's row, check the step is allowed from its state, and record it.
+    Returns the locked, current row: callers save that, never a stale copy."""
+    finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
+    if finding.is_archived:
+        raise TransitionError(_("该问题已归档,不能办理。"))
+    if finding.status not in allowed_from:
+        raise TransitionError(
+            _("该问题当前为“%(status)s”,不能执行此操作。")
+            % {"status": finding.get_status_display()}
+        )
+    StatusChange.objects.create(
+        finding=finding, from_status=finding.status, to_status=to, actor=user, comment=comment
+    )
+    return finding
+
+
+def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
+    finding.status = to
+    for name, value in fields.items():
+        setattr(finding, name, value)
+    finding.version += 1
+    _stamp(finding, user, created=False)
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def finding_start(*, user: User, finding: Finding, comment: str = "") -> Finding:
+    """open → in_progress (staff)."""
+    _require(user.can_edit_county(finding.county_id), _("只有本区县工作人员可以开始整改。"))
+    finding = _transition(
+        finding,
+        user,
+        allowed_from=(Finding.Status.OPEN,),
+        to=Finding.Status.IN_PROGRESS,
+        comment=comment,
+    )
+    return _save_status(finding, user, Finding.Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def finding_submit_closeout(
+    *, user: User, finding: Finding, result: str, evidence_waiver: str = "", comment: str = ""
+) -> Finding:
+    """in_progress → submitted (staff: 申请销号), with a result and evidence or a reason."""
+    _require(user.can_edit_county(finding.county_id), _("只有本区县工作人员可以申请销号。"))
+    result, evidence_waiver = result.strip(), evidence_waiver.strip()
+    errors = {}
+    if not result:
+        errors["result"] = _("申请销号须填写整改结果。")
+    if not finding.evidence.visible().exists() and not evidence_waiver:
+        errors["evidence_waiver"] = _("请先上传佐证材料,或说明无需佐证材料的理由。")
+    if errors:
+        raise ValidationError(errors)
+    finding = _transition(
+        finding,
+        user,
+        allowed_from=(Finding.Status.IN_PROGRESS,),
+        to=Finding.Status.SUBMITTED,
+        comment=comment,
+    )
+    return _save_status(
+        finding, user, Finding.Status.SUBMITTED, result=result, evidence_waiver=evidence_waiver
+    )
+
+
+def can_decide(user: User, finding: Finding) -> bool:
+    """The county leader decides on close-out requests and restores evidence."""
+    return user.is_active and user.is_county_leader and user.county_id == finding.county_id
+
+
+@transaction.atomic
+def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding:
+    """submitted → closed (county leader: 同意销号)."""
+    _require(can_decide(user, finding), _("只有本区县领导可以审批销号。"))
+    finding = _transition(
+        finding,
+        user,
+        allowed_from=(Finding.Status.SUBMITTED,),
+        to=Finding.Status.CLOSED,
+        comment=comment,
+    )
+    return _save_status(
+        finding, user, Finding.Status.CLOSED, closed_on=timezone.localdate(), closed_by=user
+    )
+
+
+@transaction.atomic
+def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
+    """submitted → in_progress (county leader: 退回, with a reason)."""
+    _require(can_decide(user, finding), _("只有本区县领导可以退回销号申请。"))
+    if not reason.strip():
+        raise ValidationError({"comment": _("退回须说明理由。")})
+    finding = _transition(
+        finding,
+        user,
+        allowed_from=(Finding.Status.SUBMITTED,),
+        to=Finding.Status.IN_PROGRESS,
+        comment=reason.strip(),
+    )
+    return _save_status(finding, user, Finding.Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
+    """closed → in_progress (province reviewer after a spot check, with a reason)."""
+    _require(
+        user.is_active
+        and user.is_province_reviewer
+        and finding.county.province_id == user.province_id,
+        _("只有本省审核人员可以重新打开已销号的问题。"),
+    )
+    if not reason.strip():
+        raise ValidationError({"comment": _("重新打开须说明理由。")})
+    finding = _transition(
+        finding,
+        user,
+        allowed_from=(Finding.Status.CLOSED,),
+        to=Finding.Status.IN_PROGRESS,
+        comment=reason.strip(),
+    )
+    return _save_status(finding, user, Finding.Status.IN_PROGRESS, closed_on=None, closed_by=None)
+
+
+def finding_actions(user: User, finding: Finding) -> list[str]:
+    """The workflow steps this user may take on this finding now (for showing buttons)."""
+    if finding.is_archived:
+        return []
+    actions = []
+    staff = user.can_edit_county(finding.county_id)
+    if staff and finding.status == Finding.Status.OPEN:
+        actions.append("start")
+    if staff and finding.status == Finding.Status.IN_PROGRESS:
+        actions.append("submit")
+    if can_decide(user, finding) and finding.status == Finding.Status.SUBMITTED:
+        actions += ["close", "return"]
+    if (
+        user.is_province_reviewer
+        and finding.county.province_id == user.province_id
+        and finding.status == Finding.Status.CLOSED
+    ):
+        actions.append("reopen")
+    return actions
+
+
+# ---------------------------------------------------------------------------
+# Archive instead of delete.
+
+
+@transaction.atomic
+def finding_archive(*, user: User, finding: Finding) -> Finding:
+    _check_can_edit(user, finding.county)
+    if finding.is_archived:
+        raise TransitionError(_("该问题已经归档。"))
+    finding.archived_at, finding.archived_by = timezone.now(), user
+    finding.version += 1
+    _stamp(finding, user, created=False)
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_restore(*, user: User, finding: Finding) -> Finding:
+    _require(
+        user.can_edit_county(finding.county_id) or can_decide(user, finding),
+        _("只有本区县工作人员或领导可以恢复问题。"),
+    )
+    if not finding.is_archived:
+        raise TransitionError(_("该问题未归档。"))
+    finding.archived_at, finding.archived_by = None, None
+    finding.version += 1
+    _stamp(finding, user, created=False)
+    finding.save()
+    return finding
+
+
+# ---------------------------------------------------------------------------
+# Evidence (佐证材料): checked on the way in, hidden rather than deleted.
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    user: User,
+    finding: Finding,
+    upload,
+    title: str = "",
+    date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> Evidence:
+    _check_can_edit(user, finding.county)
+    checked = check_upload(upload)
+    if progress is not None and progress.finding_id != finding.pk:
+        raise ValidationError(_("进展记录不属于该问题。"))
+    evidence = Evidence(
+        finding=finding,
+        progress=progress,
+        title=(title or "").strip() or upload.name,
+        date=date or timezone.localdate(),
+        original_name=upload.name[:255],
+        size=upload.size,
+        content_type=checked.content_type,
+    )
+    evidence.file.save(upload.name, upload, save=False)
+    _stamp(evidence, user, created=True)
+    evidence.full_clean()
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
+    _check_can_edit(user, evidence.finding.county)
+    evidence.removed_at, evidence.removed_by = timezone.now(), user
+    _stamp(evidence, user, created=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
+    _require(can_decide(user, evidence.finding), _("只有本区县领导可以恢复佐证材料。"))
+    evidence.removed_at, evidence.removed_by = None, None
+    _stamp(evidence, user, created=False)
+    evidence.save()
+    return evidence

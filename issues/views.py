@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,18 +14,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.selectors import tally
 
-from . import services
+from . import selectors, services
 from .filters import FindingFilter
 from .forms import (
+    CommentForm,
+    EvidenceForm,
     FindingForm,
     MeasureFormSet,
     ProgressForm,
+    SubmitCloseoutForm,
     UnitForm,
     UnitFormSet,
     measure_initial,
     unit_initial,
 )
-from .models import Finding, FindingUnit, Progress, Unit
+from .models import Evidence, Finding, FindingUnit, Progress, Unit
+from .timeline import finding_timeline
 
 
 def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
@@ -34,6 +38,15 @@ def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
         "county", "county__province", "review", "category"
     )
     return get_object_or_404(qs, pk=pk)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put a service's validation errors on the form fields they concern."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def _require_edit(request: HttpRequest, county_id: int) -> None:
@@ -45,7 +58,7 @@ def _require_edit(request: HttpRequest, county_id: int) -> None:
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = (
         Finding.objects.for_user(request.user)
-        .select_related("county", "review", "category")
+        .select_related("county", "review", "category", "archived_by")
         .with_lead_unit()
     )
     filterset = FindingFilter(request.GET or None, queryset=findings, request=request)
@@ -72,12 +85,25 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, finding: Finding, progress_form: ProgressForm | None = None
+    request: HttpRequest,
+    finding: Finding,
+    progress_form: ProgressForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    submit_form: SubmitCloseoutForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    user = request.user
     links = list(finding.unit_links.select_related("unit"))
-    can_edit = request.user.can_edit_county(finding.county_id)
-    if can_edit and progress_form is None:
-        progress_form = ProgressForm(initial={"date": timezone.localdate()})
+    can_edit = user.can_edit_county(finding.county_id) and not finding.is_archived
+    if can_edit:
+        progress_form = progress_form or ProgressForm(initial={"date": timezone.localdate()})
+        evidence_form = evidence_form or EvidenceForm(initial={"date": timezone.localdate()})
+    actions = services.finding_actions(user, finding)
+    evidence = finding.evidence.select_related("created_by", "removed_by", "progress")
+    can_decide = services.can_decide(user, finding)
+    if not can_decide:
+        evidence = evidence.filter(removed_at__isnull=True)
     return render(
         request,
         "issues/finding_detail.html",
@@ -86,13 +112,27 @@ def _detail_page(
             "measures": list(finding.measures.all()),
             "responsible": [link for link in links if link.role == FindingUnit.Role.RESPONSIBLE],
             "cooperating": [link for link in links if link.role == FindingUnit.Role.COOPERATING],
-            "related": finding.related.select_related("review", "category", "county"),
-            "notes": finding.progress_notes.select_related("author"),
+            "related": finding.related.for_user(request.user).select_related(
+                "review", "category", "county"
+            ),
+            "notes": finding.progress_notes.select_related("author").prefetch_related("evidence"),
             "can_edit": can_edit,
+            "can_restore": finding.is_archived
+            and (user.can_edit_county(finding.county_id) or can_decide),
             "progress_form": progress_form,
+            "evidence_form": evidence_form,
+            "evidence": evidence,
+            "can_restore_evidence": can_decide,
+            "actions": actions,
+            "submit_form": submit_form
+            or SubmitCloseoutForm(
+                initial={"result": finding.result, "evidence_waiver": finding.evidence_waiver}
+            ),
+            "comment_form": comment_form or CommentForm(),
+            "timeline": finding_timeline(finding),
             "today": timezone.localdate(),
         },
-        status=400 if progress_form is not None and progress_form.errors else 200,
+        status=status,
     )
 
 
@@ -112,6 +152,7 @@ def _add_row(data, prefix: str):
 def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None) -> HttpResponse:
     instance = finding or Finding(county=county)
     adding_row = None
+    conflict_changes: list[str] = []
     if request.method == "POST":
         data = request.POST
         for prefix in ("measures", "units"):
@@ -131,15 +172,29 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                     messages.success(request, _("问题已登记。"))
                 else:
                     finding = services.finding_update(
-                        user=request.user, finding=finding, data=payload
+                        user=request.user,
+                        finding=finding,
+                        data=payload,
+                        expected_version=form.cleaned_data.get("version"),
                     )
                     messages.success(request, _("修改已保存。"))
+            except services.EditConflict as conflict:
+                # Keep everything typed; show what the other person changed; the next save
+                # applies this input on top of the current version.
+                data = data.copy()
+                data["version"] = str(conflict.current.version)
+                form = FindingForm(data, instance=instance, county=county)
+                form.is_valid()
+                conflict_changes = conflict.changes
+                messages.error(
+                    request,
+                    _("保存被拒绝:您编辑期间,其他人修改了该问题。请核对下列变化,确认后再次保存。"),
+                )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _add_errors(form, exc)
             else:
                 return redirect(finding)
-        if adding_row is None:
+        if adding_row is None and not conflict_changes:
             messages.error(request, _("保存失败,请按提示修改后重新提交。您填写的内容都已保留。"))
     else:
         initial = {}
@@ -162,6 +217,7 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
             "finding": finding,
             "county": county,
             "show_errors": adding_row is None,
+            "conflict_changes": conflict_changes,
         },
     )
 
@@ -179,6 +235,9 @@ def finding_create(request: HttpRequest) -> HttpResponse:
 def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     _require_edit(request, finding.county_id)
+    if finding.is_archived:
+        messages.error(request, _("该问题已归档,恢复后才能修改。"))
+        return redirect(finding)
     finding = Finding.objects.prefetch_related(
         Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit"))
     ).get(pk=finding.pk)
@@ -190,7 +249,9 @@ def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     _require_edit(request, finding.county_id)
-    form = ProgressForm(request.POST, instance=Progress(finding=finding, author=request.user))
+    form = ProgressForm(
+        request.POST, request.FILES, instance=Progress(finding=finding, author=request.user)
+    )
     if form.is_valid():
         try:
             services.progress_add(
@@ -198,15 +259,15 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
                 finding=finding,
                 note=form.cleaned_data["note"],
                 date=form.cleaned_data["date"],
+                uploads=request.FILES.getlist("files"),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, exc)
         else:
             messages.success(request, _("整改进展已记录。"))
-            return redirect(finding)
+            return redirect(f"{finding.get_absolute_url()}#progress")
     messages.error(request, _("进展未保存,请按提示修改。"))
-    return _detail_page(request, finding, progress_form=form)
+    return _detail_page(request, finding, progress_form=form, status=400)
 
 
 @login_required
@@ -248,3 +309,155 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.for_user(request.user), pk=pk)
     _require_edit(request, unit.county_id)
     return _unit_form_page(request, unit)
+
+
+WORKFLOW = {
+    "start": (services.finding_start, _("已开始整改。")),
+    "submit": (services.finding_submit_closeout, _("已申请销号,等待领导审批。")),
+    "close": (services.finding_close, _("已同意销号。")),
+    "return": (services.finding_return, _("已退回销号申请。")),
+    "reopen": (services.finding_reopen, _("已重新打开该问题。")),
+}
+
+
+@login_required
+@require_POST
+def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One step of the close-out workflow; the service decides who may and from which state."""
+    if action not in WORKFLOW:
+        raise Http404
+    finding = _get_finding_for_user(request, pk)
+    service, done = WORKFLOW[action]
+    if action == "submit":
+        form = SubmitCloseoutForm(request.POST)
+    else:
+        form = CommentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        kwargs = {"user": request.user, "finding": finding}
+        if action == "submit":
+            kwargs.update(
+                result=data["result"],
+                evidence_waiver=data["evidence_waiver"],
+                comment=data["comment"],
+            )
+        elif action in ("return", "reopen"):
+            kwargs["reason"] = data["comment"]
+        else:
+            kwargs["comment"] = data["comment"]
+        try:
+            service(**kwargs)
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(finding)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(finding)
+    messages.error(request, _("操作未完成,请按提示修改。"))
+    forms_by_action = {"submit_form": form} if action == "submit" else {"comment_form": form}
+    return _detail_page(request, finding, status=400, **forms_by_action)
+
+
+@login_required
+@require_POST
+def finding_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    try:
+        services.finding_archive(user=request.user, finding=finding)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("问题已归档,不再出现在台账和文书中;可随时恢复。"))
+    return redirect(finding)
+
+
+@login_required
+@require_POST
+def finding_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    try:
+        services.finding_restore(user=request.user, finding=finding)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("问题已恢复。"))
+    return redirect(finding)
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    _require_edit(request, finding.county_id)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(
+                user=request.user,
+                finding=finding,
+                upload=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                date=form.cleaned_data["date"],
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("佐证材料已上传。"))
+            return redirect(f"{finding.get_absolute_url()}#evidence")
+    messages.error(request, _("佐证材料未上传,请按提示修改。"))
+    return _detail_page(request, finding, evidence_form=form, status=400)
+
+
+def _get_evidence_for_user(request: HttpRequest, pk: int) -> Evidence:
+    qs = Evidence.objects.for_user(request.user).select_related("finding", "finding__county")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is served only here, after the county check; never as a static file."""
+    evidence = _get_evidence_for_user(request, pk)
+    if evidence.is_removed and not services.can_decide(request.user, evidence.finding):
+        raise Http404
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=request.GET.get("inline") != "1",
+        filename=evidence.original_name,
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _get_evidence_for_user(request, pk)
+    services.evidence_remove(user=request.user, evidence=evidence)
+    messages.success(
+        request, _("佐证材料“%(title)s”已移除(领导可以恢复)。") % {"title": evidence.title}
+    )
+    return redirect(f"{evidence.finding.get_absolute_url()}#evidence")
+
+
+@login_required
+@require_POST
+def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _get_evidence_for_user(request, pk)
+    services.evidence_restore(user=request.user, evidence=evidence)
+    messages.success(request, _("佐证材料“%(title)s”已恢复。") % {"title": evidence.title})
+    return redirect(f"{evidence.finding.get_absolute_url()}#evidence")
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """What waits for the logged-in user."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "issues/my_work.html",
+        {"work": selectors.my_work(request.user, today), "today": today},
+    )

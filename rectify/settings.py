@@ -127,7 +127,29 @@ CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
 
 # Business settings
-RECTIFY_DUE_SOON_DAYS = envint("RECTIFY_DUE_SOON_DAYS", 14)
+# Deadlines: yellow when due within DUE_SOON days; the ledger also notes, with the number of
+# days, everything due within UPCOMING days.
+RECTIFY_DUE_SOON_DAYS = envint("RECTIFY_DUE_SOON_DAYS", 7)
+RECTIFY_UPCOMING_DAYS = envint("RECTIFY_UPCOMING_DAYS", 14)
+RECTIFY_MAX_UPLOAD_BYTES = envint("RECTIFY_MAX_UPLOAD_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Mail (reminders): console by default; SMTP when EMAIL_HOST is set.
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.getenv("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 RECTIFY_PAGE_SIZE = envint("RECTIFY_PAGE_SIZE", 50)
 
 LOGGING = {

@@ -170,7 +170,8 @@ def report_document(report: Report) -> ReportDocument:
     """Everything the two documents show; four queries whatever the number of findings."""
     reviews = _reviews_of(report)
     findings = (
-        Finding.objects.filter(county=report.county_id, review__in=reviews)
+        Finding.objects.active()
+        .filter(county=report.county_id, review__in=reviews)
         .select_related("category")
         .prefetch_related(
             "measures",

@@ -57,7 +57,7 @@ class Row:
 
 def county_summary(county: County, today: dt.date) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
-    findings = Finding.objects.filter(county=county)
+    findings = Finding.objects.active().filter(county=county)
     by_review = _tallies(findings, "review", today)
     reviews = Review.objects.filter(pk__in=by_review).order_by("start_date", "id")
     rows = [Row(review, by_review[review.pk]) for review in reviews]
@@ -70,7 +70,7 @@ def county_summary(county: County, today: dt.date) -> dict:
         .order_by("deadline", "id")[:8]
     )
     recent = (
-        Progress.objects.filter(finding__county=county)
+        Progress.objects.filter(finding__county=county, finding__archived_at__isnull=True)
         .select_related("finding", "author")
         .order_by("-date", "-id")[:6]
     )
@@ -78,7 +78,7 @@ def county_summary(county: County, today: dt.date) -> dict:
 
 
 def province_summary(province: Province, today: dt.date) -> dict:
-    findings = Finding.objects.filter(county__province=province)
+    findings = Finding.objects.active().filter(county__province=province)
     by_county = _tallies(findings, "county", today)
     counties = County.objects.filter(province=province).order_by("code")
     rows = [Row(county, by_county.get(county.pk, Tally())) for county in counties]
@@ -87,10 +87,10 @@ def province_summary(province: Province, today: dt.date) -> dict:
 
 
 def national_summary(today: dt.date) -> dict:
-    by_province = _tallies(Finding.objects.all(), "county__province", today)
+    by_province = _tallies(Finding.objects.active(), "county__province", today)
     provinces = Province.objects.annotate(n_counties=Count("counties")).order_by("code")
     rows = [Row(p, by_province.get(p.pk, Tally())) for p in provinces]
-    total = tally(Finding.objects.all(), today)
+    total = tally(Finding.objects.active(), today)
     return {"rows": rows, "total": total}
 
 

@@ -195,8 +195,12 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     province = get_object_or_404(Province, code=code)
     today = timezone.localdate()
-    findings = Finding.objects.filter(county__province=province).order_by(
-        "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+    findings = (
+        Finding.objects.active()
+        .filter(county__province=province)
+        .order_by(
+            "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+        )
     )
     content = render_province_xlsx(
         selectors.province_overview(province, today),

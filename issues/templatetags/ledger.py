@@ -31,7 +31,7 @@ def deadline_badge(finding, today):
     days = finding.days_left(today)
     if state == "overdue":
         label = ngettext("逾期 %(n)d 天", "逾期 %(n)d 天", -days) % {"n": -days}
-    elif state == "due_soon":
+    elif state in ("due_soon", "upcoming"):
         label = (
             _("今天到期")
             if days == 0
@@ -44,6 +44,6 @@ def deadline_badge(finding, today):
 
 @register.simple_tag
 def row_class(finding, today) -> str:
-    return {"overdue": "row-overdue", "due_soon": "row-due-soon"}.get(
+    return {"overdue": "row-overdue", "due_soon": "row-due-soon", "upcoming": "row-upcoming"}.get(
         finding.deadline_state(today), ""
     )

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             except County.DoesNotExist as exc:
                 raise CommandError(f"No county with code {county}.") from exc
             if document == "ledger":
-                findings = Finding.objects.filter(county=place).in_ledger_order()
+                findings = Finding.objects.active().filter(county=place).in_ledger_order()
                 n = findings.count()
                 content = render_ledger_xlsx(
                     selectors.ledger_rows(findings, today),
@@ -83,8 +83,12 @@ class Command(BaseCommand):
             place = Province.objects.get(code=code)
         except Province.DoesNotExist as exc:
             raise CommandError(f"No province with code {code}.") from exc
-        findings = Finding.objects.filter(county__province=place).order_by(
-            "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+        findings = (
+            Finding.objects.active()
+            .filter(county__province=place)
+            .order_by(
+                "county__code", "review__start_date", "review_id", "category__order", "order", "id"
+            )
         )
         return render_province_xlsx(
             selectors.province_overview(place, today),

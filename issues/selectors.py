@@ -1,0 +1,83 @@
+"""Reads of the ledger that several views share."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .models import Finding, FindingUnit, Progress, User
+
+
+@dataclasses.dataclass
+class WorkList:
+    title: str
+    findings: list
+    empty: str
+
+
+def _rows(qs: QuerySet, limit: int = 100) -> list[Finding]:
+    return list(qs.select_related("review", "category", "county").with_lead_unit()[:limit])
+
+
+def my_work(user: User, today: dt.date) -> list[WorkList]:
+    """What waits for the user: their unit's overdue and due-soon findings, findings without
+    a progress note this month, close-out requests to approve, recently closed to spot-check."""
+    from django.utils.translation import gettext as _
+
+    findings = Finding.objects.for_user(user).active()
+    lists = []
+    soon = settings.RECTIFY_DUE_SOON_DAYS
+    if user.unit_id:
+        lead = FindingUnit.objects.filter(
+            finding=OuterRef("pk"), unit_id=user.unit_id, role=FindingUnit.Role.RESPONSIBLE
+        )
+        mine = findings.filter(Exists(lead))
+        lists.append(
+            WorkList(
+                _("本单位逾期或即将到期的问题"),
+                _rows((mine.overdue(today) | mine.due_within(soon, today)).order_by("deadline")),
+                _("本单位没有逾期或即将到期的问题。"),
+            )
+        )
+    if user.is_county_staff:
+        lists.append(
+            WorkList(
+                _("逾期或即将到期的问题"),
+                _rows(
+                    (findings.overdue(today) | findings.due_within(soon, today)).order_by(
+                        "deadline", "id"
+                    )
+                ),
+                _("没有逾期或即将到期的问题。"),
+            )
+        )
+        month_start = today.replace(day=1)
+        noted = Progress.objects.filter(finding=OuterRef("pk"), date__gte=month_start)
+        lists.append(
+            WorkList(
+                _("本月还没有填报进展的问题"),
+                _rows(findings.open().exclude(Exists(noted)).in_ledger_order()),
+                _("所有未销号的问题本月都已填报进展。"),
+            )
+        )
+    if user.is_county_leader:
+        lists.append(
+            WorkList(
+                _("等待审批的销号申请"),
+                _rows(findings.filter(status=Finding.Status.SUBMITTED).order_by("updated_at")),
+                _("没有等待审批的销号申请。"),
+            )
+        )
+    if user.is_province_reviewer:
+        since = today - dt.timedelta(days=30)
+        lists.append(
+            WorkList(
+                _("近30天销号的问题(可抽查)"),
+                _rows(findings.closed().filter(closed_on__gte=since).order_by("-closed_on")),
+                _("近30天没有销号的问题。"),
+            )
+        )
+    return lists

@@ -1,0 +1,81 @@
+"""Checks on uploaded evidence: the content decides the type, not the file name."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc / .xls
+
+# detected kind → extensions a user may give it
+ALLOWED = {
+    "pdf": {"pdf"},
+    "jpg": {"jpg", "jpeg"},
+    "png": {"png"},
+    "docx": {"docx"},
+    "xlsx": {"xlsx"},
+    "zip": {"zip"},
+    "ole": {"doc", "xls"},
+}
+MIME = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckedUpload:
+    extension: str
+    content_type: str
+
+
+def check_upload(upload) -> CheckedUpload:
+    """Refuse files that are too large, of a type we do not keep, or disguised as another."""
+    limit = settings.RECTIFY_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件“%(name)s”大小为 %(size)s,超过了 %(limit)s 的上限。")
+            % {
+                "name": upload.name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(limit),
+            }
+        )
+    if upload.size == 0:
+        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": upload.name})
+    extension = PurePath(upload.name).suffix.lower().lstrip(".")
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    detected = "ole" if head.startswith(OLE_SIGNATURE) else (kind.extension if kind else None)
+    allowed = sorted({ext for exts in ALLOWED.values() for ext in exts})
+    if detected not in ALLOWED:
+        raise ValidationError(
+            _("文件“%(name)s”不是允许的类型。可上传:%(types)s。")
+            % {"name": upload.name, "types": "、".join(allowed)}
+        )
+    if extension not in ALLOWED[detected]:
+        raise ValidationError(
+            _("文件“%(name)s”的内容与扩展名不符,已拒绝。") % {"name": upload.name}
+        )
+    return CheckedUpload(extension, MIME.get(extension, MIME.get(detected, "")))
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Non-guessable storage names; the original name is kept on the record."""
+    extension = PurePath(filename).suffix.lower()
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{extension}"
