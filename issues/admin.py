@@ -9,8 +9,11 @@ from .models import (
     Finding,
     FindingUnit,
     Measure,
+    Evidence,
     Progress,
     Project,
+    ReminderLog,
+    StatusChange,
     Province,
     Review,
     Unit,
@@ -104,3 +107,27 @@ class ProgressAdmin(SimpleHistoryAdmin):
     list_display = ["finding", "date", "author"]
     list_select_related = ["finding", "author"]
     raw_id_fields = ["finding", "author"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "actor", "at", "comment"]
+    can_delete = False
+
+
+FindingAdmin.inlines = [MeasureInline, FindingUnitInline, StatusChangeInline]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "finding", "original_name", "size", "created_by", "removed_at"]
+    list_select_related = ["finding", "created_by"]
+    raw_id_fields = ["finding", "progress"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["day", "kind", "county", "recipient", "status", "items", "at"]
+    list_filter = ["status", "kind", "day"]
+    readonly_fields = [f.name for f in ReminderLog._meta.fields]

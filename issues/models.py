@@ -715,3 +715,40 @@ class Evidence(Tracked):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+
+class ReminderLog(models.Model):
+    """Every reminder mail sent (or failed), so a second run on the same day sends nothing twice."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", _("牵头单位")
+        OFFICE = "office", _("区县办公室")
+        LEADER = "leader", _("区县领导")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    county = models.ForeignKey(County, verbose_name=_("示范县"), on_delete=models.CASCADE)
+    recipient = models.EmailField(_("收件人"))
+    status = models.CharField(_("结果"), max_length=10, choices=Status.choices)
+    items = models.PositiveIntegerField(_("事项数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("提醒邮件记录")
+        verbose_name_plural = _("提醒邮件记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "county", "recipient"],
+                condition=Q(status="sent"),
+                name="reminder_once_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.recipient} {self.get_status_display()}"
