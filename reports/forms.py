@@ -8,6 +8,13 @@ from .models import Report
 
 
 class ReportForm(StyledForm, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+
     class Meta:
         model = Report
         fields = [

@@ -44,6 +44,7 @@ class Report(Tracked):
     plan_goals = models.TextField(_("工作目标"), blank=True)
     plan_safeguards = models.TextField(_("组织保障"), blank=True)
     is_archived = models.BooleanField(_("已归档"), default=False)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = CountyScopedQuerySet.as_manager()
     history = HistoricalRecords()

@@ -7,15 +7,43 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from issues.models import Review, User
+from issues.services import EditConflict
 
 from .models import Report, ReportReview
 
 
+def _changes_since(report: Report, version: int) -> list[str]:
+    """What others changed in the report after the user loaded `version`."""
+    records = list(
+        report.history.filter(version__gte=version)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    lines = []
+    for before, after in zip(records, records[1:], strict=False):
+        user = after.history_user
+        who = (user.get_full_name() or user.username) if user else _("系统")
+        for change in after.diff_against(before).changes:
+            if change.field in ("version", "updated_at", "updated_by"):
+                continue
+            label = Report._meta.get_field(change.field).verbose_name
+            lines.append(_("%(who)s 修改了“%(label)s”") % {"who": who, "label": label})
+    return lines or [_("其他人修改了该报告。")]
+
+
 @transaction.atomic
-def report_save(*, user: User, report: Report, reviews: list[Review]) -> Report:
-    """Save the report's own fields and the reviews it covers, in the order given."""
+def report_save(
+    *, user: User, report: Report, reviews: list[Review], expected_version: int | None = None
+) -> Report:
+    """Save the report's own fields and the reviews it covers, in the order given; refused
+    with EditConflict when someone else saved it after the user loaded `expected_version`."""
     if not user.can_edit_county(report.county_id):
         raise PermissionDenied(_("您没有修改该区县报告的权限。"))
+    if report.pk is not None:
+        current = Report.objects.select_for_update().get(pk=report.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current, _changes_since(current, expected_version))
+        report.version = current.version + 1
     if not reviews:
         raise ValidationError(_("请至少选择一次检查。"))
     own = set(Review.objects.filter(counties=report.county_id).values_list("pk", flat=True))

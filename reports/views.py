@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from issues.filters import FindingFilter
 from issues.models import Finding, Province, Review
+from issues.services import EditConflict
 from issues.text import chinese_date
 
 from . import documents, selectors, services
@@ -88,20 +89,35 @@ def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
     county = report.county
     initial = _review_initial(county, report)
     labels = {row["review"]: row.pop("label") for row in initial}
+    conflict_changes: list[str] = []
     if request.method == "POST":
         form = ReportForm(request.POST, instance=report)
         reviews = ReviewChoiceFormSet(request.POST, prefix="reviews", county=county)
         if form.is_valid() & reviews.is_valid():
             try:
                 report = services.report_save(
-                    user=request.user, report=form.instance, reviews=reviews.chosen()
+                    user=request.user,
+                    report=form.instance,
+                    reviews=reviews.chosen(),
+                    expected_version=form.cleaned_data.get("version"),
                 )
+            except EditConflict as conflict:
+                data = request.POST.copy()
+                data["version"] = str(conflict.current.version)
+                form = ReportForm(data, instance=report)
+                conflict_changes = conflict.changes
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("报告已保存。"))
                 return redirect(report)
-        messages.error(request, _("保存失败,请按提示修改。您填写的内容都已保留。"))
+        if conflict_changes:
+            messages.error(
+                request,
+                _("保存被拒绝:您编辑期间,其他人修改了该报告。请核对下列变化,确认后再次保存。"),
+            )
+        else:
+            messages.error(request, _("保存失败,请按提示修改。您填写的内容都已保留。"))
     else:
         form = ReportForm(instance=report)
         reviews = ReviewChoiceFormSet(prefix="reviews", county=county, initial=initial)
@@ -109,7 +125,13 @@ def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
     return render(
         request,
         "reports/report_form.html",
-        {"form": form, "reviews": reviews, "review_rows": rows, "report": report},
+        {
+            "form": form,
+            "reviews": reviews,
+            "review_rows": rows,
+            "report": report,
+            "conflict_changes": conflict_changes,
+        },
     )
 
 
