@@ -1,0 +1,191 @@
+"""`manage.py export_report`: the report or plan as docx/html, the county or province ledger
+as xlsx, from the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+from docx import Document
+
+from issues.models import County
+from reports import documents
+from reports.models import Report
+from tests.conftest import PASSWORD
+
+SUMMARY = (
+    "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
+    "省绩效评价组发现问题10个,已销号问题4个,6个问题正在加紧整改。"
+)
+ZHAOHUA_TITLE = (
+    "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范(第四批)"
+    "绩效评价发现问题整改情况的报告"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_db(django_db_setup, django_db_blocker):
+    """The demo, loaded once for the module and rolled back after it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def export(demo_db, db, tmp_path):
+    """Run the command into a file under tmp_path; return (path, what it printed)."""
+
+    def run(filename: str, **options):
+        path = tmp_path / filename
+        out = io.StringIO()
+        call_command("export_report", output=str(path), stdout=out, **options)
+        return path, out.getvalue()
+
+    return run
+
+
+def docx_text(path) -> list[str]:
+    return [p.text.replace("\n", "") for p in Document(str(path)).paragraphs]
+
+
+def test_report_as_docx(export):
+    path, printed = export("report.docx", county="510811")
+    assert printed.startswith(f"Wrote {path} (")
+    texts = docx_text(path)
+    assert texts[0] == ZHAOHUA_TITLE
+    assert texts[1] == "省商务厅:"
+    assert sum(SUMMARY in t for t in texts) == 1
+    assert "附件" in texts
+    assert texts.count("销号情况:已销号") == 12
+    assert texts.count("销号情况:未销号") == 13
+
+
+def test_report_as_html(export):
+    path, _ = export("report.html", county="510811", document="report", format="html")
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!doctype html>")
+    assert f"<title>{ZHAOHUA_TITLE}</title>" in html
+    assert SUMMARY in html
+    assert html.count('class="doc-title') == 2  # the report and its attached plan
+    assert "三、问题整改情况" in html and "(二)省绩效评价组发现问题及整改情况" in html
+    assert "2019年9月10日" in html
+
+
+def test_plan_as_docx(export):
+    path, _ = export("plan.docx", county="510811", document="plan")
+    texts = docx_text(path)
+    assert texts[0] == "昭化区电子商务进农村综合示范项目绩效评价与复核反馈问题的整改方案"
+    assert "二、整改内容及措施" in texts
+    assert sum(t.startswith("整改时限:") for t in texts) == 25
+    assert not any("整改结果" in t or "销号情况" in t for t in texts)
+    assert ZHAOHUA_TITLE not in texts
+
+
+def test_county_ledger_as_xlsx(export):
+    path, _ = export("ledger.xlsx", county="510811", document="ledger")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["整改台账", "统计"]
+    ws = wb["整改台账"]
+    assert ws["A1"].value == "昭化区整改台账"
+    assert ws["A2"].value.endswith("共 25 个问题")
+    assert [c.value for c in ws[3]][:4] == ["序号", "问题来源", "问题类别", "问题描述"]
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] is not None]
+    assert len(rows) == 25
+    assert rows[0][1:3] == ("商务部复核组", "项目建设进度滞后问题")
+
+
+@pytest.mark.parametrize(
+    "code,sheets,findings",
+    [("510000", ["总览", "广元市昭化区"], 25), ("360000", ["总览", "宜春市铜鼓县"], 6)],
+)
+def test_province_ledger_as_xlsx(export, code, sheets, findings):
+    path, _ = export("province.xlsx", province=code, document="ledger", format="xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == sheets
+    overview = [r for r in wb["总览"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(overview) == 1 and overview[0][2] == findings
+    county = wb[sheets[1]]
+    rows = [r for r in county.iter_rows(min_row=4, values_only=True) if r[0] is not None]
+    assert len(rows) == findings
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"county": "510811", "document": "ledger", "format": "docx"}, "xlsx"),
+        ({"county": "510811", "document": "ledger", "format": "html"}, "xlsx"),
+        ({"county": "510811", "document": "report", "format": "xlsx"}, "docx or html"),
+        ({"county": "510811", "document": "plan", "format": "xlsx"}, "docx or html"),
+        ({"province": "510000", "document": "report"}, "--province"),
+        ({"province": "510000", "document": "plan", "format": "html"}, "--province"),
+        ({"county": "999999"}, "999999"),
+        ({"province": "999999", "document": "ledger"}, "999999"),
+        ({"county": "510811", "report_id": 999999}, "999999"),
+        ({"county": "510811", "province": "510000"}, "not allowed"),
+        ({}, "required"),
+    ],
+)
+def test_bad_combinations_are_refused(export, tmp_path, options, message):
+    with pytest.raises(CommandError, match=message):
+        export("out.bin", **options)
+    assert not (tmp_path / "out.bin").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--county", "510811", "--document", "minutes", "-o", "{out}"], "invalid choice"),
+        (["--county", "510811", "--format", "pdf", "-o", "{out}"], "invalid choice"),
+        (["--county", "510811"], "-o/--output"),
+    ],
+)
+def test_choices_are_checked_as_on_the_command_line(demo_db, db, tmp_path, args, message):
+    out = tmp_path / "out.bin"
+    with pytest.raises(CommandError, match=message):
+        call_command("export_report", *[a.format(out=out) for a in args])
+    assert not out.exists()
+
+
+def test_a_county_without_a_report_record_gets_the_default_one(export):
+    county = County.objects.get(code="360926")
+    assert not Report.objects.filter(county=county).exists()
+    path, _ = export("tonggu.docx", county="360926")
+    texts = docx_text(path)
+    title = documents.default_title(county)
+    assert texts[0] == title
+    assert title.startswith(f"{county.government}关于") and title.endswith("整改情况的报告")
+    assert county.government in texts  # the signature
+    assert sum(t.startswith("销号情况:") for t in texts) == county.findings.count() == 6
+    assert texts[texts.index("附件") + 1] == "铜鼓县电子商务进农村综合示范项目反馈问题整改方案"
+    assert not Report.objects.filter(county=county).exists()  # nothing was saved
+
+
+def test_the_latest_report_record_is_used_unless_one_is_named(export):
+    first = Report.objects.get(county__code="510811")
+    later = Report.objects.create(
+        county=first.county,
+        issuer=first.issuer,
+        title="昭化区第二次整改情况报告",
+        date=dt.date(2019, 12, 20),
+    )
+    path, _ = export("latest.docx", county="510811")
+    assert docx_text(path)[0] == later.title
+    path, _ = export("first.docx", county="510811", report_id=first.pk)
+    assert docx_text(path)[0] == ZHAOHUA_TITLE
+    # An archived record is passed over.
+    Report.objects.filter(pk=later.pk).update(is_archived=True)
+    path, _ = export("again.docx", county="510811")
+    assert docx_text(path)[0] == ZHAOHUA_TITLE
+    with pytest.raises(CommandError):
+        export("archived.docx", county="510811", report_id=later.pk)

@@ -1,0 +1,325 @@
+"""The 整改台账 as .xlsx: the county ledger (/findings/export.xlsx), the province ledger
+(/provinces/<code>/ledger.xlsx), and the selector and renderers behind them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from issues import services
+from issues.models import Finding, Province, User
+from reports import selectors
+from reports.exports.xlsx import render_ledger_xlsx, render_province_xlsx
+from tests.conftest import PASSWORD, Factory
+
+HEADER = [
+    "序号",
+    "问题来源",
+    "问题类别",
+    "问题描述",
+    "整改措施",
+    "责任单位",
+    "配合单位",
+    "完成时限",
+    "最新进展",
+    "整改结果",
+    "销号情况",
+    "销号日期",
+    "是否逾期",
+]
+COL = {name: i for i, name in enumerate(HEADER)}
+TODAY = dt.date(2019, 10, 1)  # after the 9-30 deadlines, before the 10-30 ones
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def workbook(content: bytes):
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def data_rows(ws) -> list[tuple]:
+    """The rows under the header (row 3)."""
+    return [row for row in ws.iter_rows(min_row=4, values_only=True) if row[0] is not None]
+
+
+def download(client: Client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+    return response.content
+
+
+def load_demo() -> None:
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
+
+
+@dataclasses.dataclass
+class DemoExports:
+    ledger: bytes
+    closed_only: bytes
+
+
+@pytest.fixture(scope="module")
+def demo_exports(django_db_setup, django_db_blocker) -> DemoExports:
+    """昭化区's ledger as its staff download it on TODAY, whole and filtered; the demo data
+    is rolled back after."""
+    noon = dt.datetime.combine(TODAY, dt.time(12), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_demo()
+        client = Client()
+        client.force_login(User.objects.get(username="staff-510811"))
+        with time_machine.travel(noon, tick=False):
+            exports = DemoExports(
+                ledger=download(client, reverse("ledger_xlsx")),
+                closed_only=download(client, reverse("ledger_xlsx") + "?status=closed"),
+            )
+        transaction.set_rollback(True)
+    return exports
+
+
+# The demo county's ledger
+
+
+@pytest.mark.django_db
+def test_demo_ledger_has_a_row_per_finding_under_the_header(demo_exports):
+    wb = workbook(demo_exports.ledger)
+    assert wb.sheetnames == ["整改台账", "统计"]
+    ws = wb["整改台账"]
+    assert ws["A1"].value == "昭化区整改台账"
+    assert ws["A2"].value.startswith("导出时间:2019年10月1日;共 25 个问题")
+    assert [c.value for c in ws[3]] == HEADER
+    rows = data_rows(ws)
+    assert len(rows) == 25
+    assert [r[COL["序号"]] for r in rows] == list(range(1, 26))
+    first = rows[0]
+    assert first[COL["问题来源"]] == "商务部复核组"
+    assert first[COL["问题类别"]] == "项目建设进度滞后问题"
+    assert first[COL["问题描述"]].startswith("县级公共服务中心因前期实施单位变更")
+    measures = first[COL["整改措施"]]
+    assert measures.startswith("一是加快完善建设方案") and ";二是" in measures
+    assert first[COL["责任单位"]] == "区商务和经济合作局、区工业园区管委会"
+    assert first[COL["完成时限"]] == "2019年10月30日前"
+    assert first[COL["销号情况"]] == "未销号"
+    assert first[COL["是否逾期"]] == "否"
+    closed = rows[1]
+    assert closed[COL["销号情况"]] == "已销号"
+    assert closed[COL["销号日期"]].date() == dt.date(2019, 9, 10)
+    assert [r[COL["问题来源"]] for r in rows].count("省绩效评价组") == 10
+    cooperating = [r for r in rows if r[COL["配合单位"]]]
+    assert [r[COL["配合单位"]] for r in cooperating] == ["区农业农村局、区文化旅游和体育局"]
+    overdue = {(r[COL["完成时限"]][:11], r[COL["销号情况"]], r[COL["是否逾期"]]) for r in rows}
+    assert ("2019年9月30日前", "未销号", "是") in overdue
+    assert ("2019年10月30日", "未销号", "否") in overdue
+    assert {o for _, closeout, o in overdue if closeout == "已销号"} == {"否"}
+
+
+@pytest.mark.django_db
+def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
+    ws = workbook(demo_exports.ledger)["整改台账"]
+    assert ws.freeze_panes == "B4"
+    assert ws.print_title_rows == "$3:$3"
+    assert ws.auto_filter.ref == "A3:M28"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws["A1"].value and "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
+    for cell in (ws["D3"], ws["D4"], ws["E4"], ws["J28"]):
+        assert cell.alignment.wrap_text is True, cell.coordinate
+    assert ws.column_dimensions["D"].width >= 30
+    assert ws["L5"].number_format == 'yyyy"年"m"月"d"日"'
+
+
+@pytest.mark.django_db
+def test_demo_tally_sheet_adds_up(demo_exports):
+    ws = workbook(demo_exports.ledger)["统计"]
+    assert [c.value for c in ws[3]] == [
+        "问题来源",
+        "问题类别",
+        "问题数",
+        "未整改",
+        "整改中",
+        "已申请销号",
+        "已销号",
+        "逾期",
+    ]
+    rows = data_rows(ws)
+    *categories, total = rows
+    assert len(categories) == 8
+    assert categories[0][:3] == ("商务部复核组", "项目建设进度滞后问题", 4)
+    assert total[0] == "合计"
+    assert total[2:] == (25, 0, 13, 0, 12, 8)
+    for row in categories:
+        assert row[2] == sum(row[3:7])
+    for i in range(2, 8):
+        assert total[i] == sum(row[i] for row in categories)
+
+
+@pytest.mark.django_db
+def test_demo_export_honours_the_ledger_filters(demo_exports):
+    ws = workbook(demo_exports.closed_only)["整改台账"]
+    assert ws["A2"].value.startswith("导出时间:2019年10月1日;共 12 个问题;已按台账页面的筛选条件")
+    rows = data_rows(ws)
+    assert len(rows) == 12
+    assert {r[COL["销号情况"]] for r in rows} == {"已销号"}
+    assert ws.auto_filter.ref == "A3:M15"
+    total = data_rows(workbook(demo_exports.closed_only)["统计"])[-1]
+    assert total[2:] == (12, 0, 0, 0, 12, 0)
+
+
+@pytest.mark.django_db
+def test_ledger_rows_queries_stay_constant_on_the_demo(django_assert_num_queries):
+    load_demo()
+    findings = Finding.objects.filter(county__code="510811").in_ledger_order()
+    with django_assert_num_queries(3):
+        rows = list(selectors.ledger_rows(findings, TODAY))
+    assert len(rows) == 25
+    assert sum(len(r.measures) for r in rows) > 25
+    assert all(r.units for r in rows)
+
+
+# The ledger on small data
+
+
+def test_latest_progress_shows_the_newest_note(client, alice, finding_a):
+    def add(note: str, date: dt.date) -> None:
+        finding_a.refresh_from_db()  # the first note moves it from 未整改 to 整改中
+        services.progress_add(user=alice, finding=finding_a, note=note, date=date)
+
+    add("新的进展", dt.date(2019, 9, 1))
+    add("旧的进展", dt.date(2019, 8, 1))
+    client.force_login(alice)
+    (row,) = data_rows(workbook(download(client, reverse("ledger_xlsx")))["整改台账"])
+    assert row[COL["最新进展"]] == "2019年9月1日:新的进展"
+
+    # On the same day, the note written last.
+    add("同日再报", dt.date(2019, 9, 1))
+    (row,) = data_rows(workbook(download(client, reverse("ledger_xlsx")))["整改台账"])
+    assert row[COL["最新进展"]] == "2019年9月1日:同日再报"
+
+
+def test_without_progress_the_cell_is_empty(client, alice, finding_a):
+    client.force_login(alice)
+    (row,) = data_rows(workbook(download(client, reverse("ledger_xlsx")))["整改台账"])
+    assert row[COL["最新进展"]] is None
+    assert row[COL["责任单位"]] == "区商务和经济合作局、区财政局"
+    assert row[COL["整改措施"]] == "一是第一条措施;二是第二条措施。"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", '=HYPERLINK("x")'])
+def test_text_that_looks_like_a_formula_stays_text(client, alice, county_a, review_a, text):
+    Factory.finding(alice, county_a, review_a, description=text, measures=[text])
+    client.force_login(alice)
+    ws = workbook(download(client, reverse("ledger_xlsx")))["整改台账"]
+    description = ws.cell(row=4, column=COL["问题描述"] + 1)
+    assert description.data_type == "s"
+    assert description.value == text
+    measures = ws.cell(row=4, column=COL["整改措施"] + 1)
+    assert measures.data_type == "s"
+    assert measures.value == text + "。"
+
+
+def test_each_user_exports_only_what_they_may_see(client, alice, bob, finding_a, finding_b):
+    client.force_login(bob)
+    rows = data_rows(workbook(download(client, reverse("ledger_xlsx")))["整改台账"])
+    assert [r[COL["问题描述"]] for r in rows] == ["朝天区的问题。"]
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(reverse("ledger_xlsx"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# The province ledger
+
+
+@pytest.fixture
+def province_findings(alice, bob, county_a, county_b, finding_a, finding_b, review_a):
+    """Two counties of province P; created out of county order on purpose."""
+    Factory.finding(alice, county_a, review_a, description="昭化区的第二个问题。")
+    return [finding_a, finding_b]
+
+
+def test_province_ledger_has_an_overview_and_a_sheet_per_county(client, rita, province_findings):
+    client.force_login(rita)
+    wb = workbook(download(client, reverse("province_ledger_xlsx", args=["510000"])))
+    assert wb.sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
+    overview = wb["总览"]
+    assert overview["A1"].value == "四川省电子商务进农村综合示范问题整改台账"
+    assert [c.value for c in overview[3]] == [
+        "区县",
+        "代码",
+        "问题数",
+        "已销号",
+        "未销号",
+        "逾期",
+        "销号率",
+    ]
+    assert [r[:6] for r in data_rows(overview)] == [
+        ("广元市昭化区", "510811", 2, 0, 2, 1),
+        ("广元市朝天区", "510812", 1, 0, 1, 0),
+    ]
+    zhaohua, chaotian = wb["广元市昭化区"], wb["广元市朝天区"]
+    for ws in (zhaohua, chaotian):
+        assert [c.value for c in ws[3]] == HEADER
+        assert ws.freeze_panes == "B4"
+        assert ws.print_title_rows == "$3:$3"
+    assert zhaohua["A1"].value == "广元市昭化区整改台账"
+    assert [(r[0], r[COL["问题描述"]]) for r in data_rows(zhaohua)] == [
+        (1, "县级公共服务中心未开始建设。"),
+        (2, "昭化区的第二个问题。"),
+    ]
+    assert [(r[0], r[COL["问题描述"]]) for r in data_rows(chaotian)] == [(1, "朝天区的问题。")]
+
+
+def test_province_ledger_is_for_that_province_and_the_nation(
+    client, rita, quinn, alice, nina, province_findings
+):
+    url = reverse("province_ledger_xlsx", args=["510000"])
+    for user, status in ((rita, 200), (nina, 200), (quinn, 404), (alice, 404)):
+        client.force_login(user)
+        assert client.get(url).status_code == status, user.username
+    client.force_login(nina)
+    assert client.get(reverse("province_ledger_xlsx", args=["999999"])).status_code == 404
+
+
+# The selector and the renderers
+
+
+def test_ledger_rows_queries_stay_constant_on_small_data(
+    alice, county_a, review_a, finding_a, django_assert_num_queries
+):
+    for _ in range(2):
+        Factory.finding(alice, county_a, review_a)
+    findings = Finding.objects.filter(county=county_a).in_ledger_order()
+    with django_assert_num_queries(3):
+        rows = list(selectors.ledger_rows(findings, TODAY))
+    assert len(rows) == 3
+    assert rows[0].units == ["区商务和经济合作局", "区财政局"]
+    assert rows[0].measures == ["第一条措施", "第二条措施"]
+
+
+def test_renderers_run_no_queries(province_findings, django_assert_num_queries):
+    province = Province.objects.get(code="510000")
+    findings = Finding.objects.filter(county__province=province).in_ledger_order()
+    rows = list(selectors.ledger_rows(findings, TODAY))
+    overview = selectors.province_overview(province, TODAY)
+    with django_assert_num_queries(0):
+        county = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
+        whole = render_province_xlsx(overview, rows, title="省台账", note="说明", today=TODAY)
+    assert len(data_rows(workbook(county)["整改台账"])) == 3
+    assert workbook(whole).sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
