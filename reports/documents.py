@@ -190,6 +190,8 @@ def report_document(report: Report) -> ReportDocument:
     doc_reviews = []
     for review in reviews:
         by_category = by_review.get(review.pk, {})
+        if not by_category:
+            continue  # a review with nothing for this county has no place in its report
         doc_categories = []
         for cat_no, (category_id, items) in enumerate(by_category.items(), start=1):
             doc_findings = []

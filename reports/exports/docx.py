@@ -24,6 +24,7 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 CHAR = 16  # one 三号 character, in points
 LINE_PITCH = 579  # twips: 225 mm / 22 lines
+CHAR_SPACE = round((156 / 25.4 * 72 / 28 - CHAR) * 4096)  # 156 mm / 28 characters
 LATIN = "Times New Roman"
 
 FONT_TITLE = "方正小标宋简体"
@@ -90,6 +91,8 @@ def _setup_styles(doc) -> None:
         rpr_default = defaults.find(qn("w:rPrDefault"))
         if rpr_default is not None:
             _set_fonts(rpr_default, FONT_BODY)
+            size = _child(rpr_default.find(qn("w:rPr")), "w:sz")
+            size.set(qn("w:val"), str(int(SIZE_3.pt * 2)))
     body = dict(
         line_spacing_rule=WD_LINE_SPACING.EXACTLY,
         line_spacing=Pt(28.95),
@@ -118,9 +121,13 @@ def _setup_styles(doc) -> None:
         keep_with_next=True,
     )
     _paragraph_style(doc, "主送机关", font=FONT_BODY, first_line_indent=Pt(0))
-    _paragraph_style(doc, "一级标题", font=FONT_H1, keep_with_next=True)
-    _paragraph_style(doc, "二级标题", font=FONT_H2, keep_with_next=True)
-    _paragraph_style(doc, "三级标题", font=FONT_BODY, keep_with_next=True)
+    for level, (name, font) in enumerate(
+        [("一级标题", FONT_H1), ("二级标题", FONT_H2), ("三级标题", FONT_BODY)]
+    ):
+        style = _paragraph_style(doc, name, font=font, keep_with_next=True)
+        # Outline levels put the headings in Word's navigation pane and tables of contents.
+        outline = _child(style.element.get_or_add_pPr(), "w:outlineLvl")
+        outline.set(qn("w:val"), str(level))
     _paragraph_style(doc, "问题", font=FONT_BODY, keep_with_next=True)
     # 附件:… wraps under the first character after the colon.
     _paragraph_style(
@@ -176,8 +183,11 @@ def _setup_page(doc) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "lines")
+    # 22 lines of 28 characters: the line pitch, and a character pitch of 156 mm / 28
+    # expressed as the difference from the 三号 default size in 1/4096 pt.
+    grid.set(qn("w:type"), "linesAndChars")
     grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
     doc.settings.odd_and_even_pages_header_footer = True
     _page_number(section.footer.paragraphs[0], odd=True)
@@ -240,27 +250,49 @@ KEEP_TOGETHER = (
 )
 
 
-def _title_lines(title: str, per_line: int = 19) -> list[str]:
-    """Break a long title into balanced lines, longest first (a trapezoid), after the issuing
-    organ when the title names one, and never inside a word, a number or brackets."""
-    if len(title) <= per_line:
+def _width(text: str) -> float:
+    """Width in characters: Latin letters and digits take half a CJK character."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def _title_lines(title: str, per_line: int = 20) -> list[str]:
+    """Break a long title into lines that fit, longest first (a trapezoid) and balanced, after
+    the issuing organ when the title starts with one, never inside a word, number or brackets."""
+    if _width(title) <= per_line:
         return [title]
     head, sep, rest = title.partition("关于")
-    if sep and head and len(head) <= per_line:
+    if sep and head and _width(head) <= per_line:
         return [head, *_title_lines(sep + rest, per_line)]
-    n_lines = -(-len(title) // per_line)
-    target = -(-len(title) // n_lines)
-    candidates = [
-        cut
-        for cut in range(max(1, target - 5), min(per_line, len(title) - 1) + 1)
-        if not _bad_break(title, cut)
-    ]
-    if not candidates:
-        cut = min(per_line, len(title) - 1)
-    else:
-        # Closest to the balanced length, a little longer rather than shorter.
-        cut = min(candidates, key=lambda c: (abs(c - target - 1), -c))
-    return [title[:cut], *_title_lines(title[cut:], per_line)]
+    cuts = [c for c in range(1, len(title)) if not _bad_break(title, c)]
+    for n_lines in range(max(2, int(-(-_width(title) // per_line))), len(title) + 1):
+        target = _width(title) / n_lines
+        options = list(_splits(title, cuts, 0, n_lines, per_line))
+        if options:
+            return min(options, key=lambda lines: _shape_cost(lines, target))
+    return [title]
+
+
+def _splits(title: str, cuts: list[int], start: int, n_lines: int, per_line: int):
+    """Every way to cut title[start:] into n_lines lines of at most per_line width."""
+    if n_lines == 1:
+        if _width(title[start:]) <= per_line:
+            yield [title[start:]]
+        return
+    for cut in cuts:
+        if cut <= start:
+            continue
+        line = title[start:cut]
+        if _width(line) > per_line:
+            break
+        for rest in _splits(title, cuts, cut, n_lines - 1, per_line):
+            yield [line, *rest]
+
+
+def _shape_cost(lines: list[str], target: float) -> float:
+    """Balanced lines, and a penalty for any line longer than the one above it."""
+    widths = [_width(line) for line in lines]
+    cost = sum((w - target) ** 2 for w in widths)
+    return cost + sum(10 for a, b in zip(widths, widths[1:], strict=False) if b > a)
 
 
 def _bad_break(text: str, cut: int) -> bool:
