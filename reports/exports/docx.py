@@ -24,7 +24,6 @@ SIZE_3 = Pt(16)  # 三号
 SIZE_4 = Pt(14)  # 四号
 CHAR = 16  # one 三号 character, in points
 LINE_PITCH = 579  # twips: 225 mm / 22 lines
-CHAR_SPACE = round((156 / 25.4 * 72 / 28 - CHAR) * 4096)  # 156 mm / 28 characters
 LATIN = "Times New Roman"
 
 FONT_TITLE = "方正小标宋简体"
@@ -183,11 +182,11 @@ def _setup_page(doc) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    # 22 lines of 28 characters: the line pitch, and a character pitch of 156 mm / 28
-    # expressed as the difference from the 三号 default size in 1/4096 pt.
-    grid.set(qn("w:type"), "linesAndChars")
+    # 22 lines a page. A character grid (linesAndChars with charSpace) would also pin 28
+    # characters a line, but LibreOffice and WPS then spread every character over a cell
+    # and the page falls apart; 16 pt characters on a 156 mm line give 27.6 a line anyway.
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(LINE_PITCH))
-    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
     doc.settings.odd_and_even_pages_header_footer = True
     _page_number(section.footer.paragraphs[0], odd=True)
