@@ -232,7 +232,10 @@ def progress_add(
     progress.save()
     for upload in uploads:
         evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
-    if finding.status == Finding.Status.OPEN:
+    # Decide on the locked current row: `finding` may be a stale copy that an earlier note
+    # (or another user's) has since moved to in_progress.
+    current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
+    if current.status == Finding.Status.OPEN:
         locked = _transition(
             finding,
             user,

@@ -172,3 +172,15 @@ def review_b(county_b) -> Review:
 def finding_b(bob, county_b, review_b) -> Finding:
     unit = Factory.unit(county_b, "区商务局")
     return Factory.finding(bob, county_b, review_b, description="朝天区的问题。", units=[unit])
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 takes about a second a user here; MD5 first keeps the cast cheap, and the
+    default hashers stay listed so any password hashed the slow way still checks."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *global_settings.PASSWORD_HASHERS,
+    ]
