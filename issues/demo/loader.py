@@ -132,40 +132,40 @@ def load_county(path: Path, password: str) -> dict:
             },
         )
         review.counties.add(county)
+        if Finding.objects.filter(review=review, county=county).exists():
+            # Loaded before: what users did with these findings since (renumbered, moved,
+            # reworded) is theirs; never add the demo copies again.
+            continue
         for cat_no, cat in enumerate(r["categories"], start=1):
             category = services.category_get_or_create(review=review, name=cat["name"], user=staff)
             for no, f in enumerate(cat["findings"], start=1):
-                finding = Finding.objects.filter(
-                    review=review, county=county, category=category, order=no
-                ).first()
-                if finding is None:
-                    closed = f["status"] == Finding.Status.CLOSED
-                    finding = services.finding_create(
-                        user=staff,
-                        county=county,
-                        data=services.FindingData(
-                            review=review,
-                            category=category,
-                            order=no,
-                            description=f["description"],
-                            deadline=_date(f["deadline"]),
-                            is_ongoing=f["ongoing"],
-                            status=f["status"],
-                            result=f["result"],
-                            closed_on=report_date if closed else None,
-                            measures=f["measures"],
-                            units=[services.UnitEntry(units[name]) for name in f["units"]]
-                            + [
-                                services.UnitEntry(units[name], "cooperating")
-                                for name in f["cooperating_units"]
-                            ],
-                        ),
-                    )
-                    created += 1
-                    pending_related.append((finding, f["related"]))
+                closed = f["status"] == Finding.Status.CLOSED
+                finding = services.finding_create(
+                    user=staff,
+                    county=county,
+                    data=services.FindingData(
+                        review=review,
+                        category=category,
+                        order=no,
+                        description=f["description"],
+                        deadline=_date(f["deadline"]),
+                        is_ongoing=f["ongoing"],
+                        status=f["status"],
+                        result=f["result"],
+                        closed_on=report_date if closed else None,
+                        measures=f["measures"],
+                        units=[services.UnitEntry(units[name]) for name in f["units"]]
+                        + [
+                            services.UnitEntry(units[name], "cooperating")
+                            for name in f["cooperating_units"]
+                        ],
+                    ),
+                )
+                created += 1
+                pending_related.append((finding, f["related"]))
                 by_key[f"{r['key']}:{cat_no}:{no}"] = finding
     for finding, keys in pending_related:
-        finding.related.add(*(by_key[k] for k in keys))
+        finding.related.add(*(by_key[k] for k in keys if k in by_key))
     report_file = path.with_name(f"{county.code}_report.json")
     if report_file.exists():
         load_report(county, report_file, staff)

@@ -353,11 +353,6 @@ class TestIdempotence:
         assert _names(finding, FindingUnit.Role.RESPONSIBLE) == ["区财政局"]
         assert Unit.objects.get(pk=unit.pk).phone == "0839-1234567"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the loader finds a finding by (review, county, category name, order); once a "
-        "user renumbers it or renames its category, a second run creates it again",
-    )
     @pytest.mark.parametrize("change", ["renumber", "rename category"])
     def test_second_run_does_not_duplicate_a_finding_users_moved(self, demo, change):
         zhaohua = County.objects.get(code="510811")
