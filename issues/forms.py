@@ -280,3 +280,51 @@ class EvidenceForm(StyledForm, forms.Form):
     )
     title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
     date = forms.DateField(label=_("材料日期"), required=False, widget=DateInput())
+
+
+class NoticeForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = [
+            "team",
+            "title",
+            "reference_number",
+            "start_date",
+            "end_date",
+            "issued_on",
+            "report_deadline",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "issued_on": DateInput(),
+            "report_deadline": DateInput(),
+        }
+
+
+class NoticeItemForm(StyledForm, forms.Form):
+    category = forms.CharField(label=_("问题类别"), max_length=200)
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 4}))
+    measures = forms.CharField(
+        label=_("整改要求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每条一行。"),
+    )
+    deadline = forms.DateField(
+        label=_("完成时限"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("留空则用通报的报送时限。"),
+    )
+    counties = forms.ModelMultipleChoiceField(
+        label=_("涉及区县"),
+        queryset=County.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("每个区县各得一份,分别整改、销号。"),
+    )
+
+    def __init__(self, *args, province, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["counties"].queryset = County.objects.filter(province=province)
+        self.fields["counties"].widget.attrs["class"] = "form-check-input"

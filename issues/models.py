@@ -323,6 +323,22 @@ class Review(Tracked):
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     counties = models.ManyToManyField(County, verbose_name=_("涉及区县"), related_name="reviews")
+    issued_on = models.DateField(_("印发日期"), null=True, blank=True)
+    report_deadline = models.DateField(
+        _("整改报告报送时限"),
+        null=True,
+        blank=True,
+        help_text=_("通报要求各区县报送整改情况的截止日期,如 2017年10月30日。"),
+    )
+    province = models.ForeignKey(
+        Province,
+        verbose_name=_("发文省份"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+        help_text=_("省级通报:由该省审核人员维护。"),
+    )
 
     objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords()
@@ -370,6 +386,32 @@ class Category(Tracked):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NoticeItem(Tracked):
+    """A finding of a provincial notice (督查通报) that concerns several counties: written once
+    by the province; each county named gets its own Finding to rectify and close."""
+
+    review = models.ForeignKey(
+        Review, verbose_name=_("通报"), on_delete=models.CASCADE, related_name="notice_items"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="notice_items"
+    )
+    order = models.PositiveSmallIntegerField(_("类别内序号"), default=1)
+    description = models.TextField(_("问题描述"))
+    measures = models.TextField(_("整改要求"), blank=True, help_text=_("每条一行。"))
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review", "category__order", "order", "id"]
+        verbose_name = _("通报问题")
+        verbose_name_plural = _("通报问题")
+
+    def __str__(self) -> str:
+        return self.description[:40]
 
 
 class FindingQuerySet(CountyScopedQuerySet):
@@ -457,6 +499,15 @@ class Finding(Tracked):
         _("无需佐证材料的理由"),
         blank=True,
         help_text=_("申请销号时没有佐证材料的,须说明理由。"),
+    )
+    notice_item = models.ForeignKey(
+        NoticeItem,
+        verbose_name=_("通报问题"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        help_text=_("省级通报中的同一问题,各区县各有一份。"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)

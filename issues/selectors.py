@@ -81,3 +81,27 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
             )
         )
     return lists
+
+
+def notice_matrix(notice) -> dict:
+    """Per notice finding, each county's copy and its status: three queries."""
+    from .models import County, NoticeItem
+
+    counties = list(County.objects.filter(reviews=notice).order_by("code"))
+    items = list(NoticeItem.objects.filter(review=notice).select_related("category"))
+    copies = Finding.objects.filter(notice_item__review=notice).only(
+        "id", "county_id", "notice_item_id", "status", "deadline", "closed_on", "archived_at"
+    )
+    cells: dict[tuple[int, int], Finding] = {(f.notice_item_id, f.county_id): f for f in copies}
+    rows = [(item, [cells.get((item.pk, c.pk)) for c in counties]) for item in items]
+    closed = {
+        c.pk: sum(1 for item in items if (f := cells.get((item.pk, c.pk))) and f.is_closed)
+        for c in counties
+    }
+    assigned = {c.pk: sum(1 for item in items if (item.pk, c.pk) in cells) for c in counties}
+    return {
+        "counties": counties,
+        "rows": rows,
+        "closed": [closed[c.pk] for c in counties],
+        "assigned": [assigned[c.pk] for c in counties],
+    }

@@ -19,6 +19,7 @@ from .models import (
     Finding,
     FindingUnit,
     Measure,
+    NoticeItem,
     Progress,
     Review,
     StatusChange,
@@ -495,3 +496,103 @@ def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
     _stamp(evidence, user, created=False)
     evidence.save()
     return evidence
+
+
+# ---------------------------------------------------------------------------
+# Provincial notices (督查通报): one finding written once, a copy for each county named.
+
+
+def _check_province_reviewer(user: User, province_id: int | None) -> None:
+    if not (
+        user.is_active
+        and (
+            user.sees_everything or (user.is_province_reviewer and user.province_id == province_id)
+        )
+    ):
+        raise PermissionDenied(_("只有本省审核人员可以维护省级通报。"))
+
+
+@transaction.atomic
+def notice_create(*, user: User, province, data: dict) -> Review:
+    _check_province_reviewer(user, province.pk)
+    notice = Review(kind=Review.Kind.PROVINCE_SUPERVISION, province=province, **data)
+    _stamp(notice, user, created=True)
+    notice.full_clean()
+    notice.save()
+    return notice
+
+
+@transaction.atomic
+def notice_item_add(
+    *,
+    user: User,
+    notice: Review,
+    category_name: str,
+    description: str,
+    measures: list[str],
+    counties: list[County],
+    deadline: dt.date | None = None,
+) -> NoticeItem:
+    """Record a notice finding once and give each chosen county its own copy to rectify."""
+    _check_province_reviewer(user, notice.province_id)
+    if not counties:
+        raise ValidationError({"counties": _("请至少选择一个区县。")})
+    if any(c.province_id != notice.province_id for c in counties):
+        raise ValidationError({"counties": _("只能选择本省的区县。")})
+    category = category_get_or_create(review=notice, name=category_name, user=user)
+    order = (notice.notice_items.filter(category=category).aggregate(m=Max("order"))["m"] or 0) + 1
+    item = NoticeItem(
+        review=notice,
+        category=category,
+        order=order,
+        description=description.strip(),
+        measures="\n".join(m.strip() for m in measures if m.strip()),
+        deadline=deadline or notice.report_deadline,
+    )
+    _stamp(item, user, created=True)
+    item.full_clean()
+    item.save()
+    notice_fan_out(user=user, item=item, counties=counties)
+    return item
+
+
+def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> list[Finding]:
+    """A copy of the item for each county that does not have one yet."""
+    notice = item.review
+    notice.counties.add(*counties)
+    have = set(item.findings.values_list("county_id", flat=True))
+    # A county that already recorded this problem itself (same notice, same text) keeps its
+    # finding, now linked to the item, rather than getting a second copy.
+    key = item.description.strip().rstrip("。;")
+    for own in Finding.objects.filter(
+        review=notice, county__in=counties, notice_item__isnull=True
+    ).exclude(county_id__in=have):
+        text = own.description.strip().rstrip("。;")
+        if text and (text in key or key in text):
+            own.notice_item = item
+            _stamp(own, user, created=False)
+            own.save(update_fields=["notice_item", "updated_by", "updated_at"])
+            have.add(own.county_id)
+    copies = []
+    measures = [m for m in item.measures.splitlines() if m.strip()]
+    for county in counties:
+        if county.pk in have:
+            continue
+        finding = Finding(county=county, notice_item=item)
+        _apply(
+            finding,
+            FindingData(
+                review=notice,
+                category=item.category,
+                description=item.description,
+                deadline=item.deadline,
+                measures=measures,
+            ),
+            user,
+        )
+        _stamp(finding, user, created=True)
+        finding.full_clean()
+        finding.save()
+        _sync_measures(finding, measures, user)
+        copies.append(finding)
+    return copies

@@ -21,6 +21,8 @@ from .forms import (
     EvidenceForm,
     FindingForm,
     MeasureFormSet,
+    NoticeForm,
+    NoticeItemForm,
     ProgressForm,
     SubmitCloseoutForm,
     UnitForm,
@@ -28,7 +30,7 @@ from .forms import (
     measure_initial,
     unit_initial,
 )
-from .models import Evidence, Finding, FindingUnit, Progress, Unit
+from .models import Evidence, Finding, FindingUnit, Progress, Review, Unit
 from .timeline import finding_timeline
 
 
@@ -461,3 +463,89 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "issues/my_work.html",
         {"work": selectors.my_work(request.user, today), "today": today},
     )
+
+
+def _get_notice_for_user(request: HttpRequest, pk: int) -> Review:
+    """Provincial notices belong to the province: its reviewers (and national users) only."""
+    user = request.user
+    notice = get_object_or_404(
+        Review.objects.select_related("province").filter(province__isnull=False), pk=pk
+    )
+    if user.sees_everything or user.province_id == notice.province_id:
+        return notice
+    if user.county_id and user.county.province_id == notice.province_id:
+        raise PermissionDenied(_("省级通报的汇总情况仅对省级用户开放;本县的问题请在台账中查看。"))
+    raise Http404
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _get_notice_for_user(request, pk)
+    can_edit = request.user.sees_everything or request.user.is_province_reviewer
+    form = NoticeItemForm(province=notice.province) if can_edit else None
+    return _notice_page(request, notice, form)
+
+
+def _notice_page(request, notice, form, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "issues/notice_detail.html",
+        {
+            "notice": notice,
+            "form": form,
+            "today": timezone.localdate(),
+            **selectors.notice_matrix(notice),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def notice_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _get_notice_for_user(request, pk)
+    form = NoticeItemForm(request.POST, province=notice.province)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notice_item_add(
+                user=request.user,
+                notice=notice,
+                category_name=data["category"],
+                description=data["description"],
+                measures=data["measures"].splitlines(),
+                counties=list(data["counties"]),
+                deadline=data["deadline"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("通报问题已添加,%(n)d 个区县各得一份。") % {"n": len(data["counties"])},
+            )
+            return redirect("notice_detail", pk=notice.pk)
+    messages.error(request, _("未保存,请按提示修改。"))
+    return _notice_page(request, notice, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_province_reviewer:
+        raise PermissionDenied(_("只有省级审核人员可以发布通报。"))
+    form = NoticeForm(request.POST or None, initial={"team": _("省督查组")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_create(
+                user=user, province=user.province, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("通报已创建,请逐条添加问题并选择涉及的区县。"))
+            return redirect("notice_detail", pk=notice.pk)
+    if request.method == "POST":
+        messages.error(request, _("未保存,请按提示修改。"))
+    return render(request, "issues/notice_form.html", {"form": form})

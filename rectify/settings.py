@@ -151,6 +151,8 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 RECTIFY_PAGE_SIZE = envint("RECTIFY_PAGE_SIZE", 50)
+# 一票否决: a project whose overall progress is under this percentage is at risk.
+RECTIFY_RED_LINE_PERCENT = envint("RECTIFY_RED_LINE_PERCENT", 40)
 
 LOGGING = {
     "version": 1,

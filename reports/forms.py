@@ -91,3 +91,9 @@ class BaseReviewChoiceFormSet(forms.BaseFormSet):
 ReviewChoiceFormSet = forms.formset_factory(
     ReviewChoiceForm, formset=BaseReviewChoiceFormSet, extra=0
 )
+
+
+class ReadingForm(StyledForm, forms.Form):
+    date = forms.DateField(label=_("日期"), widget=DateInput())
+    value = forms.DecimalField(label=_("实际值"), min_value=0, max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from issues.models import County, CountyScopedQuerySet, Review, Tracked
+from issues.models import County, CountyScopedQuerySet, Project, Review, Tracked
 
 
 class Report(Tracked):
@@ -80,3 +80,72 @@ class ReportReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} · {self.review}"
+
+
+class Indicator(Tracked):
+    """A performance indicator (绩效指标) of a county's project: a plan value and dated readings."""
+
+    class Key(models.TextChoices):
+        OVERALL = "overall_progress", _("项目建设总体进度")
+        INVESTMENT = "investment", _("完成投资")
+        FUNDS = "central_funds_disbursed", _("中央资金拨付")
+        TRAINING = "training", _("电商培训")
+        STATIONS_BUILT = "stations_built", _("村级站点建成")
+        STATIONS_OPERATING = "stations_operating", _("村级站点正常运营")
+        POVERTY = "poverty_coverage", _("贫困村覆盖")
+        SATISFACTION = "satisfaction", _("满意度")
+        OTHER = "other", _("其他")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("示范项目"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    key = models.CharField(_("指标类型"), max_length=30, choices=Key.choices, default=Key.OTHER)
+    name = models.CharField(_("指标名称"), max_length=100)
+    unit = models.CharField(_("单位"), max_length=20, help_text=_("如:人次、个、万元、%"))
+    plan = models.DecimalField(_("计划值"), max_digits=14, decimal_places=2)
+    red_line = models.DecimalField(
+        _("红线(%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("完成率低于此值时标红,如项目建设总体进度低于 40% 有一票否决风险。"),
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "order", "id"]
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(plan__gt=0), name="indicator_plan_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorReading(Tracked):
+    """An actual value of an indicator on a date, with who entered it."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("绩效指标"), on_delete=models.CASCADE, related_name="readings"
+    )
+    date = models.DateField(_("日期"), default=timezone.localdate)
+    value = models.DecimalField(_("实际值"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator", "date", "id"]
+        verbose_name = _("指标读数")
+        verbose_name_plural = _("指标读数")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="reading_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.date:%Y-%m-%d} {self.value}"

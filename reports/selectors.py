@@ -7,8 +7,21 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
-from issues.models import County, Finding, FindingUnit, Measure, Progress, Province, Review
+from issues.models import (
+    County,
+    Finding,
+    FindingUnit,
+    Measure,
+    Progress,
+    Project,
+    Province,
+    Review,
+    StatusChange,
+)
+
+from .models import Indicator, IndicatorReading
 
 
 @dataclasses.dataclass
@@ -16,6 +29,7 @@ class Tally:
     total: int = 0
     closed: int = 0
     submitted: int = 0
+    in_progress: int = 0
     overdue: int = 0
     due_soon: int = 0
 
@@ -35,6 +49,7 @@ def _tally_annotations(today: dt.date) -> dict:
         "total": Count("id"),
         "closed": Count("id", filter=Q(status=Finding.Status.CLOSED)),
         "submitted": Count("id", filter=Q(status=Finding.Status.SUBMITTED)),
+        "in_progress": Count("id", filter=Q(status=Finding.Status.IN_PROGRESS)),
         "overdue": Count("id", filter=not_closed & Q(deadline__lt=today)),
         "due_soon": Count("id", filter=not_closed & Q(deadline__gte=today, deadline__lte=soon)),
     }
@@ -172,3 +187,200 @@ def province_overview(province: Province, today: dt.date) -> list:
         )
         for row in summary["rows"]
     ]
+
+
+# ---------------------------------------------------------------------------
+# Dashboards: a few aggregate queries each, whatever the number of findings.
+
+
+@dataclasses.dataclass
+class IndicatorRow:
+    indicator: object
+    readings: list
+    red_line: float | None
+
+    @property
+    def latest(self):
+        return self.readings[-1] if self.readings else None
+
+    @property
+    def percent(self) -> float | None:
+        if self.latest is None or not self.indicator.plan:
+            return None
+        return float(self.latest.value / self.indicator.plan * 100)
+
+    @property
+    def below_red_line(self) -> bool:
+        return (
+            self.red_line is not None and self.percent is not None and self.percent < self.red_line
+        )
+
+
+def _indicator_rows(project) -> list[IndicatorRow]:
+    if project is None:
+        return []
+    indicators = Indicator.objects.filter(project=project).prefetch_related(
+        Prefetch("readings", queryset=IndicatorReading.objects.select_related("created_by"))
+    )
+    default = settings.RECTIFY_RED_LINE_PERCENT
+    rows = []
+    for ind in indicators:
+        red = ind.red_line
+        if red is None and ind.key == Indicator.Key.OVERALL:
+            red = default
+        rows.append(
+            IndicatorRow(ind, list(ind.readings.all()), float(red) if red is not None else None)
+        )
+    return rows
+
+
+def _burndown(findings: QuerySet, today: dt.date) -> list[tuple[dt.date, int]]:
+    """Open findings at the end of each month, from the first review to today."""
+    rows = list(findings.values_list("review__start_date", "created_at", "closed_on"))
+    if not rows:
+        return []
+    found = [
+        (start or timezone.localtime(created).date(), closed) for start, created, closed in rows
+    ]
+    first = min(day for day, _ in found)
+    points = []
+    month = dt.date(first.year, first.month, 1)
+    while month <= today:
+        nxt = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        end = min(nxt - dt.timedelta(days=1), today)
+        open_ = sum(1 for day, closed in found if day <= end and (closed is None or closed > end))
+        points.append((end, open_))
+        month = nxt
+    return points
+
+
+def county_dashboard(county: County, today: dt.date) -> dict:
+    """Everything the county dashboard shows."""
+    summary = county_summary(county, today)
+    findings = Finding.objects.active().filter(county=county)
+    by_category = list(
+        findings.order_by()
+        .values("review_id", "review__team", "category_id", "category__name", "category__order")
+        .annotate(**_tally_annotations(today))
+        .order_by("review__start_date", "review_id", "category__order")
+    )
+    for row in by_category:
+        row["tally"] = Tally(
+            **{
+                k: row.pop(k)
+                for k in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon")
+            }
+        )
+    lead = FindingUnit.objects.filter(
+        finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
+    ).order_by("order", "id")
+    by_unit = list(
+        findings.order_by()
+        .annotate(
+            lead_id=Subquery(lead.values("unit_id")[:1]),
+            lead_name=Subquery(lead.values("unit__name")[:1]),
+        )
+        .values("lead_id", "lead_name")
+        .annotate(**_tally_annotations(today))
+    )
+    for row in by_unit:
+        row["tally"] = Tally(
+            **{
+                k: row.pop(k)
+                for k in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon")
+            }
+        )
+    by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
+    closeouts = list(
+        StatusChange.objects.filter(finding__county=county, to_status=Finding.Status.CLOSED)
+        .select_related("finding", "actor")
+        .order_by("-at")[:6]
+    )
+    project = county.projects.order_by("-year").first()
+    return {
+        **summary,
+        "by_category": by_category,
+        "by_unit": by_unit,
+        "burndown": _burndown(findings, today),
+        "closeouts": closeouts,
+        "project": project,
+        "indicators": _indicator_rows(project),
+    }
+
+
+@dataclasses.dataclass
+class CountyRow:
+    county: County
+    batch: int | None
+    tally: Tally
+    investment: float | None
+    funds: float | None
+    overall: float | None
+    red_line: float
+
+    @property
+    def progress(self) -> float | None:
+        """Overall project progress: its own indicator, or else investment completion."""
+        return self.overall if self.overall is not None else self.investment
+
+    @property
+    def below_red_line(self) -> bool:
+        return self.progress is not None and self.progress < self.red_line
+
+    @property
+    def state(self) -> str:
+        if self.below_red_line or self.tally.overdue:
+            return "red"
+        if self.tally.due_soon or self.tally.submitted:
+            return "yellow"
+        return "green"
+
+
+def _latest_percent(key: str, plan_field: str | None = None):
+    latest = IndicatorReading.objects.filter(
+        indicator__project__county=OuterRef("pk"), indicator__key=key
+    ).order_by("-indicator__project__year", "-date", "-id")
+    plan = Indicator.objects.filter(project__county=OuterRef("pk"), key=key).order_by(
+        "-project__year"
+    )
+    return Subquery(latest.values("value")[:1]), Subquery(plan.values("plan")[:1])
+
+
+def province_dashboard(province: Province, today: dt.date) -> dict:
+    """One row per county of the province: two queries in all."""
+    annotations = {}
+    for name, key in (
+        ("inv", Indicator.Key.INVESTMENT),
+        ("funds", Indicator.Key.FUNDS),
+        ("overall", Indicator.Key.OVERALL),
+    ):
+        actual, plan = _latest_percent(key)
+        annotations[f"{name}_actual"], annotations[f"{name}_plan"] = actual, plan
+    batch = Project.objects.filter(county=OuterRef("pk")).order_by("-year").values("batch")[:1]
+    counties = County.objects.filter(province=province).annotate(
+        batch=Subquery(batch), **annotations
+    )
+    tallies = _tallies(Finding.objects.active().filter(county__province=province), "county", today)
+    red = float(settings.RECTIFY_RED_LINE_PERCENT)
+
+    def pct(actual, plan):
+        return float(actual / plan * 100) if actual is not None and plan else None
+
+    rows = [
+        CountyRow(
+            c,
+            c.batch,
+            tallies.get(c.pk, Tally()),
+            pct(c.inv_actual, c.inv_plan),
+            pct(c.funds_actual, c.funds_plan),
+            pct(c.overall_actual, c.overall_plan),
+            red,
+        )
+        for c in counties
+    ]
+    rows.sort(key=lambda r: (not r.below_red_line, r.county.code))
+    total = Tally()
+    for r in rows:
+        for f in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon"):
+            setattr(total, f, getattr(total, f) + getattr(r.tally, f))
+    return {"rows": rows, "total": total, "red_line": red}

@@ -63,3 +63,22 @@ def report_save(
             ReportReview(report=report, review_id=pk, order=i) for i, pk in enumerate(wanted, 1)
         )
     return report
+
+
+@transaction.atomic
+def reading_add(*, user: User, indicator, date, value, note: str = ""):
+    """Record an indicator's actual value on a date (staff of the county)."""
+    from django.utils import timezone
+
+    from .models import IndicatorReading
+
+    if not user.can_edit_county(indicator.project.county_id):
+        raise PermissionDenied(_("只有本区县工作人员可以录入指标。"))
+    if date > timezone.localdate():
+        raise ValidationError(_("日期不能晚于今天。"))
+    reading = IndicatorReading(indicator=indicator, date=date, value=value, note=note.strip())
+    reading.created_by = reading.updated_by = user
+    reading._history_user = user
+    reading.full_clean()
+    reading.save()
+    return reading

@@ -1,43 +1,133 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from issues.filters import FindingFilter
-from issues.models import Finding, Province, Review
+from issues.models import County, Finding, Province, Review
 from issues.services import EditConflict
 from issues.text import chinese_date
 
-from . import documents, selectors, services
+from . import charts, documents, selectors, services
 from .exports.docx import render_docx
 from .exports.xlsx import render_ledger_xlsx, render_province_xlsx
-from .forms import ReportForm, ReviewChoiceFormSet
-from .models import Report
+from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
+from .models import Indicator, Report
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: the user's county, province or the whole country at a glance."""
+    """The landing page: the county's or the province's dashboard, or the whole country."""
     user = request.user
-    today = timezone.localdate()
-    context = {"today": today}
     if user.county_id:
-        context.update(selectors.county_summary(user.county, today), county=user.county)
-        template = "reports/home_county.html"
-    elif user.province_id:
-        context.update(selectors.province_summary(user.province, today), province=user.province)
-        template = "reports/home_province.html"
-    elif user.sees_everything:
-        context.update(selectors.national_summary(today))
-        template = "reports/home_national.html"
+        return redirect("county_dashboard", code=user.county.code)
+    if user.province_id:
+        return redirect("province_dashboard", code=user.province.code)
+    today = timezone.localdate()
+    if user.sees_everything:
+        context = {"today": today, **selectors.national_summary(today)}
+        return render(request, "reports/home_national.html", context)
+    return render(request, "reports/home_unassigned.html", {"today": today})
+
+
+@login_required
+def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    county = get_object_or_404(
+        County.objects.for_user(request.user).select_related("province"), code=code
+    )
+    today = timezone.localdate()
+    data = selectors.county_dashboard(county, today)
+    can_edit = request.user.can_edit_county(county.pk)
+    return render(
+        request,
+        "reports/county_dashboard.html",
+        {
+            **data,
+            "county": county,
+            "today": today,
+            "can_edit": can_edit,
+            "reading_form": ReadingForm(initial={"date": today}) if can_edit else None,
+            "red_line": settings.RECTIFY_RED_LINE_PERCENT,
+            "charts": charts.county_charts(data),
+        },
+    )
+
+
+PROVINCE_SORTS = {
+    "county": lambda r: r.county.code,
+    "batch": lambda r: (r.batch is None, r.batch or 0),
+    "findings": lambda r: r.tally.total,
+    "closed": lambda r: r.tally.closed,
+    "rate": lambda r: (r.tally.closure_rate is None, r.tally.closure_rate or 0),
+    "overdue": lambda r: r.tally.overdue,
+    "investment": lambda r: (r.investment is None, r.investment or 0),
+    "funds": lambda r: (r.funds is None, r.funds or 0),
+}
+
+
+@login_required
+def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    user = request.user
+    province = get_object_or_404(Province, code=code)
+    if not user.sees_everything and user.province_id != province.pk:
+        if user.county_id and user.county.province_id == province.pk:
+            raise PermissionDenied(_("全省情况仅对省级用户开放。"))
+        raise Http404
+    today = timezone.localdate()
+    data = selectors.province_dashboard(province, today)
+    order = request.GET.get("o", "")
+    key = PROVINCE_SORTS.get(order.lstrip("-"))
+    if key:
+        data["rows"].sort(key=key, reverse=order.startswith("-"))
+    return render(
+        request,
+        "reports/province_dashboard.html",
+        {
+            **data,
+            "province": province,
+            "today": today,
+            "order": order,
+            "charts": charts.province_charts(data),
+            "notices": Review.objects.filter(province=province).order_by("-issued_on", "-id"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = get_object_or_404(
+        Indicator.objects.filter(
+            project__county__in=County.objects.for_user(request.user)
+        ).select_related("project__county"),
+        pk=pk,
+    )
+    county = indicator.project.county
+    form = ReadingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reading_add(
+                user=request.user,
+                indicator=indicator,
+                date=form.cleaned_data["date"],
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("“%(name)s”的读数已记录。") % {"name": indicator.name})
     else:
-        template = "reports/home_unassigned.html"
-    return render(request, template, context)
+        errors = "; ".join(f"{form.fields[f].label}:{' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, _("读数未保存:%(errors)s") % {"errors": errors})
+    return redirect(f"{reverse('county_dashboard', args=[county.code])}#indicators")
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:

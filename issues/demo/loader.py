@@ -169,7 +169,137 @@ def load_county(path: Path, password: str) -> dict:
     report_file = path.with_name(f"{county.code}_report.json")
     if report_file.exists():
         load_report(county, report_file, staff)
+    indicator_file = path.with_name(f"{county.code}_indicators.json")
+    if indicator_file.exists():
+        data = json.loads(indicator_file.read_text(encoding="utf-8"))
+        project = county.projects.order_by("-year").first()
+        for order, ind in enumerate(data["indicators"], start=1):
+            load_indicator(project, ind, staff, order)
     return {"county": county, "created": created}
+
+
+def load_indicator(project: Project, data: dict, user: User, order: int = 1) -> None:
+    from reports.models import Indicator, IndicatorReading
+
+    indicator, _ = Indicator.objects.get_or_create(
+        project=project,
+        key=data["key"],
+        defaults={
+            "name": data["name"],
+            "unit": data["unit"],
+            "plan": Decimal(data["plan"]),
+            "order": order,
+            "created_by": user,
+        },
+    )
+    for reading in data["readings"]:
+        IndicatorReading.objects.get_or_create(
+            indicator=indicator,
+            date=_date(reading["date"]),
+            defaults={
+                "value": Decimal(reading["value"]),
+                "note": reading.get("note", ""),
+                "created_by": user,
+                "updated_by": user,
+            },
+        )
+
+
+@transaction.atomic
+def load_notice(path: Path, password: str) -> dict:
+    """江西省's seven counties of seed 001 with their figures, and the notice itself with its
+    problems assigned to the counties it names (each county gets its own copy)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province, _ = Province.objects.get_or_create(
+        code=data["province"]["code"], defaults={"name": data["province"]["name"]}
+    )
+    reviewer, _ = ensure_user(
+        f"reviewer-{province.code}",
+        password,
+        role=Role.PROVINCE_REVIEWER,
+        province=province,
+        full_name=f"{province.name}审核人员",
+    )
+    counties = {}
+    for c in data["counties"]:
+        county, _ = County.objects.get_or_create(
+            code=c["code"],
+            defaults={
+                "province": province,
+                "name": c["name"],
+                "short_name": c["short_name"],
+                "government": c["government"],
+            },
+        )
+        counties[county.code] = county
+        p = c["project"]
+        project, _ = Project.objects.get_or_create(
+            county=county,
+            year=p["year"],
+            defaults={
+                "name": p["name"],
+                "batch": p["batch"],
+                "planned_investment": _decimal(p["planned_investment"]),
+                "central_funds": _decimal(p["central_funds"]),
+            },
+        )
+        staff, _ = ensure_user(
+            f"staff-{county.code}",
+            password,
+            role=Role.COUNTY_STAFF,
+            county=county,
+            full_name=f"{county.display_short_name}工作人员",
+        )
+        ensure_user(
+            f"leader-{county.code}",
+            password,
+            role=Role.COUNTY_LEADER,
+            county=county,
+            full_name=f"{county.display_short_name}领导",
+        )
+        for order, ind in enumerate(c["indicators"], start=1):
+            load_indicator(
+                project,
+                {
+                    "key": ind["key"],
+                    "name": ind["name"],
+                    "unit": ind["unit"],
+                    "plan": ind["plan"],
+                    "readings": [
+                        {"date": ind["date"], "value": ind["actual"], "note": ind["source"]}
+                    ],
+                },
+                staff,
+                order,
+            )
+    n = data["notice"]
+    notice, _ = Review.objects.get_or_create(
+        kind=n["kind"],
+        team=n["team"],
+        start_date=_date(n["start_date"]),
+        defaults={"created_by": reviewer},
+    )
+    notice.title = n["title"]
+    notice.reference_number = n["reference_number"]
+    notice.end_date = _date(n["end_date"])
+    notice.issued_on = _date(n["issued_on"])
+    notice.report_deadline = _date(n["report_deadline"])
+    notice.province = province
+    notice.save()
+    created = 0
+    if not notice.notice_items.exists():
+        for item in n["items"]:
+            services.notice_item_add(
+                user=reviewer,
+                notice=notice,
+                category_name=item["category"],
+                description=item["description"],
+                measures=item["measures"],
+                counties=[counties[code] for code in item["counties"]],
+                deadline=notice.report_deadline,
+            )
+            created += 1
+    return {"notice": notice, "created": created}
 
 
 def load_report(county: County, path: Path, staff: User) -> None:
@@ -207,5 +337,6 @@ def load_report(county: County, path: Path, staff: User) -> None:
 
 def load_all(password: str) -> list[dict]:
     results = [load_county(DATA_DIR / name, password) for name in DEMO_FILES]
+    load_notice(DATA_DIR / "jiangxi_notice.json", password)
     ensure_user("admin", password, superuser=True, full_name="系统管理员")
     return results
