@@ -8,9 +8,9 @@ Screenshots go to test-artifacts/screenshots/ (one file per step, plus one for e
 
 from __future__ import annotations
 
+import glob
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,8 +53,6 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         _unavailable(f"playwright is not installed ({exc}): make install")
-    # Start from a clean folder so a run's screenshots are all from that run.
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -107,7 +105,12 @@ def pytest_runtest_makereport(item, call):
 
 
 class PageProblems:
-    """What went wrong in the page besides the assertions: HTTP errors and script errors."""
+    """What went wrong in the page besides the assertions: HTTP errors and script errors.
+
+    One entry per problem: "HTTP <status> <url>", "script error: …", "console error: …" or
+    "request failed: <url>". A test that provokes an error response on purpose checks and
+    clears `page.problems`.
+    """
 
     # The site has no favicon; browsers ask for one anyway.
     IGNORED = re.compile(r"/favicon\.ico$")
@@ -120,8 +123,12 @@ class PageProblems:
         page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
 
     def _console(self, msg):
-        if msg.type == "error" and not self.IGNORED.search(msg.location.get("url", "")):
-            self.problems.append(f"console error: {msg.text}")
+        if msg.type != "error" or self.IGNORED.search(msg.location.get("url", "")):
+            return
+        # Chromium's echo of an HTTP error response, which _response already records.
+        if msg.text.startswith("Failed to load resource: the server responded with a status"):
+            return
+        self.problems.append(f"console error: {msg.text}")
 
     def _response(self, response):
         if response.status >= 400 and not self.IGNORED.search(response.url):
@@ -179,7 +186,8 @@ def full_page_screenshot(page, path: Path) -> None:
         cdp.detach()
     page.set_viewport_size({"width": viewport["width"], "height": max(int(height), 1)})
     try:
-        page.screenshot(path=path, full_page=True)
+        # Generous: a screenshot waits for fonts and paint, slow on a busy CI machine.
+        page.screenshot(path=path, full_page=True, timeout=60_000)
     finally:
         page.set_viewport_size(viewport)
 
@@ -193,6 +201,10 @@ def _shot_path(test_name: str, step: str) -> Path:
 def screenshot(request) -> Callable:
     """screenshot(page, "step") saves a full-page PNG, numbered in the order taken."""
     count = 0
+    # This test's screenshots from an earlier run would mix with this run's.
+    prefix = _shot_path(request.node.name, "").stem
+    for old in SCREENSHOTS.glob(f"{glob.escape(prefix)}*.png"):
+        old.unlink(missing_ok=True)
 
     def take(page, step: str) -> Path:
         nonlocal count
