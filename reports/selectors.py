@@ -292,7 +292,11 @@ def county_dashboard(county: County, today: dt.date) -> dict:
         )
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
-        StatusChange.objects.filter(finding__county=county, to_status=Finding.Status.CLOSED)
+        StatusChange.objects.filter(
+            finding__county=county,
+            finding__archived_at__isnull=True,  # archived findings are not news
+            to_status=Finding.Status.CLOSED,
+        )
         .select_related("finding", "actor")
         .order_by("-at")[:6]
     )
