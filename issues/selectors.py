@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from .models import Finding, FindingUnit, Progress, User
 
@@ -31,10 +31,13 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
     lists = []
     soon = settings.RECTIFY_DUE_SOON_DAYS
     if user.unit_id:
+        # The unit leads a finding when it is the first of its responsible units.
         lead = FindingUnit.objects.filter(
-            finding=OuterRef("pk"), unit_id=user.unit_id, role=FindingUnit.Role.RESPONSIBLE
+            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
+        ).order_by("order", "id")
+        mine = findings.alias(lead_unit_id=Subquery(lead.values("unit_id")[:1])).filter(
+            lead_unit_id=user.unit_id
         )
-        mine = findings.filter(Exists(lead))
         lists.append(
             WorkList(
                 _("本单位逾期或即将到期的问题"),
