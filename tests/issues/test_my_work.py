@@ -1,0 +1,200 @@
+"""/my/: what waits for the logged-in user — their overdue and due-soon findings, findings
+without a progress note this month, close-out requests to approve, recent close-outs to
+spot-check — and nothing from outside their scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from issues import services
+from issues.models import Finding, FindingUnit
+from tests.conftest import Factory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DUE = "逾期或即将到期的问题"
+QUIET = "本月还没有填报进展的问题"
+APPROVE = "等待审批的销号申请"
+RECENT = "近30天销号的问题(可抽查)"
+UNIT = "本单位逾期或即将到期的问题"
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(dt.datetime(2019, 9, 10, 10, 0, tzinfo=SHANGHAI), tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def uma(county_a, unit_a):
+    """The contact of 区商务和经济合作局: a county-A user of that unit, without a role."""
+    return Factory.user("uma", county=county_a, unit=unit_a)
+
+
+@pytest.fixture
+def ledger(alice, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, factory):
+    def a(name, deadline, units, **kw):
+        return factory.finding(
+            alice, county_a, review_a, description=name, deadline=deadline, units=units, **kw
+        )
+
+    unit_b = factory.unit(county_b, "朝天区商务局")
+
+    def b(name, deadline, **kw):
+        return factory.finding(
+            bob, county_b, review_b, description=name, deadline=deadline, units=[unit_b], **kw
+        )
+
+    closed = {"status": Finding.Status.CLOSED}
+    f = {
+        "late": a("站点运营欠佳", dt.date(2019, 9, 1), [unit_a]),
+        "soon": a("物流未整合", dt.date(2019, 9, 15), [unit_a2, unit_a]),
+        "later": a("培训率偏低", dt.date(2019, 10, 30), [unit_a]),
+        "submitted": a("台账不全", dt.date(2019, 9, 20), [unit_a]),
+        "closed_recent": a("中心未建", dt.date(2019, 8, 1), [unit_a], **closed),
+        "closed_old": a("品牌未培育", dt.date(2019, 6, 1), [unit_a], **closed),
+        "archived": a("重复登记", dt.date(2019, 9, 1), [unit_a]),
+        "b_late": b("朝天站点未运营", dt.date(2019, 9, 3)),
+        "b_closed": b("朝天中心未建", dt.date(2019, 8, 1), **closed),
+    }
+    Finding.objects.filter(pk=f["closed_recent"].pk).update(closed_on=dt.date(2019, 9, 1))
+    Finding.objects.filter(pk=f["closed_old"].pk).update(closed_on=dt.date(2019, 7, 1))
+    Finding.objects.filter(pk=f["b_closed"].pk).update(closed_on=dt.date(2019, 9, 5))
+    # Notes: this month for "soon" and "submitted", last month for "later".
+    services.progress_add(user=alice, finding=f["soon"], note="已签协议", date=dt.date(2019, 9, 2))
+    services.progress_add(user=alice, finding=f["later"], note="已开班", date=dt.date(2019, 8, 31))
+    services.progress_add(
+        user=alice, finding=f["submitted"], note="已补台账", date=dt.date(2019, 9, 9)
+    )
+    services.finding_submit_closeout(
+        user=alice, finding=f["submitted"], result="已补齐台账。", evidence_waiver="见台账。"
+    )
+    services.finding_archive(user=alice, finding=f["archived"])
+    return f
+
+
+def my_work(client, user) -> dict[str, list[str]]:
+    """Each list's title → the findings it shows (their descriptions), in order."""
+    client.force_login(user)
+    response = client.get("/my/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    lists = {}
+    for card in re.findall(r'<div class="card mb-3">(.*?)</ul>', html, re.S):
+        title = re.search(r'<div class="card-header[^"]*">\s*(.*?)\s*<span', card, re.S).group(1)
+        lists[title] = re.findall(r'<a href="/findings/\d+/">(.*?)</a>', card)
+        badge = int(re.search(r'<span class="badge text-bg-secondary">(\d+)</span>', card).group(1))
+        assert badge == len(lists[title]), title
+    return lists
+
+
+def test_county_staff(client, alice, ledger):
+    assert my_work(client, alice) == {
+        DUE: ["站点运营欠佳", "物流未整合"],
+        QUIET: ["站点运营欠佳", "培训率偏低"],
+    }
+
+
+def test_county_leader(client, lee, ledger):
+    assert my_work(client, lee) == {APPROVE: ["台账不全"]}
+
+
+def test_province_reviewer(client, rita, ledger):
+    assert my_work(client, rita) == {RECENT: ["朝天中心未建", "中心未建"]}
+
+
+def test_unit_user_sees_only_what_their_unit_leads(client, uma, ledger):
+    # 物流未整合 is due soon too, but 区财政局 leads it; 区商务和经济合作局 comes second.
+    assert my_work(client, uma) == {UNIT: ["站点运营欠佳"]}
+
+
+def test_unit_user_of_the_lead_unit(client, county_a, unit_a2, ledger):
+    user = Factory.user("cai", county=county_a, unit=unit_a2)
+    assert my_work(client, user) == {UNIT: ["物流未整合"]}
+
+
+def test_cooperating_is_not_leading(client, uma, unit_a, ledger):
+    FindingUnit.objects.filter(finding=ledger["soon"], unit=unit_a).update(
+        role=FindingUnit.Role.COOPERATING
+    )
+    assert my_work(client, uma) == {UNIT: ["站点运营欠佳"]}
+    # Made the lead, the unit sees it.
+    FindingUnit.objects.filter(finding=ledger["soon"], unit=unit_a).update(
+        role=FindingUnit.Role.RESPONSIBLE, order=0
+    )
+    assert my_work(client, uma) == {UNIT: ["站点运营欠佳", "物流未整合"]}
+
+
+def test_unit_user_who_is_also_staff_gets_both(client, alice, unit_a, ledger):
+    alice.unit = unit_a
+    alice.save()
+    lists = my_work(client, alice)
+    assert list(lists) == [UNIT, DUE, QUIET]
+    assert lists[UNIT] == ["站点运营欠佳"]
+
+
+def test_another_countys_staff(client, bob, ledger):
+    assert my_work(client, bob) == {DUE: ["朝天站点未运营"], QUIET: ["朝天站点未运营"]}
+
+
+def test_reviewer_of_another_province_sees_none_of_it(client, quinn, ledger):
+    assert my_work(client, quinn) == {RECENT: []}
+    html = client.get("/my/").content.decode()
+    assert "近30天没有销号的问题。" in html
+    for finding in ledger.values():
+        assert finding.description not in html
+
+
+def test_a_user_without_a_role_or_unit_has_nothing_to_do(client, county_a, ledger):
+    client.force_login(Factory.user("visitor", county=county_a))
+    html = client.get("/my/").content.decode()
+    assert "您目前没有待办事项。" in html
+
+
+def test_nothing_from_outside_the_scope(client, alice, lee, uma, ledger):
+    b_names = {ledger["b_late"].description, ledger["b_closed"].description}
+    for user in (alice, lee, uma):
+        client.force_login(user)
+        html = client.get("/my/").content.decode()
+        assert not [name for name in b_names if name in html], user.username
+        assert ledger["archived"].description not in html
+
+
+def test_empty_lists_say_so(client, alice, lee, county_a):
+    assert my_work(client, lee) == {APPROVE: []}
+    html = client.get("/my/").content.decode()
+    assert "没有等待审批的销号申请。" in html
+    client.force_login(alice)
+    html = client.get("/my/").content.decode()
+    assert "没有逾期或即将到期的问题。" in html
+    assert "所有未销号的问题本月都已填报进展。" in html
+
+
+def test_a_note_this_month_takes_it_off_the_quiet_list(client, alice, ledger):
+    services.progress_add(user=alice, finding=ledger["late"], note="已整改。")
+    assert my_work(client, alice)[QUIET] == ["培训率偏低"]
+
+
+def test_approving_takes_it_off_the_leaders_list_and_onto_the_reviewers(client, lee, rita, ledger):
+    services.finding_close(user=lee, finding=ledger["submitted"])
+    assert my_work(client, lee) == {APPROVE: []}
+    assert my_work(client, rita)[RECENT] == ["台账不全", "朝天中心未建", "中心未建"]
+
+
+def test_rows_link_and_show_the_deadline_state(client, alice, ledger):
+    client.force_login(alice)
+    html = client.get("/my/").content.decode()
+    assert f'href="/findings/{ledger["late"].pk}/"' in html
+    assert "逾期 9 天" in html
+    assert "剩 5 天" in html
+    assert "区商务和经济合作局" in html  # the lead unit of 站点运营欠佳
+
+
+def test_anonymous_goes_to_log_in(client):
+    response = client.get("/my/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/my/"
