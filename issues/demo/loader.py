@@ -279,13 +279,18 @@ def load_notice(path: Path, password: str) -> dict:
         start_date=_date(n["start_date"]),
         defaults={"created_by": reviewer},
     )
-    notice.title = n["title"]
-    notice.reference_number = n["reference_number"]
-    notice.end_date = _date(n["end_date"])
-    notice.issued_on = _date(n["issued_on"])
-    notice.report_deadline = _date(n["report_deadline"])
-    notice.province = province
-    notice.save()
+    fields = {
+        "title": n["title"],
+        "reference_number": n["reference_number"],
+        "end_date": _date(n["end_date"]),
+        "issued_on": _date(n["issued_on"]),
+        "report_deadline": _date(n["report_deadline"]),
+        "province": province,
+    }
+    if any(getattr(notice, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(notice, name, value)
+        notice.save()
     created = 0
     if not notice.notice_items.exists():
         for item in n["items"]:

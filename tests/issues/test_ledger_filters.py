@@ -521,19 +521,15 @@ def fill(alice, county_a, review_a, province_review, unit_a, unit_a2, unit_a3, f
     return fill
 
 
-# The ledger page for a county user: session, user, groups (role names), the user's county
-# (scope label in the navigation), review / category / unit choices of the filter form, the
-# tally (one aggregate, also the paginator's count), the page of findings (county, review,
-# category joined; lead unit as a subquery).
-LEDGER_QUERIES_COUNTY = 9
-# A province user: the same plus the county choices.
-LEDGER_QUERIES_PROVINCE = 10
-# The landing page for a county user: session, user, groups, county; tallies per review,
-# those reviews, the county's tally; upcoming deadlines (lead unit as a subquery); recent notes.
-HOME_QUERIES_COUNTY = 9
-# The landing page for a province user: session, user, province, tallies per county, the
-# counties, the province's tally, groups.
-HOME_QUERIES_PROVINCE = 7
+# The county dashboard: session, user, the county (with its province), groups, tallies per
+# review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
+# category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
+# its indicators.
+HOME_QUERIES_COUNTY = 15
+# The province dashboard: session, user, the province, the counties with their project and
+# indicator figures (one query of subqueries), tallies per county, groups, notices, and the
+# user's county check.
+HOME_QUERIES_PROVINCE = 8
 # A finding's page: session, user, groups, the finding (county, province, review, category
 # joined), its unit links with units, measures, the user's county (navigation), the last
 # editor, related findings; evidence (with uploader, remover, note) and progress notes (with
@@ -590,7 +586,7 @@ class TestQueryCounts:
     def test_landing_page_for_county_staff(self, as_alice, fill, n, django_assert_num_queries):
         fill(n)
         with django_assert_num_queries(HOME_QUERIES_COUNTY):
-            response = as_alice.get("/")
+            response = as_alice.get("/counties/510811/")
         assert response.context["total"].total == n
         assert len(response.context["recent"]) == min(n, 6)
 
@@ -600,7 +596,7 @@ class TestQueryCounts:
     ):
         fill(n)
         with django_assert_num_queries(HOME_QUERIES_PROVINCE):
-            response = as_rita.get("/")
+            response = as_rita.get("/provinces/510000/")
         assert response.context["total"].total == n + 1
 
     @pytest.mark.parametrize("n", [3, 30])

@@ -105,19 +105,18 @@ def test_county_ledger_as_xlsx(export):
     assert rows[0][1:3] == ("商务部复核组", "项目建设进度滞后问题")
 
 
-@pytest.mark.parametrize(
-    "code,sheets,findings",
-    [("510000", ["总览", "广元市昭化区"], 25), ("360000", ["总览", "宜春市铜鼓县"], 6)],
-)
-def test_province_ledger_as_xlsx(export, code, sheets, findings):
+@pytest.mark.parametrize("code", ["510000", "360000"])
+def test_province_ledger_as_xlsx(export, code):
     path, _ = export("province.xlsx", province=code, document="ledger", format="xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == sheets
+    counties = County.objects.filter(province__code=code).order_by("code")
+    assert wb.sheetnames == ["总览", *(c.name for c in counties)]
     overview = [r for r in wb["总览"].iter_rows(min_row=4, values_only=True) if r[0]]
-    assert len(overview) == 1 and overview[0][2] == findings
-    county = wb[sheets[1]]
-    rows = [r for r in county.iter_rows(min_row=4, values_only=True) if r[0] is not None]
-    assert len(rows) == findings
+    assert [(r[0], r[2]) for r in overview] == [(c.name, c.findings.count()) for c in counties]
+    for county in counties:
+        sheet = wb[county.name]
+        rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] is not None]
+        assert len(rows) == county.findings.count()
 
 
 @pytest.mark.parametrize(
@@ -166,7 +165,7 @@ def test_a_county_without_a_report_record_gets_the_default_one(export):
     assert texts[0] == title
     assert title.startswith(f"{county.government}关于") and title.endswith("整改情况的报告")
     assert county.government in texts  # the signature
-    assert sum(t.startswith("销号情况:") for t in texts) == county.findings.count() == 6
+    assert sum(t.startswith("销号情况:") for t in texts) == county.findings.count() >= 6
     assert texts[texts.index("附件") + 1] == "铜鼓县电子商务进农村综合示范项目反馈问题整改方案"
     assert not Report.objects.filter(county=county).exists()  # nothing was saved
 
