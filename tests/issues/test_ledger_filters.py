@@ -521,6 +521,13 @@ def fill(alice, county_a, review_a, province_review, unit_a, unit_a2, unit_a3, f
     return fill
 
 
+# The ledger page for a county user: session, user, groups (role names), the user's county
+# (scope label in the navigation), review / category / unit choices of the filter form, the
+# tally (one aggregate, also the paginator's count), the page of findings (county, review,
+# category joined; lead unit as a subquery).
+LEDGER_QUERIES_COUNTY = 9
+# A province user: the same plus the county choices.
+LEDGER_QUERIES_PROVINCE = 10
 # The county dashboard: session, user, the county (with its province), groups, tallies per
 # review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
 # category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
