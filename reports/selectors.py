@@ -226,7 +226,8 @@ def _indicator_rows(project) -> list[IndicatorRow]:
     rows = []
     for ind in indicators:
         red = ind.red_line
-        if red is None and ind.key == Indicator.Key.OVERALL:
+        # The province ranks a county by overall progress, or by investment without it.
+        if red is None and ind.key in (Indicator.Key.OVERALL, Indicator.Key.INVESTMENT):
             red = default
         rows.append(
             IndicatorRow(ind, list(ind.readings.all()), float(red) if red is not None else None)
