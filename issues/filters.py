@@ -51,6 +51,12 @@ class FindingFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(
         label=_("责任单位"), queryset=_units, method="filter_unit", empty_label=_("全部单位")
     )
+    lead_unit = django_filters.ModelChoiceFilter(
+        label=_("牵头单位"), queryset=_units, method="filter_lead_unit", empty_label=_("全部单位")
+    )
+    not_closed = django_filters.BooleanFilter(
+        label=_("仅看未销号"), method="filter_not_closed", widget=forms.CheckboxInput
+    )
     overdue = django_filters.BooleanFilter(
         label=_("仅看逾期"), method="filter_overdue", widget=forms.CheckboxInput
     )
@@ -94,7 +100,10 @@ class FindingFilter(django_filters.FilterSet):
         fields = self.form.fields
         fields["category"].label_from_instance = lambda c: f"{c.review.team} · {c.name}"
         if not user.county_id:
-            fields["unit"].label_from_instance = lambda u: f"{u.county.display_short_name} {u.name}"
+            for name in ("unit", "lead_unit"):
+                fields[name].label_from_instance = lambda u: (
+                    f"{u.county.display_short_name} {u.name}"
+                )
         start, end = fields["deadline"].widget.widgets
         start.attrs["aria-label"] = _("起始日期")
         end.attrs["aria-label"] = _("截止日期")
@@ -128,6 +137,12 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_unit(self, queryset, name, value):
         return queryset.involving_unit(value) if value else queryset
+
+    def filter_lead_unit(self, queryset, name, value):
+        return queryset.led_by(value) if value else queryset
+
+    def filter_not_closed(self, queryset, name, value):
+        return queryset.open() if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(self.today) if value else queryset

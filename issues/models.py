@@ -442,6 +442,13 @@ class FindingQuerySet(CountyScopedQuerySet):
         ).order_by("order", "id")
         return self.annotate(lead_unit_name=Subquery(lead.values("unit__name")[:1]))
 
+    def led_by(self, unit) -> FindingQuerySet:
+        """Findings whose first responsible unit (the lead, 牵头单位) is `unit`."""
+        lead = FindingUnit.objects.filter(
+            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
+        ).order_by("order", "id")
+        return self.annotate(_lead_id=Subquery(lead.values("unit_id")[:1])).filter(_lead_id=unit.pk)
+
     def involving_unit(self, unit) -> FindingQuerySet:
         return self.filter(Exists(FindingUnit.objects.filter(finding=OuterRef("pk"), unit=unit)))
 

@@ -37,7 +37,7 @@ from .timeline import finding_timeline
 def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
     """A finding the user may see, or 404: other counties' findings do not exist for them."""
     qs = Finding.objects.for_user(request.user).select_related(
-        "county", "county__province", "review", "category"
+        "county", "county__province", "review", "category", "updated_by", "closed_by", "archived_by"
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -99,8 +99,12 @@ def _detail_page(
     links = list(finding.unit_links.select_related("unit"))
     can_edit = user.can_edit_county(finding.county_id) and not finding.is_archived
     if can_edit:
-        progress_form = progress_form or ProgressForm(initial={"date": timezone.localdate()})
-        evidence_form = evidence_form or EvidenceForm(initial={"date": timezone.localdate()})
+        progress_form = progress_form or ProgressForm(
+            initial={"date": timezone.localdate()}, auto_id="progress_%s"
+        )
+        evidence_form = evidence_form or EvidenceForm(
+            initial={"date": timezone.localdate()}, auto_id="evidence_%s"
+        )
     actions = services.finding_actions(user, finding)
     evidence = finding.evidence.select_related("created_by", "removed_by", "progress")
     can_decide = services.can_decide(user, finding)
@@ -131,6 +135,9 @@ def _detail_page(
                 initial={"result": finding.result, "evidence_waiver": finding.evidence_waiver}
             ),
             "comment_form": comment_form or CommentForm(),
+            "last_step": finding.status_changes.select_related("actor")
+            .order_by("-at", "-id")
+            .first(),
             "timeline": finding_timeline(finding),
             "today": timezone.localdate(),
         },
@@ -252,7 +259,10 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     _require_edit(request, finding.county_id)
     form = ProgressForm(
-        request.POST, request.FILES, instance=Progress(finding=finding, author=request.user)
+        request.POST,
+        request.FILES,
+        instance=Progress(finding=finding, author=request.user),
+        auto_id="progress_%s",
     )
     if form.is_valid():
         try:
@@ -393,7 +403,7 @@ def finding_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     _require_edit(request, finding.county_id)
-    form = EvidenceForm(request.POST, request.FILES)
+    form = EvidenceForm(request.POST, request.FILES, auto_id="evidence_%s")
     if form.is_valid():
         try:
             services.evidence_add(

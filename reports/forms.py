@@ -34,8 +34,10 @@ class ReportForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "date": DateInput(),
+            "title": forms.Textarea(attrs={"rows": 2}),
+            "plan_title": forms.Textarea(attrs={"rows": 2}),
             **{
-                name: forms.Textarea(attrs={"rows": 5})
+                name: forms.Textarea(attrs={"rows": 8})
                 for name in (
                     "opening",
                     "work_done",

@@ -55,6 +55,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "can_edit": can_edit,
             "reading_form": ReadingForm(initial={"date": today}) if can_edit else None,
             "red_line": settings.RECTIFY_RED_LINE_PERCENT,
+            "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
             "charts": charts.county_charts(data),
         },
     )
@@ -62,13 +63,13 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
 
 PROVINCE_SORTS = {
     "county": lambda r: r.county.code,
-    "batch": lambda r: (r.batch is None, r.batch or 0),
+    "batch": lambda r: r.batch,
     "findings": lambda r: r.tally.total,
     "closed": lambda r: r.tally.closed,
-    "rate": lambda r: (r.tally.closure_rate is None, r.tally.closure_rate or 0),
+    "rate": lambda r: r.tally.closure_rate,
     "overdue": lambda r: r.tally.overdue,
-    "investment": lambda r: (r.investment is None, r.investment or 0),
-    "funds": lambda r: (r.funds is None, r.funds or 0),
+    "investment": lambda r: r.investment,
+    "funds": lambda r: r.funds,
 }
 
 
@@ -85,7 +86,11 @@ def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     order = request.GET.get("o", "")
     key = PROVINCE_SORTS.get(order.lstrip("-"))
     if key:
-        data["rows"].sort(key=key, reverse=order.startswith("-"))
+        # Counties without the figure (—) go last whichever way the column is sorted.
+        known = [r for r in data["rows"] if key(r) is not None]
+        unknown = [r for r in data["rows"] if key(r) is None]
+        known.sort(key=key, reverse=order.startswith("-"))
+        data["rows"] = known + unknown
     return render(
         request,
         "reports/province_dashboard.html",

@@ -232,11 +232,6 @@ class TestSorting:
         html = as_reviewer.get(URL, {"o": "-funds"}).content.decode()
         assert 'href="?o="' in html
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="descending sorts put counties without the figure (—) first: the sort keys "
-        "(value is None, value) are simply reversed (reports/views.py PROVINCE_SORTS)",
-    )
     def test_counties_without_the_figure_go_last_either_way(self, as_reviewer, jiangxi):
         county = Factory.county(jiangxi, "360999", "测试县")
         Project.objects.create(county=county, name="测试县示范项目", year=2016, batch=3)
