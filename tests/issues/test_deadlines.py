@@ -245,11 +245,6 @@ def test_landing_page_follows_the_setting(settings, client, alice, ledger):
     assert re.search(r'data-count="due_soon">(\d+)<', html).group(1) == "3"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="county_dashboard.html links the 即将到期 count to ?due_within=7 whatever "
-    "RECTIFY_DUE_SOON_DAYS is, so the list it opens differs from the count",
-)
 def test_landing_page_due_soon_link_uses_the_setting(settings, client, alice, ledger):
     settings.RECTIFY_DUE_SOON_DAYS = 10
     client.force_login(alice)
