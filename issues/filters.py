@@ -51,8 +51,10 @@ class FindingFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(
         label=_("责任单位"), queryset=_units, method="filter_unit", empty_label=_("全部单位")
     )
+    # Reached from the dashboards' "by lead unit" numbers; hidden so that the form does not
+    # list the units a second time.
     lead_unit = django_filters.ModelChoiceFilter(
-        label=_("牵头单位"), queryset=_units, method="filter_lead_unit", empty_label=_("全部单位")
+        label=_("牵头单位"), queryset=_units, method="filter_lead_unit", widget=forms.HiddenInput
     )
     not_closed = django_filters.BooleanFilter(
         label=_("仅看未销号"), method="filter_not_closed", widget=forms.CheckboxInput
@@ -112,6 +114,8 @@ class FindingFilter(django_filters.FilterSet):
             if name == "deadline":
                 for w in widget.widgets:
                     w.attrs["class"] = "form-control"
+            elif isinstance(widget, forms.HiddenInput):
+                continue
             elif isinstance(widget, forms.CheckboxInput):
                 widget.attrs["class"] = "form-check-input"
             elif isinstance(widget, forms.Select):
