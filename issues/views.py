@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -150,6 +151,17 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _get_finding_for_user(request, pk))
 
 
+def _without_errors(form, *formsets) -> None:
+    """Adding a row is not a save: show what was typed, with no field marked invalid
+    (Django sets aria-invalid on fields whose validation failed)."""
+    for f in [form, *(row for fs in formsets for row in fs.forms)]:
+        f.full_clean()
+        f._errors = ErrorDict()
+    for fs in formsets:
+        fs._errors = [f._errors for f in fs.forms]
+        fs._non_form_errors = fs.error_class()
+
+
 def _add_row(data, prefix: str):
     """Without JavaScript, "add a row" posts the form back; show it again with one more row."""
     data = data.copy()
@@ -171,6 +183,8 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
         form = FindingForm(data, instance=instance, county=county)
         measures = MeasureFormSet(data, prefix="measures")
         units = UnitFormSet(data, prefix="units", county=county)
+        if adding_row is not None:
+            _without_errors(form, measures, units)
         if adding_row is None and form.is_valid() & measures.is_valid() & units.is_valid():
             payload = form.to_data(measures, units)
             try:

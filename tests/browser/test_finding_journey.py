@@ -207,15 +207,6 @@ def test_finding_form_works_without_javascript(
     assert [m.text for m in finding.measures.all()] == MEASURES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "app bug: without JavaScript, 'add a row' re-renders the bound form and Django marks "
-        "every field with a validation error aria-invalid=true, which rectify.css paints red, "
-        "though show_errors hides the messages (issues/views.py _finding_form_page)"
-    ),
-)
 def test_adding_a_row_without_javascript_marks_nothing_invalid(
     new_page, screenshot, alice, review_a, unit_a
 ):
