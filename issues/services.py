@@ -224,6 +224,8 @@ def progress_add(
 ) -> Progress:
     """Record a progress note; the first one starts the rectification."""
     _check_can_edit(user, finding.county)
+    if finding.is_archived:
+        raise ValidationError(_("该问题已归档,恢复后才能填报进展。"))
     date = date or timezone.localdate()
     if date > timezone.localdate():
         raise ValidationError({"date": _("进展日期不能晚于今天。")})
@@ -299,7 +301,7 @@ def _require(condition: bool, message: str) -> None:
 @transaction.atomic
 def finding_start(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """open → in_progress (staff)."""
-    _require(user.can_edit_county(finding.county_id), _("只有本区县工作人员可以开始整改。"))
+    require_may_take(user, finding, "start")
     finding = _transition(
         finding,
         user,
@@ -315,7 +317,7 @@ def finding_submit_closeout(
     *, user: User, finding: Finding, result: str, evidence_waiver: str = "", comment: str = ""
 ) -> Finding:
     """in_progress → submitted (staff: 申请销号), with a result and evidence or a reason."""
-    _require(user.can_edit_county(finding.county_id), _("只有本区县工作人员可以申请销号。"))
+    require_may_take(user, finding, "submit")
     result, evidence_waiver = result.strip(), evidence_waiver.strip()
     errors = {}
     if not result:
@@ -344,7 +346,7 @@ def can_decide(user: User, finding: Finding) -> bool:
 @transaction.atomic
 def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """submitted → closed (county leader: 同意销号)."""
-    _require(can_decide(user, finding), _("只有本区县领导可以审批销号。"))
+    require_may_take(user, finding, "close")
     finding = _transition(
         finding,
         user,
@@ -360,7 +362,7 @@ def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding
 @transaction.atomic
 def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
     """submitted → in_progress (county leader: 退回, with a reason)."""
-    _require(can_decide(user, finding), _("只有本区县领导可以退回销号申请。"))
+    require_may_take(user, finding, "return")
     if not reason.strip():
         raise ValidationError({"comment": _("退回须说明理由。")})
     finding = _transition(
@@ -376,12 +378,7 @@ def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
 @transaction.atomic
 def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
     """closed → in_progress (province reviewer after a spot check, with a reason)."""
-    _require(
-        user.is_active
-        and user.is_province_reviewer
-        and finding.county.province_id == user.province_id,
-        _("只有本省审核人员可以重新打开已销号的问题。"),
-    )
+    require_may_take(user, finding, "reopen")
     if not reason.strip():
         raise ValidationError({"comment": _("重新打开须说明理由。")})
     finding = _transition(
@@ -392,6 +389,36 @@ def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
         comment=reason.strip(),
     )
     return _save_status(finding, user, Finding.Status.IN_PROGRESS, closed_on=None, closed_by=None)
+
+
+def action_denied_message(action: str) -> str:
+    return {
+        "start": _("只有本区县工作人员可以开始整改。"),
+        "submit": _("只有本区县工作人员可以申请销号。"),
+        "close": _("只有本区县领导可以审批销号。"),
+        "return": _("只有本区县领导可以退回销号申请。"),
+        "reopen": _("只有本省审核人员可以重新打开已销号的问题。"),
+    }.get(action, _("您没有执行此操作的权限。"))
+
+
+def require_may_take(user: User, finding: Finding, action: str) -> None:
+    if not may_take(user, finding, action):
+        raise PermissionDenied(action_denied_message(action))
+
+
+def may_take(user: User, finding: Finding, action: str) -> bool:
+    """Whether the user's role allows this workflow step on this finding, whatever its state."""
+    if action in ("start", "submit"):
+        return user.can_edit_county(finding.county_id)
+    if action in ("close", "return"):
+        return can_decide(user, finding)
+    if action == "reopen":
+        return (
+            user.is_active
+            and user.is_province_reviewer
+            and finding.county.province_id == user.province_id
+        )
+    return False
 
 
 def finding_actions(user: User, finding: Finding) -> list[str]:
@@ -461,6 +488,8 @@ def evidence_add(
     progress: Progress | None = None,
 ) -> Evidence:
     _check_can_edit(user, finding.county)
+    if finding.is_archived:
+        raise ValidationError(_("该问题已归档,恢复后才能上传佐证材料。"))
     checked = check_upload(upload)
     if progress is not None and progress.finding_id != finding.pk:
         raise ValidationError(_("进展记录不属于该问题。"))

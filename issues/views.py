@@ -353,6 +353,7 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in WORKFLOW:
         raise Http404
     finding = _get_finding_for_user(request, pk)
+    services.require_may_take(request.user, finding, action)
     service, done = WORKFLOW[action]
     if action == "submit":
         form = SubmitCloseoutForm(request.POST)

@@ -315,11 +315,6 @@ def test_archived_open_finding_cannot_be_started(alice, kept):
     assert Finding.objects.get(pk=kept.pk).status == Finding.Status.OPEN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="progress_add (view and service) accepts a note on an archived finding that is "
-    "already in progress, although the detail page offers no form for it",
-)
 def test_archived_finding_takes_no_progress_notes(client, alice, doomed):
     archive(doomed, alice)
     client.force_login(alice)

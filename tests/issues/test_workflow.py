@@ -463,11 +463,6 @@ def test_another_countys_finding_is_404(client, bob, finding, action):
     assert snapshot(finding) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding_action validates the close-out form before the service checks the role: "
-    "a leader posting an incomplete 申请销号 form gets a 400 page with field errors, not 403",
-)
 def test_forbidden_role_with_an_incomplete_form_still_gets_403(client, lee, in_state):
     finding = in_state(Finding.Status.IN_PROGRESS)
     client.force_login(lee)
