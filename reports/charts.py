@@ -64,7 +64,7 @@ def county_charts(data: dict) -> dict:
             horizontal=True,
         ),
         "units": _bar(
-            [u["lead_name"] or "—" for u in units],
+            [u["lead_name"] or "未指定" for u in units],
             [
                 {
                     "name": "未销号",

@@ -9,8 +9,14 @@
     if (!source) return;
     const chart = echarts.init(el, null, { renderer: "svg" });
     chart.setOption(JSON.parse(source.textContent));
+    // A viewBox lets the print stylesheet scale the SVG to the paper's width.
+    const fit = () => {
+      const svg = el.querySelector("svg");
+      if (svg) svg.setAttribute("viewBox", `0 0 ${chart.getWidth()} ${chart.getHeight()}`);
+    };
+    fit();
+    chart.on("finished", fit);
     charts.push(chart);
   });
   window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
-  window.addEventListener("beforeprint", () => charts.forEach((c) => c.resize()));
 })();

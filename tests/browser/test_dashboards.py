@@ -238,12 +238,6 @@ def test_county_dashboard_prints_on_a4(new_page, screenshot, tmp_path, demo, req
     pdf_to_screenshots(pdf, request.node.name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Chromium keeps a closed <details>'s content in a content-visibility: hidden slot "
-    "(::details-content), so rectify.css's `details.print-open > :not(summary) "
-    "{ display: block !important }` no longer unfolds it on paper",
-)
 def test_folded_data_table_unfolds_in_print(new_page, lee, finding_a):
     """The burndown chart's 数据表 is folded on screen and printed open."""
     page = new_page()
