@@ -229,6 +229,9 @@ def progress_add(
     date = date or timezone.localdate()
     if date > timezone.localdate():
         raise ValidationError({"date": _("进展日期不能晚于今天。")})
+    for upload in uploads:
+        # Every file is checked before any is stored: a refused one leaves nothing behind.
+        check_upload(upload)
     progress = Progress(finding=finding, note=note.strip(), date=date, author=user)
     _stamp(progress, user, created=True)
     progress.full_clean()

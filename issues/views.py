@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.selectors import tally
@@ -337,12 +338,13 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _unit_form_page(request, unit)
 
 
+# Lazy: the messages follow the language of each request, not the one at import time.
 WORKFLOW = {
-    "start": (services.finding_start, _("已开始整改。")),
-    "submit": (services.finding_submit_closeout, _("已申请销号,等待领导审批。")),
-    "close": (services.finding_close, _("已同意销号。")),
-    "return": (services.finding_return, _("已退回销号申请。")),
-    "reopen": (services.finding_reopen, _("已重新打开该问题。")),
+    "start": (services.finding_start, gettext_lazy("已开始整改。")),
+    "submit": (services.finding_submit_closeout, gettext_lazy("已申请销号,等待领导审批。")),
+    "close": (services.finding_close, gettext_lazy("已同意销号。")),
+    "return": (services.finding_return, gettext_lazy("已退回销号申请。")),
+    "reopen": (services.finding_reopen, gettext_lazy("已重新打开该问题。")),
 }
 
 

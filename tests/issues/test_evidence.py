@@ -526,3 +526,20 @@ def test_progress_of_another_finding_is_refused(alice, finding, county_a, review
             user=alice, finding=finding, upload=upload("a.pdf", pdf_bytes()), progress=note
         )
     assert not Evidence.objects.filter(finding=finding).exists()
+
+
+def test_a_refused_file_in_a_progress_note_stores_none_of_the_files(client, alice, finding, media):
+    client.force_login(alice)
+    response = client.post(
+        f"/findings/{finding.pk}/progress/",
+        {
+            "date": "2019-09-01",
+            "note": "附两份材料",
+            "files": [upload("纪要.pdf", pdf_bytes()), upload("程序.pdf", exe_bytes())],
+        },
+    )
+    assert response.status_code == 400
+    assert "程序.pdf" in response.content.decode()
+    assert not finding.progress_notes.exists()
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []

@@ -580,3 +580,12 @@ def test_buttons_are_labelled_in_chinese(client, alice, lee, rita, in_state):
     assert (
         "重新打开(须说明理由)</button>" in client.get(finding.get_absolute_url()).content.decode()
     )
+
+
+def test_workflow_messages_follow_the_users_language(client, alice, in_state):
+    finding = in_state(Finding.Status.OPEN)
+    client.force_login(alice)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.post(action_url(finding, "start"), {"comment": ""}, follow=True)
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts == ["Rectification started."]
