@@ -414,6 +414,14 @@ class NoticeItem(Tracked):
         return self.description[:40]
 
 
+def lead_unit(field: str) -> Subquery:
+    """`field` of each finding's lead unit (its first responsible unit), as a subquery."""
+    links = FindingUnit.objects.filter(
+        finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
+    ).order_by("order", "id")
+    return Subquery(links.values(field)[:1])
+
+
 class FindingQuerySet(CountyScopedQuerySet):
     """Every view that shows findings starts from `for_user()`."""
 
@@ -437,17 +445,11 @@ class FindingQuerySet(CountyScopedQuerySet):
         return self.open().filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days))
 
     def with_lead_unit(self) -> FindingQuerySet:
-        lead = FindingUnit.objects.filter(
-            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
-        ).order_by("order", "id")
-        return self.annotate(lead_unit_name=Subquery(lead.values("unit__name")[:1]))
+        return self.annotate(lead_unit_name=lead_unit("unit__name"))
 
     def led_by(self, unit) -> FindingQuerySet:
         """Findings whose first responsible unit (the lead, 牵头单位) is `unit`."""
-        lead = FindingUnit.objects.filter(
-            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
-        ).order_by("order", "id")
-        return self.annotate(_lead_id=Subquery(lead.values("unit_id")[:1])).filter(_lead_id=unit.pk)
+        return self.alias(_lead_id=lead_unit("unit_id")).filter(_lead_id=unit.pk)
 
     def involving_unit(self, unit) -> FindingQuerySet:
         return self.filter(Exists(FindingUnit.objects.filter(finding=OuterRef("pk"), unit=unit)))

@@ -6,9 +6,10 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
-from .models import Finding, FindingUnit, Progress, User
+from .models import County, Finding, NoticeItem, Progress, User
 
 
 @dataclasses.dataclass
@@ -25,19 +26,11 @@ def _rows(qs: QuerySet, limit: int = 100) -> list[Finding]:
 def my_work(user: User, today: dt.date) -> list[WorkList]:
     """What waits for the user: their unit's overdue and due-soon findings, findings without
     a progress note this month, close-out requests to approve, recently closed to spot-check."""
-    from django.utils.translation import gettext as _
-
     findings = Finding.objects.for_user(user).active()
     lists = []
     soon = settings.RECTIFY_DUE_SOON_DAYS
     if user.unit_id:
-        # The unit leads a finding when it is the first of its responsible units.
-        lead = FindingUnit.objects.filter(
-            finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
-        ).order_by("order", "id")
-        mine = findings.alias(lead_unit_id=Subquery(lead.values("unit_id")[:1])).filter(
-            lead_unit_id=user.unit_id
-        )
+        mine = findings.led_by(user.unit)
         lists.append(
             WorkList(
                 _("本单位逾期或即将到期的问题"),
@@ -88,8 +81,6 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
 
 def notice_matrix(notice) -> dict:
     """Per notice finding, each county's copy and its status: three queries."""
-    from .models import County, NoticeItem
-
     counties = list(County.objects.filter(reviews=notice).order_by("code"))
     items = list(NoticeItem.objects.filter(review=notice).select_related("category"))
     copies = Finding.objects.filter(notice_item__review=notice).only(

@@ -19,6 +19,7 @@ from issues.models import (
     Province,
     Review,
     StatusChange,
+    lead_unit,
 )
 
 from .models import Indicator, IndicatorReading
@@ -32,6 +33,15 @@ class Tally:
     in_progress: int = 0
     overdue: int = 0
     due_soon: int = 0
+
+    @classmethod
+    def pop_from(cls, row: dict) -> Tally:
+        """The tally of a `values().annotate(**_tally_annotations())` row, taken out of it."""
+        return cls(**{f.name: row.pop(f.name) for f in dataclasses.fields(cls)})
+
+    def add(self, other: Tally) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     @property
     def open(self) -> int:
@@ -265,32 +275,14 @@ def county_dashboard(county: County, today: dt.date) -> dict:
         .annotate(**_tally_annotations(today))
         .order_by("review__start_date", "review_id", "category__order")
     )
-    for row in by_category:
-        row["tally"] = Tally(
-            **{
-                k: row.pop(k)
-                for k in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon")
-            }
-        )
-    lead = FindingUnit.objects.filter(
-        finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
-    ).order_by("order", "id")
     by_unit = list(
         findings.order_by()
-        .annotate(
-            lead_id=Subquery(lead.values("unit_id")[:1]),
-            lead_name=Subquery(lead.values("unit__name")[:1]),
-        )
+        .annotate(lead_id=lead_unit("unit_id"), lead_name=lead_unit("unit__name"))
         .values("lead_id", "lead_name")
         .annotate(**_tally_annotations(today))
     )
-    for row in by_unit:
-        row["tally"] = Tally(
-            **{
-                k: row.pop(k)
-                for k in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon")
-            }
-        )
+    for row in [*by_category, *by_unit]:
+        row["tally"] = Tally.pop_from(row)
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
         StatusChange.objects.filter(
@@ -386,6 +378,5 @@ def province_dashboard(province: Province, today: dt.date) -> dict:
     rows.sort(key=lambda r: (not r.below_red_line, r.county.code))
     total = Tally()
     for r in rows:
-        for f in ("total", "closed", "submitted", "in_progress", "overdue", "due_soon"):
-            setattr(total, f, getattr(total, f) + getattr(r.tally, f))
+        total.add(r.tally)
     return {"rows": rows, "total": total, "red_line": red}

@@ -13,11 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
 from issues.services import EditConflict
-from issues.text import chinese_date
 
-from . import charts, documents, selectors, services
+from . import charts, documents, ledgers, selectors, services
 from .exports.docx import render_docx
-from .exports.xlsx import render_ledger_xlsx, render_province_xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
 from .models import Indicator, Report
 
@@ -284,23 +282,11 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     """The ledger as the user filtered it on the ledger page."""
     findings = Finding.objects.for_user(request.user).with_lead_unit()
     filterset = FindingFilter(request.GET or None, queryset=findings, request=request)
-    qs = filterset.qs
     today = timezone.localdate()
     user = request.user
     scope = user.county.display_short_name if user.county_id else user.scope_label
-    n_rows = qs.count()
-    note = _("导出时间:%(when)s;共 %(n)d 个问题") % {
-        "when": chinese_date(today),
-        "n": n_rows,
-    }
-    if request.GET.urlencode():
-        note += _(";已按台账页面的筛选条件导出")
-    content = render_ledger_xlsx(
-        selectors.ledger_rows(qs, today),
-        title=f"{scope}整改台账",
-        note=note,
-        n_rows=n_rows,
-        today=today,
+    content = ledgers.ledger_xlsx(
+        filterset.qs, scope=scope, today=today, filtered=bool(request.GET.urlencode())
     )
     return _download(content, f"{scope}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)
 
@@ -312,18 +298,5 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     province = get_object_or_404(Province, code=code)
     today = timezone.localdate()
-    findings = (
-        Finding.objects.active()
-        .filter(county__province=province)
-        .order_by(
-            "county__code", "review__start_date", "review_id", "category__order", "order", "id"
-        )
-    )
-    content = render_province_xlsx(
-        selectors.province_overview(province, today),
-        selectors.ledger_rows(findings, today),
-        title=f"{province.name}电子商务进农村综合示范问题整改台账",
-        note=_("导出时间:%(when)s") % {"when": chinese_date(today)},
-        today=today,
-    )
+    content = ledgers.province_ledger_xlsx(province, today)
     return _download(content, f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)

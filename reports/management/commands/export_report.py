@@ -5,10 +5,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from issues.models import County, Finding, Province
-from issues.text import chinese_date
-from reports import documents, selectors
+from reports import documents, ledgers
 from reports.exports.docx import render_docx
-from reports.exports.xlsx import render_ledger_xlsx, render_province_xlsx
 from reports.models import Report
 
 
@@ -47,14 +45,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No county with code {county}.") from exc
             if document == "ledger":
                 findings = Finding.objects.active().filter(county=place).in_ledger_order()
-                n = findings.count()
-                content = render_ledger_xlsx(
-                    selectors.ledger_rows(findings, today),
-                    title=f"{place.display_short_name}整改台账",
-                    note=f"导出时间:{chinese_date(today)};共 {n} 个问题",
-                    n_rows=n,
-                    today=today,
-                )
+                content = ledgers.ledger_xlsx(findings, scope=place.display_short_name, today=today)
             else:
                 content = self._document(place, document, fmt, report_id)
         Path(output).write_bytes(content)
@@ -83,17 +74,4 @@ class Command(BaseCommand):
             place = Province.objects.get(code=code)
         except Province.DoesNotExist as exc:
             raise CommandError(f"No province with code {code}.") from exc
-        findings = (
-            Finding.objects.active()
-            .filter(county__province=place)
-            .order_by(
-                "county__code", "review__start_date", "review_id", "category__order", "order", "id"
-            )
-        )
-        return render_province_xlsx(
-            selectors.province_overview(place, today),
-            selectors.ledger_rows(findings, today),
-            title=f"{place.name}电子商务进农村综合示范问题整改台账",
-            note=f"导出时间:{chinese_date(today)}",
-            today=today,
-        )
+        return ledgers.province_ledger_xlsx(place, today)
