@@ -3,6 +3,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .forms import style_widget
 from .models import Category, County, Finding, Review, Unit
 
 
@@ -109,19 +110,8 @@ class FindingFilter(django_filters.FilterSet):
         start, end = fields["deadline"].widget.widgets
         start.attrs["aria-label"] = _("起始日期")
         end.attrs["aria-label"] = _("截止日期")
-        for name, field in fields.items():
-            widget = field.widget
-            if name == "deadline":
-                for w in widget.widgets:
-                    w.attrs["class"] = "form-control"
-            elif isinstance(widget, forms.HiddenInput):
-                continue
-            elif isinstance(widget, forms.CheckboxInput):
-                widget.attrs["class"] = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                widget.attrs["class"] = "form-select"
-            else:
-                widget.attrs["class"] = "form-control"
+        for field in fields.values():
+            style_widget(field.widget)
 
     @property
     def qs(self):

@@ -14,20 +14,31 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def style_widget(widget: forms.Widget) -> None:
+    """Give a widget (and the parts of a multi-widget) its Bootstrap class."""
+    if isinstance(widget, forms.MultiWidget):
+        for part in widget.widgets:
+            style_widget(part)
+        return
+    if isinstance(widget, forms.HiddenInput):
+        return
+    if isinstance(widget, forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if css not in widget.attrs.get("class", "").split():
+        widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
 class StyledForm:
     """Bootstrap classes on every widget, so templates render fields with `{{ field }}`."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            style_widget(field.widget)
 
 
 class FindingForm(StyledForm, forms.ModelForm):

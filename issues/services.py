@@ -65,7 +65,7 @@ def _check_can_edit(user: User, county: County) -> None:
         raise PermissionDenied(_("您没有修改该区县台账的权限。"))
 
 
-def _stamp(obj, user: User, *, created: bool) -> None:
+def stamp(obj, user: User, *, created: bool) -> None:
     if created:
         obj.created_by = user
     obj.updated_by = user
@@ -79,7 +79,7 @@ def category_get_or_create(*, review: Review, name: str, user: User) -> Category
     if category is None:
         last = review.categories.aggregate(m=Max("order"))["m"] or 0
         category = Category(review=review, name=name, order=last + 1)
-        _stamp(category, user, created=True)
+        stamp(category, user, created=True)
         category.full_clean()
         category.save()
     return category
@@ -135,11 +135,11 @@ def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
             measure = existing[position - 1]
             if measure.text != text or measure.order != position:
                 measure.text, measure.order = text, position
-                _stamp(measure, user, created=False)
+                stamp(measure, user, created=False)
                 measure.save()
         else:
             measure = Measure(finding=finding, order=position, text=text)
-            _stamp(measure, user, created=True)
+            stamp(measure, user, created=True)
             measure.save()
     for measure in existing[len(texts) :]:
         measure._history_user = user
@@ -162,11 +162,11 @@ def _sync_units(finding: Finding, entries: list[UnitEntry], user: User) -> None:
         link = existing.pop(entry.unit.pk, None)
         if link is None:
             link = FindingUnit(finding=finding, unit=entry.unit, role=entry.role, order=position)
-            _stamp(link, user, created=True)
+            stamp(link, user, created=True)
             link.save()
         elif link.role != entry.role or link.order != position:
             link.role, link.order = entry.role, position
-            _stamp(link, user, created=False)
+            stamp(link, user, created=False)
             link.save()
     for link in existing.values():
         link._history_user = user
@@ -175,7 +175,7 @@ def _sync_units(finding: Finding, entries: list[UnitEntry], user: User) -> None:
 
 def _save_finding(finding: Finding, data: FindingData, user: User, *, created: bool) -> Finding:
     _apply(finding, data, user)
-    _stamp(finding, user, created=created)
+    stamp(finding, user, created=created)
     finding.full_clean()
     finding.save()
     _sync_measures(finding, data.measures, user)
@@ -233,7 +233,7 @@ def progress_add(
         # Every file is checked before any is stored: a refused one leaves nothing behind.
         check_upload(upload)
     progress = Progress(finding=finding, note=note.strip(), date=date, author=user)
-    _stamp(progress, user, created=True)
+    stamp(progress, user, created=True)
     progress.full_clean()
     progress.save()
     for upload in uploads:
@@ -256,7 +256,7 @@ def progress_add(
 @transaction.atomic
 def unit_save(*, user: User, unit: Unit) -> Unit:
     _check_can_edit(user, unit.county)
-    _stamp(unit, user, created=unit.pk is None)
+    stamp(unit, user, created=unit.pk is None)
     unit.full_clean()
     unit.save()
     return unit
@@ -290,7 +290,7 @@ def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.version += 1
-    _stamp(finding, user, created=False)
+    stamp(finding, user, created=False)
     finding.full_clean()
     finding.save()
     return finding
@@ -456,7 +456,7 @@ def finding_archive(*, user: User, finding: Finding) -> Finding:
         raise TransitionError(_("该问题已经归档。"))
     finding.archived_at, finding.archived_by = timezone.now(), user
     finding.version += 1
-    _stamp(finding, user, created=False)
+    stamp(finding, user, created=False)
     finding.save()
     return finding
 
@@ -471,7 +471,7 @@ def finding_restore(*, user: User, finding: Finding) -> Finding:
         raise TransitionError(_("该问题未归档。"))
     finding.archived_at, finding.archived_by = None, None
     finding.version += 1
-    _stamp(finding, user, created=False)
+    stamp(finding, user, created=False)
     finding.save()
     return finding
 
@@ -506,7 +506,7 @@ def evidence_add(
         content_type=checked.content_type,
     )
     evidence.file.save(upload.name, upload, save=False)
-    _stamp(evidence, user, created=True)
+    stamp(evidence, user, created=True)
     evidence.full_clean()
     evidence.save()
     return evidence
@@ -516,7 +516,7 @@ def evidence_add(
 def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
     _check_can_edit(user, evidence.finding.county)
     evidence.removed_at, evidence.removed_by = timezone.now(), user
-    _stamp(evidence, user, created=False)
+    stamp(evidence, user, created=False)
     evidence.save()
     return evidence
 
@@ -525,7 +525,7 @@ def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
 def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
     _require(can_decide(user, evidence.finding), _("只有本区县领导可以恢复佐证材料。"))
     evidence.removed_at, evidence.removed_by = None, None
-    _stamp(evidence, user, created=False)
+    stamp(evidence, user, created=False)
     evidence.save()
     return evidence
 
@@ -548,7 +548,7 @@ def _check_province_reviewer(user: User, province_id: int | None) -> None:
 def notice_create(*, user: User, province, data: dict) -> Review:
     _check_province_reviewer(user, province.pk)
     notice = Review(kind=Review.Kind.PROVINCE_SUPERVISION, province=province, **data)
-    _stamp(notice, user, created=True)
+    stamp(notice, user, created=True)
     notice.full_clean()
     notice.save()
     return notice
@@ -581,7 +581,7 @@ def notice_item_add(
         measures="\n".join(m.strip() for m in measures if m.strip()),
         deadline=deadline or notice.report_deadline,
     )
-    _stamp(item, user, created=True)
+    stamp(item, user, created=True)
     item.full_clean()
     item.save()
     notice_fan_out(user=user, item=item, counties=counties)
@@ -602,7 +602,7 @@ def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> l
         text = own.description.strip().rstrip("。;")
         if text and (text in key or key in text):
             own.notice_item = item
-            _stamp(own, user, created=False)
+            stamp(own, user, created=False)
             own.save(update_fields=["notice_item", "updated_by", "updated_at"])
             have.add(own.county_id)
     copies = []
@@ -622,7 +622,7 @@ def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> l
             ),
             user,
         )
-        _stamp(finding, user, created=True)
+        stamp(finding, user, created=True)
         finding.full_clean()
         finding.save()
         _sync_measures(finding, measures, user)

@@ -225,6 +225,14 @@ class IndicatorRow:
             self.red_line is not None and self.percent is not None and self.percent < self.red_line
         )
 
+    @property
+    def veto_risk(self) -> bool:
+        """Project progress under the red line puts the county at risk of 一票否决."""
+        return self.below_red_line and self.indicator.key in (
+            Indicator.Key.OVERALL,
+            Indicator.Key.INVESTMENT,
+        )
+
 
 def _indicator_rows(project) -> list[IndicatorRow]:
     if project is None:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from issues.models import Review, User
-from issues.services import EditConflict
+from issues.services import EditConflict, stamp
 
 from .models import Report, ReportReview
 
@@ -49,10 +49,7 @@ def report_save(
     own = set(Review.objects.filter(counties=report.county_id).values_list("pk", flat=True))
     if any(r.pk not in own for r in reviews):
         raise ValidationError(_("所选检查不涉及本区县。"))
-    if report.pk is None:
-        report.created_by = user
-    report.updated_by = user
-    report._history_user = user
+    stamp(report, user, created=report.pk is None)
     report.full_clean()
     report.save()
     wanted = [r.pk for r in reviews]
@@ -77,8 +74,7 @@ def reading_add(*, user: User, indicator, date, value, note: str = ""):
     if date > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"))
     reading = IndicatorReading(indicator=indicator, date=date, value=value, note=note.strip())
-    reading.created_by = reading.updated_by = user
-    reading._history_user = user
+    stamp(reading, user, created=True)
     reading.full_clean()
     reading.save()
     return reading

@@ -59,13 +59,12 @@ def ensure_user(
     return user, created
 
 
-@transaction.atomic
-def load_county(path: Path, password: str) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    province, _ = Province.objects.get_or_create(
-        code=data["province"]["code"], defaults={"name": data["province"]["name"]}
-    )
-    c = data["county"]
+def _province(data: dict) -> Province:
+    return Province.objects.get_or_create(code=data["code"], defaults={"name": data["name"]})[0]
+
+
+def _county(province: Province, c: dict, p: dict) -> tuple[County, Project]:
+    """The county and its demonstration project, created once."""
     county, _ = County.objects.get_or_create(
         code=c["code"],
         defaults={
@@ -75,8 +74,7 @@ def load_county(path: Path, password: str) -> dict:
             "government": c["government"],
         },
     )
-    p = data["project"]
-    Project.objects.get_or_create(
+    project, _ = Project.objects.get_or_create(
         county=county,
         year=p["year"],
         defaults={
@@ -86,6 +84,11 @@ def load_county(path: Path, password: str) -> dict:
             "central_funds": _decimal(p["central_funds"]),
         },
     )
+    return county, project
+
+
+def _county_users(county: County, password: str) -> User:
+    """staff-<code> and leader-<code>; returns the staff user, who records the demo data."""
     short = county.display_short_name
     staff, _ = ensure_user(
         f"staff-{county.code}",
@@ -101,13 +104,26 @@ def load_county(path: Path, password: str) -> dict:
         county=county,
         full_name=f"{short}领导",
     )
-    ensure_user(
+    return staff
+
+
+def _province_reviewer(province: Province, password: str) -> User:
+    return ensure_user(
         f"reviewer-{province.code}",
         password,
         role=Role.PROVINCE_REVIEWER,
         province=province,
         full_name=f"{province.name}审核人员",
-    )
+    )[0]
+
+
+@transaction.atomic
+def load_county(path: Path, password: str) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    province = _province(data["province"])
+    county, _ = _county(province, data["county"], data["project"])
+    staff = _county_users(county, password)
+    _province_reviewer(province, password)
 
     units = {}
     for u in data["units"]:
@@ -210,53 +226,13 @@ def load_notice(path: Path, password: str) -> dict:
     """江西省's seven counties of seed 001 with their figures, and the notice itself with its
     problems assigned to the counties it names (each county gets its own copy)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    province, _ = Province.objects.get_or_create(
-        code=data["province"]["code"], defaults={"name": data["province"]["name"]}
-    )
-    reviewer, _ = ensure_user(
-        f"reviewer-{province.code}",
-        password,
-        role=Role.PROVINCE_REVIEWER,
-        province=province,
-        full_name=f"{province.name}审核人员",
-    )
+    province = _province(data["province"])
+    reviewer = _province_reviewer(province, password)
     counties = {}
     for c in data["counties"]:
-        county, _ = County.objects.get_or_create(
-            code=c["code"],
-            defaults={
-                "province": province,
-                "name": c["name"],
-                "short_name": c["short_name"],
-                "government": c["government"],
-            },
-        )
+        county, project = _county(province, c, c["project"])
         counties[county.code] = county
-        p = c["project"]
-        project, _ = Project.objects.get_or_create(
-            county=county,
-            year=p["year"],
-            defaults={
-                "name": p["name"],
-                "batch": p["batch"],
-                "planned_investment": _decimal(p["planned_investment"]),
-                "central_funds": _decimal(p["central_funds"]),
-            },
-        )
-        staff, _ = ensure_user(
-            f"staff-{county.code}",
-            password,
-            role=Role.COUNTY_STAFF,
-            county=county,
-            full_name=f"{county.display_short_name}工作人员",
-        )
-        ensure_user(
-            f"leader-{county.code}",
-            password,
-            role=Role.COUNTY_LEADER,
-            county=county,
-            full_name=f"{county.display_short_name}领导",
-        )
+        staff = _county_users(county, password)
         for order, ind in enumerate(c["indicators"], start=1):
             load_indicator(
                 project,
@@ -309,7 +285,8 @@ def load_notice(path: Path, password: str) -> dict:
 
 def load_report(county: County, path: Path, staff: User) -> None:
     """The county's 整改情况报告 narratives (the parts staff write by hand)."""
-    from reports.models import Report, ReportReview
+    from reports.models import Report
+    from reports.services import report_save
 
     data = json.loads(path.read_text(encoding="utf-8"))
     date = _date(data["date"])
@@ -330,14 +307,9 @@ def load_report(county: County, path: Path, staff: User) -> None:
         plan_intro="\n".join(data["plan_intro"]),
         plan_goals="\n".join(data["plan_goals"]),
         plan_safeguards="\n".join(data["plan_safeguards"]),
-        created_by=staff,
-        updated_by=staff,
     )
-    report._history_user = staff
-    report.save()
     reviews = Review.objects.filter(counties=county).order_by("start_date", "id")
-    for order, review in enumerate(reviews, start=1):
-        ReportReview.objects.create(report=report, review=review, order=order)
+    report_save(user=staff, report=report, reviews=list(reviews))
 
 
 def load_all(password: str) -> list[dict]:
