@@ -285,8 +285,8 @@ def _transition(
     return finding
 
 
-def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
-    finding.status = to
+def _save_changes(finding: Finding, user: User, **fields) -> Finding:
+    """Set fields on a (locked, current) finding, count a new version, save with history."""
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.version += 1
@@ -294,6 +294,10 @@ def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
     finding.full_clean()
     finding.save()
     return finding
+
+
+def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
+    return _save_changes(finding, user, status=to, **fields)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -452,13 +456,10 @@ def finding_actions(user: User, finding: Finding) -> list[str]:
 @transaction.atomic
 def finding_archive(*, user: User, finding: Finding) -> Finding:
     _check_can_edit(user, finding.county)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.is_archived:
         raise TransitionError(_("该问题已经归档。"))
-    finding.archived_at, finding.archived_by = timezone.now(), user
-    finding.version += 1
-    stamp(finding, user, created=False)
-    finding.save()
-    return finding
+    return _save_changes(finding, user, archived_at=timezone.now(), archived_by=user)
 
 
 @transaction.atomic
@@ -467,13 +468,10 @@ def finding_restore(*, user: User, finding: Finding) -> Finding:
         user.can_edit_county(finding.county_id) or can_decide(user, finding),
         _("只有本区县工作人员或领导可以恢复问题。"),
     )
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if not finding.is_archived:
         raise TransitionError(_("该问题未归档。"))
-    finding.archived_at, finding.archived_by = None, None
-    finding.version += 1
-    stamp(finding, user, created=False)
-    finding.save()
-    return finding
+    return _save_changes(finding, user, archived_at=None, archived_by=None)
 
 
 # ---------------------------------------------------------------------------
