@@ -532,13 +532,15 @@ def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
 # Provincial notices (督查通报): one finding written once, a copy for each county named.
 
 
+def can_manage_notices(user: User, province_id: int | None) -> bool:
+    """The province's reviewers (and national users) write its notices."""
+    return user.is_active and (
+        user.sees_everything or (user.is_province_reviewer and user.province_id == province_id)
+    )
+
+
 def _check_province_reviewer(user: User, province_id: int | None) -> None:
-    if not (
-        user.is_active
-        and (
-            user.sees_everything or (user.is_province_reviewer and user.province_id == province_id)
-        )
-    ):
+    if not can_manage_notices(user, province_id):
         raise PermissionDenied(_("只有本省审核人员可以维护省级通报。"))
 
 

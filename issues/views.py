@@ -508,7 +508,7 @@ def _get_notice_for_user(request: HttpRequest, pk: int) -> Review:
 @login_required
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _get_notice_for_user(request, pk)
-    can_edit = request.user.sees_everything or request.user.is_province_reviewer
+    can_edit = services.can_manage_notices(request.user, notice.province_id)
     form = NoticeItemForm(province=notice.province) if can_edit else None
     return _notice_page(request, notice, form)
 
