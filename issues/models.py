@@ -273,6 +273,11 @@ class Unit(Tracked):
     contact = models.CharField(_("联系人"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
+    aliases = models.TextField(
+        _("其他写法"),
+        blank=True,
+        help_text=_("文件中对该单位的其他称呼,每行一个,如:区商务经济合作局。导入时据此识别。"),
+    )
 
     objects = CountyScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -287,6 +292,10 @@ class Unit(Tracked):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -812,3 +821,56 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.recipient} {self.get_status_display()}"
+
+
+class ImportBatch(Tracked):
+    """One document or spreadsheet read into the ledger: what was parsed, what the user decided
+    in the preview, and what saving it did. Kept after saving or cancelling, never deleted."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("文档")
+        LEDGER = "ledger", _("台账")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待确认")
+        APPLIED = "applied", _("已导入")
+        CANCELLED = "cancelled", _("已取消")
+
+    county = models.ForeignKey(
+        County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="imports"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
+    source_text = models.TextField(_("原文"), blank=True)
+    data = models.JSONField(_("解析结果"), default=dict)
+    options = models.JSONField(_("导入选项"), default=dict)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    summary = models.JSONField(_("导入结果"), default=dict)
+    applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CountyScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.source_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("import_preview", args=[self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
