@@ -1,4 +1,7 @@
 """Loads the demo counties from `data/*.json` (transcribed from the documents in `seeds/`).
+A county whose file names a `document` gets its findings by importing that document through
+the importer, as a clerk would; its `reviews` then only give the reviews' dates and the
+findings' related links (which no document states).
 
 Idempotent: rows are found by their natural keys and created only when missing, so running it
 again changes nothing and never overwrites what users have changed since."""
@@ -17,6 +20,7 @@ from issues import services
 from issues.models import County, Finding, Project, Province, Review, Role, Unit, User
 
 DATA_DIR = Path(__file__).parent / "data"
+SEEDS_DIR = Path(__file__).parent / "seeds"
 DEMO_FILES = ["510811.json", "360926.json"]
 # Seed 000 is dated 2019-09-10; the findings it reports as 已销号 were closed by then.
 REPORT_DATES = {"510811": dt.date(2019, 9, 10)}
@@ -128,13 +132,21 @@ def load_county(path: Path, password: str) -> dict:
     units = {}
     for u in data["units"]:
         units[u["name"]], _ = Unit.objects.get_or_create(
-            county=county, name=u["name"], defaults={"kind": u["kind"], "created_by": staff}
+            county=county,
+            name=u["name"],
+            defaults={
+                "kind": u["kind"],
+                "aliases": "\n".join(u.get("aliases", [])),
+                "created_by": staff,
+            },
         )
 
     created = 0
     by_key: dict[str, Finding] = {}
     pending_related: list[tuple[Finding, list[str]]] = []
     report_date = REPORT_DATES.get(county.code)
+    reviews: dict[str, Review] = {}
+    document = data.get("document")
     for r in data["reviews"]:
         review, _ = Review.objects.get_or_create(
             kind=r["kind"],
@@ -148,9 +160,12 @@ def load_county(path: Path, password: str) -> dict:
             },
         )
         review.counties.add(county)
+        reviews[r["key"]] = review
         if Finding.objects.filter(review=review, county=county).exists():
             # Loaded before: what users did with these findings since (renumbered, moved,
             # reworded) is theirs; never add the demo copies again.
+            continue
+        if document:
             continue
         for cat_no, cat in enumerate(r["categories"], start=1):
             category = services.category_get_or_create(review=review, name=cat["name"], user=staff)
@@ -180,6 +195,10 @@ def load_county(path: Path, password: str) -> dict:
                 created += 1
                 pending_related.append((finding, f["related"]))
                 by_key[f"{r['key']}:{cat_no}:{no}"] = finding
+    if document and reviews:
+        created, by_key, pending_related = _import_document(
+            county, staff, SEEDS_DIR / document, data["reviews"], reviews
+        )
     for finding, keys in pending_related:
         finding.related.add(*(by_key[k] for k in keys if k in by_key))
     report_file = path.with_name(f"{county.code}_report.json")
@@ -192,6 +211,40 @@ def load_county(path: Path, password: str) -> dict:
         for order, ind in enumerate(data["indicators"], start=1):
             load_indicator(project, ind, staff, order)
     return {"county": county, "created": created}
+
+
+def _import_document(
+    county: County, staff: User, path: Path, data: list[dict], reviews: dict[str, Review]
+) -> tuple[int, dict[str, Finding], list[tuple[Finding, list[str]]]]:
+    """The county's findings as the importer reads them from its own report."""
+    from issues.importing.document import parse_document
+    from issues.importing.plan import build_plan
+    from issues.importing.services import import_apply
+
+    if Finding.objects.filter(county=county, review__in=reviews.values()).exists():
+        return 0, {}, []
+    document = parse_document(path.read_text(encoding="utf-8"))
+    plan = build_plan(county, document)
+    summary = import_apply(user=staff, county=county, plan=plan)
+    # Related findings: no document says which they are; the demo data does, by position.
+    by_key: dict[str, Finding] = {}
+    pending: list[tuple[Finding, list[str]]] = []
+    for r in data:
+        findings = (
+            Finding.objects.filter(county=county, review=reviews[r["key"]])
+            .select_related("category")
+            .order_by("category__order", "order")
+        )
+        cat_order = {}
+        for f in findings:
+            cat_no = cat_order.setdefault(f.category_id, len(cat_order) + 1)
+            by_key[f"{r['key']}:{cat_no}:{f.order}"] = f
+        for cat_no, cat in enumerate(r["categories"], start=1):
+            for no, f in enumerate(cat["findings"], start=1):
+                key = f"{r['key']}:{cat_no}:{no}"
+                if key in by_key:
+                    pending.append((by_key[key], f["related"]))
+    return summary["new"], by_key, pending
 
 
 def load_indicator(project: Project, data: dict, user: User, order: int = 1) -> None:

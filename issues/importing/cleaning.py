@@ -23,7 +23,9 @@ _STRUCTURE = str.maketrans(
 )
 _SPACES = re.compile(r"[ \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 _CJK = r"[\u3400-\u9fff\uf900-\ufaff]"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK}) (?={_CJK}|[,。;:、)(“”])|(?<=[,。;:、)(“”]) (?={_CJK})")
+_SPACE_BETWEEN_CJK = re.compile(
+    rf"(?<={_CJK}) (?={_CJK}|[,。;:、)(“”])|(?<=[,。;:、)(“”]) (?={_CJK})"
+)
 # 關(guān)于: web pages add the reading of rare characters after them.
 _PINYIN = re.compile(rf"(?<={_CJK})[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{{1,8}}[)）]")
 _SEPARATOR = re.compile(r"^[\s.。·•…\-—_=*~～#]*$")

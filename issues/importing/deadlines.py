@@ -54,7 +54,7 @@ def _within_month(year: int, month: int, part: str | None) -> dt.date:
 def parse_deadline(text: str, *, year: int | None = None) -> Deadline:
     """Read a deadline; raises DeadlineError when the text holds neither a readable date nor
     a recognised phrase. `year` is used where the text leaves it out (6月底前)."""
-    raw = structural(text).strip().rstrip("。.;;")
+    raw = structural(text).strip().rstrip("。.;;")  # noqa: B005
     if not raw:
         return Deadline(None, False)
     ongoing = bool(ONGOING.search(raw))

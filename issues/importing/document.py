@@ -322,7 +322,7 @@ def split_measures(text: str) -> list[str]:
 
 
 def _item(text: str) -> str:
-    return drop_repeats(text.strip()).strip().rstrip(";;。,,.").strip()
+    return drop_repeats(text.strip()).strip().rstrip(";;。,,.").strip()  # noqa: B005
 
 
 # --- the structure ------------------------------------------------------------------------
@@ -564,8 +564,10 @@ def _fill(
 
 def _joined(parts: list[str]) -> list[str]:
     # Lines of one field continue each other; a line ending a sentence keeps its own stop.
-    return [p if p.endswith(("。", ";", ";", ":", ":")) or i == len(parts) - 1 else p + ";"
-            for i, p in enumerate(parts)]
+    return [
+        p if p.endswith(("。", ";", ";", ":", ":")) or i == len(parts) - 1 else p + ";"
+        for i, p in enumerate(parts)
+    ]
 
 
 def _segments(lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -611,9 +613,7 @@ def parse_document(text: str, *, default_kind: str = "") -> ParsedDocument:
     """Everything the text says about reviews, categories and findings, the lines it could not
     place, and (for a report with its plan) where the two disagree."""
     raw = prepare(text)
-    lines = [
-        Line(no, t) for no, t in enumerate(raw, start=1) if t and not is_separator(t)
-    ]
+    lines = [Line(no, t) for no, t in enumerate(raw, start=1) if t and not is_separator(t)]
     lines = [ln for ln in lines if not is_furniture(ln.text)]
     doc = ParsedDocument(title=_title(lines))
     report_lines, plan_lines = _segments(lines)
@@ -790,8 +790,10 @@ def _merge_finding(
         notes.append(
             Note(
                 mine.line,
-                _("%(review)s 第%(no)s项「%(finding)s」%(field)s:报告为「%(report)s」,"
-                  "方案为「%(plan)s」;采用报告的")
+                _(
+                    "%(review)s 第%(no)s项「%(finding)s」%(field)s:报告为「%(report)s」,"
+                    "方案为「%(plan)s」;采用报告的"
+                )
                 % {
                     "review": review.team or review.heading,
                     "no": mine.number or "",

@@ -1,0 +1,403 @@
+"""What an import would do to a county's ledger: which reviews, categories, findings and units
+it creates, which findings it changes (field by field) and which it leaves as they are.
+
+The plan is computed from the parsed document and the ledger as it is now, every time it is
+shown or saved, so a preview can never be stale."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from issues.models import County, Finding, FindingUnit, Review, Unit
+from issues.text import deadline_text
+
+from .cleaning import same_text, structural
+from .document import ParsedDocument, ParsedFinding, ParsedReview
+
+NEW = "new"
+PREFIX = re.compile(r"^(全区|全县|区|县|市)")
+
+
+def unit_key(name: str) -> str:
+    return PREFIX.sub("", structural(name).strip())
+
+
+@dataclasses.dataclass
+class UnitMatch:
+    name: str  # as written in the document
+    unit: Unit | None = None
+    how: str = ""  # exact / alias / prefix / chosen / new
+    suggestion: Unit | None = None
+    decision: str = ""  # "new" or a unit id, for the unmatched
+
+    @property
+    def needs_decision(self) -> bool:
+        return self.unit is None and not self.decision
+
+    @property
+    def creates(self) -> bool:
+        return self.unit is None and self.decision == NEW
+
+
+@dataclasses.dataclass
+class ReviewPlan:
+    index: int
+    parsed: ParsedReview
+    review: Review | None
+    candidates: list[Review]
+
+    @property
+    def is_new(self) -> bool:
+        return self.review is None
+
+    @property
+    def label(self) -> str:
+        return self.parsed.team or self.parsed.heading or _("(未注明检查)")
+
+
+@dataclasses.dataclass
+class Change:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclasses.dataclass
+class FindingPlan:
+    review: ReviewPlan
+    category: str
+    order: int
+    parsed: ParsedFinding
+    existing: Finding | None
+    changes: list[Change] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        if self.existing is None:
+            return "new"
+        return "changed" if self.changes else "unchanged"
+
+    @property
+    def status(self) -> str:
+        """The state a new finding starts in."""
+        if self.parsed.is_closed:
+            return Finding.Status.CLOSED
+        if self.parsed.result or self.parsed.progress:
+            return Finding.Status.IN_PROGRESS
+        return Finding.Status.OPEN
+
+
+@dataclasses.dataclass
+class ImportPlan:
+    county: County
+    document: ParsedDocument
+    reviews: list[ReviewPlan]
+    findings: list[FindingPlan]
+    units: list[UnitMatch]
+    new_categories: list[tuple[str, str]]
+
+    def count(self, state: str) -> int:
+        return sum(1 for f in self.findings if f.state == state)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: self.count(s) for s in ("new", "changed", "unchanged")}
+
+    @property
+    def undecided_units(self) -> list[UnitMatch]:
+        return [u for u in self.units if u.needs_decision]
+
+    @property
+    def can_apply(self) -> bool:
+        return bool(self.findings) and not self.document.errors and not self.undecided_units
+
+    def summary_lines(self) -> list[str]:
+        c = self.counts
+        lines = [
+            _(
+                "识别:%(reviews)d 个检查,%(findings)d 个问题(新增 %(new)d,更新 %(changed)d,"
+                "不变 %(unchanged)d)"
+            )
+            % {"reviews": len(self.reviews), "findings": len(self.findings), **c}
+        ]
+        for r in self.reviews:
+            lines.append(
+                _("检查「%(label)s」:%(state)s,%(n)d 个问题")
+                % {
+                    "label": r.label,
+                    "state": _("新建") if r.is_new else str(r.review),
+                    "n": len(r.parsed.findings),
+                }
+            )
+        for f in self.findings:
+            if f.state != "unchanged":
+                changed = "、".join(c.label for c in f.changes)
+                lines.append(
+                    f"  [{_('新增') if f.state == 'new' else _('更新')}] "
+                    f"{f.category} ({f.order}) {f.parsed.description[:30]}"
+                    + (f" — {changed}" if changed else "")
+                )
+            for note in f.notes:
+                lines.append(f"  ! {note}")
+        new_units = [u.name for u in self.units if u.creates]
+        if new_units:
+            lines.append(_("将新建单位:%(names)s") % {"names": "、".join(new_units)})
+        for u in self.undecided_units:
+            lines.append(
+                _("未知单位「%(name)s」:请确认新建或选择已有单位") % {"name": u.name}
+                + (f"({_('可能是')}「{u.suggestion}」)" if u.suggestion else "")
+            )
+        for n in self.document.disagreements:
+            lines.append(
+                _("报告与方案不一致(第%(line)s行):%(text)s") % {"line": n.line, "text": n.text}
+            )
+        for n in self.document.unplaced:
+            lines.append(
+                _("未导入(第%(line)s行,%(reason)s):%(text)s")
+                % {"line": n.line, "reason": n.reason, "text": n.text[:60]}
+            )
+        for n in self.document.errors:
+            lines.append(_("错误(第%(line)s行):%(text)s") % {"line": n.line, "text": n.reason})
+        return lines
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+def match_units(county: County, names: list[str], decisions: dict[str, str]) -> list[UnitMatch]:
+    units = list(Unit.objects.filter(county=county))
+    by_id = {str(u.pk): u for u in units}
+    exact = {u.name: u for u in units}
+    alias = {a: u for u in units for a in u.alias_list}
+    loose: dict[str, Unit] = {}
+    for u in units:
+        for n in [u.name, *u.alias_list]:
+            loose.setdefault(unit_key(n), u)
+    matches = []
+    for name in names:
+        m = UnitMatch(name)
+        if name in exact:
+            m.unit, m.how = exact[name], "exact"
+        elif name in alias:
+            m.unit, m.how = alias[name], "alias"
+        elif unit_key(name) in loose:
+            m.unit, m.how = loose[unit_key(name)], "prefix"
+        else:
+            decision = decisions.get(name, "")
+            if decision in by_id:
+                m.unit, m.how, m.decision = by_id[decision], "chosen", decision
+            elif decision == NEW:
+                m.decision = NEW
+            m.suggestion = _closest(name, units)
+        matches.append(m)
+    return matches
+
+
+def _closest(name: str, units: list[Unit]) -> Unit | None:
+    best, score = None, 0.6
+    for u in units:
+        for n in [u.name, *u.alias_list]:
+            s = difflib.SequenceMatcher(None, unit_key(name), unit_key(n)).ratio()
+            if s > score:
+                best, score = u, s
+    return best
+
+
+# --- reviews and findings -----------------------------------------------------------------
+
+
+def _review_candidates(county: County) -> list[Review]:
+    return list(Review.objects.filter(counties=county).order_by("start_date", "id"))
+
+
+def _match_review(parsed: ParsedReview, candidates: list[Review], taken: set[int]):
+    free = [r for r in candidates if r.pk not in taken]
+    team = structural(parsed.team)
+    for r in free:
+        if parsed.kind == r.kind and team and structural(r.team) == team:
+            return r
+    same_kind = [r for r in free if r.kind == parsed.kind]
+    if len(same_kind) == 1 and not team:
+        return same_kind[0]
+    if team:
+        for r in free:
+            if r.kind == parsed.kind and (team in r.team or r.team in team):
+                return r
+    return None
+
+
+def _existing_findings(county: County, reviews: list[Review]) -> dict[int, list[Finding]]:
+    findings = (
+        Finding.objects.active()
+        .filter(county=county, review__in=reviews)
+        .select_related("category")
+        .prefetch_related(
+            "measures",
+            Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit")),
+        )
+        .order_by("category__order", "order", "id")
+    )
+    out: dict[int, list[Finding]] = {}
+    for f in findings:
+        out.setdefault(f.review_id, []).append(f)
+    return out
+
+
+def _similarity(a: str, b: str) -> float:
+    if same_text(a, b):
+        return 1.0
+    return difflib.SequenceMatcher(None, structural(a), structural(b), autojunk=False).ratio()
+
+
+def _find_existing(
+    existing: list[Finding], used: set[int], category: str, order: int, description: str
+) -> Finding | None:
+    """By review, category and order when the text still looks like it; else by the text."""
+    for f in existing:
+        if (
+            f.pk not in used
+            and f.order == order
+            and same_text(f.category.name, category)
+            and _similarity(f.description, description) >= 0.5
+        ):
+            return f
+    best, score = None, 0.8
+    for f in existing:
+        if f.pk in used:
+            continue
+        s = _similarity(f.description, description)
+        if s > score:
+            best, score = f, s
+    return best
+
+
+def build_plan(
+    county: County,
+    document: ParsedDocument,
+    *,
+    review_choices: dict[int, str] | None = None,
+    unit_decisions: dict[str, str] | None = None,
+) -> ImportPlan:
+    """`review_choices` maps a parsed review's index to a review id of the county or "new";
+    `unit_decisions` maps an unknown unit name to a unit id or "new"."""
+    review_choices = review_choices or {}
+    candidates = _review_candidates(county)
+    by_id = {str(r.pk): r for r in candidates}
+    taken: set[int] = set()
+    reviews: list[ReviewPlan] = []
+    for i, parsed in enumerate(document.reviews):
+        choice = review_choices.get(i)
+        if choice == NEW:
+            review = None
+        elif choice in by_id:
+            review = by_id[choice]
+        else:
+            review = _match_review(parsed, candidates, taken)
+        if review is not None:
+            taken.add(review.pk)
+        reviews.append(ReviewPlan(i, parsed, review, candidates))
+
+    names: list[str] = []
+    for f in document.findings:
+        for n in f.units + f.cooperating:
+            if n not in names:
+                names.append(n)
+    units = match_units(county, names, unit_decisions or {})
+    resolved = {m.name: m.unit for m in units}
+
+    existing = _existing_findings(county, [r.review for r in reviews if r.review])
+    findings: list[FindingPlan] = []
+    new_categories: list[tuple[str, str]] = []
+    for rp in reviews:
+        pool = existing.get(rp.review.pk, []) if rp.review else []
+        used: set[int] = set()
+        known = {f.category.name for f in pool}
+        if rp.review is not None:
+            known |= set(rp.review.categories.values_list("name", flat=True))
+        for category in rp.parsed.categories:
+            if category.name not in known:
+                new_categories.append((rp.label, category.name))
+                known.add(category.name)
+            for order, parsed in enumerate(category.findings, start=1):
+                match = _find_existing(pool, used, category.name, order, parsed.description)
+                plan = FindingPlan(rp, category.name, order, parsed, match)
+                if match is not None:
+                    used.add(match.pk)
+                    _compare(plan, match, resolved)
+                findings.append(plan)
+    return ImportPlan(county, document, reviews, findings, units, new_categories)
+
+
+def _names(units: list[str], resolved: dict[str, Unit | None]) -> list[str]:
+    out = []
+    for n in units:
+        unit = resolved.get(n)
+        name = unit.name if unit else n
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | None]) -> None:
+    """Only what the document says counts: a feedback list (no measures) leaves the
+    measures in the ledger alone."""
+    p = plan.parsed
+    links = sorted(finding.unit_links.all(), key=lambda link: link.order)
+    responsible = [link.unit.name for link in links if link.role == FindingUnit.Role.RESPONSIBLE]
+    cooperating = [link.unit.name for link in links if link.role == FindingUnit.Role.COOPERATING]
+    measures = [m.text for m in sorted(finding.measures.all(), key=lambda m: m.order)]
+
+    def change(field, label, old, new):
+        plan.changes.append(Change(field, label, old, new))
+
+    if not same_text(finding.description, p.description):
+        change("description", _("问题描述"), finding.description, p.description)
+    if finding.category.name != plan.category:
+        change("category", _("问题类别"), finding.category.name, plan.category)
+    if finding.order != plan.order:
+        change("order", _("序号"), str(finding.order), str(plan.order))
+    if p.measures and [m.strip() for m in measures] != p.measures:
+        change("measures", _("整改措施"), ";".join(measures), ";".join(p.measures))
+    new_resp = _names(p.units, resolved)
+    if p.units and new_resp != responsible:
+        change("units", _("责任单位"), "、".join(responsible), "、".join(new_resp))
+    new_coop = _names(p.cooperating, resolved)
+    if (p.units or p.cooperating) and new_coop != cooperating:
+        change("cooperating", _("配合单位"), "、".join(cooperating), "、".join(new_coop))
+    if p.deadline_text and (
+        finding.deadline != p.deadline_date or finding.is_ongoing != p.is_ongoing
+    ):
+        change(
+            "deadline",
+            _("完成时限"),
+            deadline_text(finding.deadline, finding.is_ongoing),
+            deadline_text(p.deadline_date, p.is_ongoing),
+        )
+    if p.result and not same_text(finding.result, p.result):
+        change("result", _("整改结果"), finding.result, p.result)
+    if p.closeout:
+        closed_in_doc = p.is_closed
+        if closed_in_doc != finding.is_closed:
+            plan.notes.append(
+                _(
+                    "文件中为“%(doc)s”,台账中为“%(ledger)s”:销号状态不随导入改变,请通过销号流程办理。"
+                )
+                % {"doc": p.closeout, "ledger": finding.get_status_display()}
+            )
+
+
+def closed_on(document: ParsedDocument, today: dt.date) -> dt.date:
+    """A finding the document reports as closed was closed by the document's date."""
+    if document.date:
+        day = dt.date.fromisoformat(document.date)
+        if day <= today:
+            return day
+    return today

@@ -1,0 +1,230 @@
+"""Saving an import: all of it in one transaction, or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from issues import services
+from issues.models import County, Finding, ImportBatch, Progress, Review, Unit, User
+
+from .document import ParsedDocument
+from .plan import NEW, ImportPlan, build_plan, closed_on
+
+
+def _check(user: User, county: County) -> None:
+    if not user.can_edit_county(county.pk):
+        raise PermissionDenied(_("您没有修改该区县台账的权限。"))
+
+
+def import_start(
+    *,
+    user: User,
+    county: County,
+    kind: str,
+    source_name: str,
+    source_text: str = "",
+    data: dict,
+    options: dict | None = None,
+) -> ImportBatch:
+    """Keep what was read, for the preview; nothing in the ledger changes yet."""
+    _check(user, county)
+    batch = ImportBatch(
+        county=county,
+        kind=kind,
+        source_name=source_name[:255],
+        source_text=source_text,
+        data=data,
+        options=options or {},
+    )
+    services.stamp(batch, user, created=True)
+    batch.save()
+    return batch
+
+
+def batch_document(batch: ImportBatch) -> ParsedDocument:
+    if batch.kind == ImportBatch.Kind.LEDGER:
+        from .ledger import parse_rows
+
+        return parse_rows(batch.data["rows"], batch.options.get("mapping") or None)
+    return ParsedDocument.from_dict(batch.data)
+
+
+def batch_plan(batch: ImportBatch, decisions: dict | None = None) -> ImportPlan:
+    decisions = decisions if decisions is not None else batch.options.get("decisions", {})
+    return build_plan(
+        batch.county,
+        batch_document(batch),
+        review_choices={int(k): v for k, v in decisions.get("reviews", {}).items()},
+        unit_decisions=decisions.get("units", {}),
+    )
+
+
+def _guess_kind(name: str) -> str:
+    if name.endswith(("乡", "镇", "街道", "乡镇", "人民政府")) or "乡镇" in name:
+        return Unit.Kind.TOWNSHIP
+    if any(w in name for w in ("公司", "企业", "合作社", "银行", "分局有限")):
+        return Unit.Kind.COMPANY
+    return Unit.Kind.DEPARTMENT
+
+
+class ImportRefused(Exception):
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+@transaction.atomic
+def import_apply(
+    *,
+    user: User,
+    county: County,
+    plan: ImportPlan,
+    batch: ImportBatch | None = None,
+    today: dt.date | None = None,
+) -> dict:
+    """Create and update everything the plan shows, or nothing at all."""
+    _check(user, county)
+    today = today or timezone.localdate()
+    if batch is not None:
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch.is_pending:
+            raise ImportRefused(
+                [_("该导入已%(status)s,不能再次保存。") % {"status": batch.get_status_display()}]
+            )
+    problems = [
+        _("第%(line)s行:%(text)s") % {"line": n.line, "text": n.reason}
+        for n in plan.document.errors
+    ]
+    problems += [
+        _("请确认单位「%(name)s」:新建,或选择已有单位。") % {"name": u.name}
+        for u in plan.undecided_units
+    ]
+    if not plan.findings:
+        problems.append(_("没有识别出任何问题,未导入。"))
+    if problems:
+        raise ImportRefused(problems)
+
+    units: dict[str, Unit] = {}
+    created_units = []
+    for m in plan.units:
+        if m.unit is not None:
+            units[m.name] = m.unit
+            if m.how == "chosen" and m.name not in m.unit.alias_list:
+                # Remember the other name, so the next import knows it.
+                m.unit.aliases = "\n".join([*m.unit.alias_list, m.name])
+                services.unit_save(user=user, unit=m.unit)
+        elif m.decision == NEW:
+            unit = Unit.objects.filter(county=county, name=m.name).first() or services.unit_save(
+                user=user, unit=Unit(county=county, name=m.name, kind=_guess_kind(m.name))
+            )
+            units[m.name] = unit
+            created_units.append(unit.name)
+
+    reviews: dict[int, Review] = {}
+    created_reviews = []
+    for rp in plan.reviews:
+        if rp.review is None:
+            parsed = rp.parsed
+            review = Review(
+                kind=parsed.kind or Review.Kind.OTHER,
+                team=(parsed.team or parsed.heading or _("未注明检查组"))[:100],
+                title=parsed.heading[:300],
+            )
+            services.stamp(review, user, created=True)
+            review.full_clean()
+            review.save()
+            review.counties.add(county)
+            created_reviews.append(str(review))
+        else:
+            review = rp.review
+        reviews[rp.index] = review
+
+    closed_day = closed_on(plan.document, today)
+    progress_day = closed_on(plan.document, today)
+    counts = {"new": 0, "changed": 0, "unchanged": 0, "progress": 0}
+    for fp in plan.findings:
+        p = fp.parsed
+        review = reviews[fp.review.index]
+        category = services.category_get_or_create(review=review, name=fp.category, user=user)
+        entries = [services.UnitEntry(units[n]) for n in p.units] + [
+            services.UnitEntry(units[n], "cooperating") for n in p.cooperating
+        ]
+        finding = fp.existing
+        if finding is None:
+            status = fp.status
+            finding = services.finding_create(
+                user=user,
+                county=county,
+                data=services.FindingData(
+                    review=review,
+                    category=category,
+                    order=fp.order,
+                    description=p.description,
+                    deadline=p.deadline_date,
+                    is_ongoing=p.is_ongoing,
+                    status=status,
+                    result=p.result,
+                    closed_on=closed_day if status == Finding.Status.CLOSED else None,
+                    measures=p.measures,
+                    units=entries,
+                ),
+            )
+            counts["new"] += 1
+        elif fp.changes:
+            current = {c.field for c in fp.changes}
+            data = services.FindingData(
+                review=review,
+                category=category,
+                order=fp.order,
+                description=p.description if "description" in current else finding.description,
+                deadline=p.deadline_date if "deadline" in current else finding.deadline,
+                is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,
+                result=p.result if "result" in current else finding.result,
+                measures=p.measures
+                if "measures" in current
+                else [m.text for m in finding.measures.all()],
+                units=entries
+                if current & {"units", "cooperating"}
+                else [
+                    services.UnitEntry(link.unit, link.role) for link in finding.unit_links.all()
+                ],
+                related=list(finding.related.all()),
+            )
+            finding = services.finding_update(user=user, finding=finding, data=data)
+            counts["changed"] += 1
+        else:
+            counts["unchanged"] += 1
+        if p.progress and not Progress.objects.filter(finding=finding, note=p.progress).exists():
+            services.progress_add(
+                user=user, finding=finding, note=p.progress, date=min(progress_day, today)
+            )
+            counts["progress"] += 1
+    summary = {
+        **counts,
+        "units": created_units,
+        "reviews": created_reviews,
+        "findings": len(plan.findings),
+    }
+    if batch is not None:
+        batch.status = ImportBatch.Status.APPLIED
+        batch.applied_at = timezone.now()
+        batch.applied_by = user
+        batch.summary = summary
+        services.stamp(batch, user, created=False)
+        batch.save()
+    return summary
+
+
+def import_cancel(*, user: User, batch: ImportBatch) -> ImportBatch:
+    _check(user, batch.county)
+    if not batch.is_pending:
+        raise ValidationError(_("该导入已%(status)s。") % {"status": batch.get_status_display()})
+    batch.status = ImportBatch.Status.CANCELLED
+    services.stamp(batch, user, created=False)
+    batch.save()
+    return batch
