@@ -183,3 +183,73 @@ def province_charts(data: dict) -> dict:
             ],
         ),
     }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def nation_charts(data: dict) -> dict:
+    """The provinces in the table's order, as horizontal bars (thirty-odd names read better
+    down the side than along the bottom)."""
+    rows = data["rows"]
+    names = [r.province.name for r in rows]
+    red = data["red_line"]
+    return {
+        "findings": _bar(
+            names,
+            [
+                {
+                    "name": "已销号",
+                    "data": [r.tally.closed for r in rows],
+                    "color": STATUS_COLORS["closed"],
+                },
+                {
+                    "name": "未销号",
+                    "data": [r.tally.open - r.tally.overdue for r in rows],
+                    "color": STATUS_COLORS["in_progress"],
+                },
+                {
+                    "name": "逾期",
+                    "data": [r.tally.overdue for r in rows],
+                    "color": STATUS_COLORS["overdue"],
+                },
+            ],
+            horizontal=True,
+        ),
+        "progress": {
+            "animation": False,
+            "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+            "legend": {"top": 0},
+            "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+            "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "yAxis": {
+                "type": "category",
+                "data": names,
+                "inverse": True,
+                "axisLabel": {"interval": 0},
+            },
+            "series": [
+                {
+                    "type": "bar",
+                    "name": "平均投资完成率",
+                    "color": "#0d6efd",
+                    "barMaxWidth": 14,
+                    "data": [_round(r.investment) for r in rows],
+                    "markLine": {
+                        "symbol": "none",
+                        "lineStyle": {"color": "#dc3545", "type": "dashed"},
+                        "label": {"formatter": f"红线 {red:g}%"},
+                        "data": [{"xAxis": red}],
+                    },
+                },
+                {
+                    "type": "bar",
+                    "name": "平均中央资金拨付率",
+                    "color": "#fd7e14",
+                    "barMaxWidth": 14,
+                    "data": [_round(r.funds) for r in rows],
+                },
+            ],
+        },
+    }

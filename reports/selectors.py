@@ -111,14 +111,6 @@ def province_summary(province: Province, today: dt.date) -> dict:
     return {"rows": rows, "total": total}
 
 
-def national_summary(today: dt.date) -> dict:
-    by_province = _tallies(Finding.objects.active(), "county__province", today)
-    provinces = Province.objects.annotate(n_counties=Count("counties")).order_by("code")
-    rows = [Row(p, by_province.get(p.pk, Tally())) for p in provinces]
-    total = tally(Finding.objects.active(), today)
-    return {"rows": rows, "total": total}
-
-
 @dataclasses.dataclass
 class LedgerRow:
     """One finding as the 台账 spreadsheet shows it."""
@@ -141,6 +133,8 @@ class LedgerRow:
     status_label: str
     closed_on: dt.date | None
     overdue: bool
+    county_code: str = ""
+    province: str = ""
 
 
 def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
@@ -148,7 +142,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
     their latest progress, measures, units), whatever the number of findings."""
     latest = Progress.objects.filter(finding=OuterRef("pk")).order_by("-date", "-id")
     qs = (
-        findings.select_related("county", "review", "category")
+        findings.select_related("county__province", "review", "category")
         .annotate(
             latest_note=Subquery(latest.values("note")[:1]),
             latest_date=Subquery(latest.values("date")[:1]),
@@ -184,6 +178,8 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             status_label=str(f.get_status_display()),
             closed_on=f.closed_on,
             overdue=f.is_overdue(today),
+            county_code=f.county.code,
+            province=f.county.province.name,
         )
 
 
@@ -351,8 +347,9 @@ def _latest_percent(key: str, plan_field: str | None = None):
     return Subquery(latest.values("value")[:1]), Subquery(plan.values("plan")[:1])
 
 
-def province_dashboard(province: Province, today: dt.date) -> dict:
-    """One row per county of the province: two queries in all."""
+def _county_rows(counties: QuerySet, findings: QuerySet, today: dt.date) -> list[CountyRow]:
+    """A row per county, with its findings' tally and latest project figures: two queries,
+    whatever the number of counties."""
     annotations = {}
     for name, key in (
         ("inv", Indicator.Key.INVESTMENT),
@@ -362,10 +359,8 @@ def province_dashboard(province: Province, today: dt.date) -> dict:
         actual, plan = _latest_percent(key)
         annotations[f"{name}_actual"], annotations[f"{name}_plan"] = actual, plan
     batch = Project.objects.filter(county=OuterRef("pk")).order_by("-year").values("batch")[:1]
-    counties = County.objects.filter(province=province).annotate(
-        batch=Subquery(batch), **annotations
-    )
-    tallies = _tallies(Finding.objects.active().filter(county__province=province), "county", today)
+    counties = counties.annotate(batch=Subquery(batch), **annotations)
+    tallies = _tallies(findings, "county", today)
     red = float(settings.RECTIFY_RED_LINE_PERCENT)
 
     def pct(actual, plan):
@@ -383,8 +378,90 @@ def province_dashboard(province: Province, today: dt.date) -> dict:
         )
         for c in counties
     ]
+    return rows
+
+
+def province_dashboard(province: Province, today: dt.date) -> dict:
+    """One row per county of the province: two queries in all."""
+    rows = _county_rows(
+        County.objects.filter(province=province),
+        Finding.objects.active().filter(county__province=province),
+        today,
+    )
     rows.sort(key=lambda r: (not r.below_red_line, r.county.code))
     total = Tally()
     for r in rows:
         total.add(r.tally)
-    return {"rows": rows, "total": total, "red_line": red}
+    return {"rows": rows, "total": total, "red_line": float(settings.RECTIFY_RED_LINE_PERCENT)}
+
+
+def _mean(values) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+@dataclasses.dataclass
+class ProvinceRow:
+    """A province on the national overview: its counties' rows added up (province None for
+    the whole country)."""
+
+    province: Province | None
+    counties: list[CountyRow]
+    tally: Tally
+
+    @property
+    def n_counties(self) -> int:
+        return len(self.counties)
+
+    @property
+    def below_red_line(self) -> int:
+        """How many of its counties are under the red line."""
+        return sum(r.below_red_line for r in self.counties)
+
+    @property
+    def investment(self) -> float | None:
+        """The mean investment completion of the counties that report it."""
+        return _mean(r.investment for r in self.counties)
+
+    @property
+    def funds(self) -> float | None:
+        return _mean(r.funds for r in self.counties)
+
+    @property
+    def state(self) -> str:
+        # Nationally nearly every province has something overdue: red is kept for the
+        # counties at risk of 一票否决.
+        if self.below_red_line:
+            return "red"
+        if self.tally.overdue:
+            return "yellow"
+        return "green"
+
+
+def nation_dashboard(today: dt.date) -> dict:
+    """One row per province, from every county's row: three queries in all, whatever the
+    number of provinces, counties and findings."""
+    counties = _county_rows(
+        County.objects.select_related("province"), Finding.objects.active(), today
+    )
+    counties.sort(key=lambda r: r.county.code)
+    by_province: dict[int, list[CountyRow]] = {}
+    for row in counties:
+        by_province.setdefault(row.county.province_id, []).append(row)
+    rows = []
+    for province in Province.objects.order_by("code"):
+        mine = by_province.get(province.pk, [])
+        rows.append(ProvinceRow(province, mine, _sum_tallies(mine)))
+    return {
+        "rows": rows,
+        "total": ProvinceRow(None, counties, _sum_tallies(counties)),
+        "counties": counties,
+        "red_line": float(settings.RECTIFY_RED_LINE_PERCENT),
+    }
+
+
+def _sum_tallies(rows) -> Tally:
+    total = Tally()
+    for row in rows:
+        total.add(row.tally)
+    return total

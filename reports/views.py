@@ -1,8 +1,12 @@
+import tempfile
+from collections.abc import Callable
+from typing import BinaryIO
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,11 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("county_dashboard", code=user.county.code)
     if user.province_id:
         return redirect("province_dashboard", code=user.province.code)
-    today = timezone.localdate()
     if user.sees_everything:
-        context = {"today": today, **selectors.national_summary(today)}
-        return render(request, "reports/home_national.html", context)
-    return render(request, "reports/home_unassigned.html", {"today": today})
+        return redirect("nation_dashboard")
+    return render(request, "reports/home_unassigned.html", {"today": timezone.localdate()})
 
 
 @login_required
@@ -71,6 +73,18 @@ PROVINCE_SORTS = {
 }
 
 
+def _sorted_rows(rows: list, order: str, sorts: dict) -> list:
+    """The rows by the column `order` names ("-" first: descending); rows without the
+    figure (—) go last whichever way the column is sorted."""
+    key = sorts.get(order.lstrip("-"))
+    if not key:
+        return rows
+    known = [r for r in rows if key(r) is not None]
+    unknown = [r for r in rows if key(r) is None]
+    known.sort(key=key, reverse=order.startswith("-"))
+    return known + unknown
+
+
 @login_required
 def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
@@ -82,13 +96,7 @@ def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     data = selectors.province_dashboard(province, today)
     order = request.GET.get("o", "")
-    key = PROVINCE_SORTS.get(order.lstrip("-"))
-    if key:
-        # Counties without the figure (—) go last whichever way the column is sorted.
-        known = [r for r in data["rows"] if key(r) is not None]
-        unknown = [r for r in data["rows"] if key(r) is None]
-        known.sort(key=key, reverse=order.startswith("-"))
-        data["rows"] = known + unknown
+    data["rows"] = _sorted_rows(data["rows"], order, PROVINCE_SORTS)
     return render(
         request,
         "reports/province_dashboard.html",
@@ -99,6 +107,48 @@ def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "order": order,
             "charts": charts.province_charts(data),
             "notices": Review.objects.filter(province=province).order_by("-issued_on", "-id"),
+        },
+    )
+
+
+NATION_SORTS = {
+    "province": lambda r: r.province.code,
+    "counties": lambda r: r.n_counties,
+    "findings": lambda r: r.tally.total,
+    "closed": lambda r: r.tally.closed,
+    "rate": lambda r: r.tally.closure_rate,
+    "overdue": lambda r: r.tally.overdue,
+    "below": lambda r: r.below_red_line,
+    "investment": lambda r: r.investment,
+    "funds": lambda r: r.funds,
+}
+
+
+def _check_national(user) -> None:
+    if not user.sees_everything:
+        raise PermissionDenied(_("全国情况仅对全国范围的用户开放。"))
+
+
+@login_required
+def nation_dashboard(request: HttpRequest) -> HttpResponse:
+    """Every province side by side, for MOFCOM and other national users."""
+    _check_national(request.user)
+    today = timezone.localdate()
+    data = selectors.nation_dashboard(today)
+    order = request.GET.get("o", "")
+    data["rows"] = _sorted_rows(data["rows"], order, NATION_SORTS)
+    return render(
+        request,
+        "reports/nation_dashboard.html",
+        {
+            "rows": data["rows"],
+            "total": data["total"],
+            "red_line": data["red_line"],
+            "today": today,
+            "order": order,
+            "charts": charts.nation_charts(data),
+            # Horizontal bars: a line per province.
+            "chart_height": max(280, 26 * len(data["rows"]) + 60),
         },
     )
 
@@ -137,6 +187,20 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def _xlsx_download(write: Callable[[BinaryIO], None], filename: str) -> FileResponse:
+    """The workbook written to a temporary file and streamed from it: openpyxl's write-only
+    mode keeps the rows on disk, so memory stays flat however many findings there are. The
+    file goes away when the response is closed."""
+    out = tempfile.TemporaryFile()
+    try:
+        write(out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -285,10 +349,13 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     user = request.user
     scope = user.county.display_short_name if user.county_id else user.scope_label
-    content = ledgers.ledger_xlsx(
-        filterset.qs, scope=scope, today=today, filtered=bool(request.GET.urlencode())
+    filtered = bool(request.GET.urlencode())
+    return _xlsx_download(
+        lambda out: ledgers.write_ledger_xlsx(
+            out, filterset.qs, scope=scope, today=today, filtered=filtered
+        ),
+        f"{scope}整改台账-{today:%Y-%m-%d}.xlsx",
     )
-    return _download(content, f"{scope}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)
 
 
 @login_required
@@ -298,5 +365,17 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     province = get_object_or_404(Province, code=code)
     today = timezone.localdate()
-    content = ledgers.province_ledger_xlsx(province, today)
-    return _download(content, f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx", XLSX)
+    return _xlsx_download(
+        lambda out: ledgers.write_province_ledger_xlsx(out, province, today),
+        f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx",
+    )
+
+
+@login_required
+def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    _check_national(request.user)
+    today = timezone.localdate()
+    return _xlsx_download(
+        lambda out: ledgers.write_nation_ledger_xlsx(out, today),
+        f"全国整改台账-{today:%Y-%m-%d}.xlsx",
+    )

@@ -1,5 +1,6 @@
-"""The 整改台账 as .xlsx: pure functions from ledger rows to bytes, written in openpyxl's
-write-only mode so memory does not grow with the number of findings."""
+"""The 整改台账 as .xlsx: pure functions from ledger rows to a workbook, written in openpyxl's
+write-only mode so memory does not grow with the number of findings. `write_*` write into a
+binary file (the views stream a temporary file), `render_*` return the bytes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import dataclasses
 import datetime as dt
 import io
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -18,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from issues.text import chinese_date, deadline_text, measures_text
 
 if TYPE_CHECKING:
-    from reports.selectors import LedgerRow
+    from reports.selectors import CountyRow, LedgerRow, ProvinceRow
 
 COLUMNS = [  # header, width in characters
     ("序号", 6),
@@ -185,15 +186,21 @@ def _write_tally(wb: Workbook, tally: _Tally, title: str) -> None:
     )
 
 
-def _finish(wb: Workbook) -> bytes:
+def _bytes(write: Callable[..., None], *args, **kwargs) -> bytes:
     out = io.BytesIO()
-    wb.save(out)
+    write(out, *args, **kwargs)
     return out.getvalue()
 
 
-def render_ledger_xlsx(
-    rows: Iterable[LedgerRow], *, title: str, note: str, n_rows: int, today: dt.date
-) -> bytes:
+def write_ledger_xlsx(
+    out: BinaryIO,
+    rows: Iterable[LedgerRow],
+    *,
+    title: str,
+    note: str,
+    n_rows: int,
+    today: dt.date,
+) -> None:
     """One county's (or any filtered) ledger: the 台账 sheet and a 统计 sheet."""
     wb = Workbook(write_only=True)
     _styles(wb)
@@ -204,7 +211,11 @@ def render_ledger_xlsx(
         ws.append(_ledger_cells(ws, seq, row, today))
         tally.add(row)
     _write_tally(wb, tally, title)
-    return _finish(wb)
+    wb.save(out)
+
+
+def render_ledger_xlsx(rows: Iterable[LedgerRow], **kwargs) -> bytes:
+    return _bytes(write_ledger_xlsx, rows, **kwargs)
 
 
 @dataclasses.dataclass
@@ -224,14 +235,15 @@ class CountyOverview:
         return self.closed / self.total if self.total else None
 
 
-def render_province_xlsx(
+def write_province_xlsx(
+    out: BinaryIO,
     overview: list[CountyOverview],
     rows: Iterable[LedgerRow],
     *,
     title: str,
     note: str,
     today: dt.date,
-) -> bytes:
+) -> None:
     """The province ledger: an overview sheet, then one sheet per county (rows come ordered
     by county)."""
     wb = Workbook(write_only=True)
@@ -249,16 +261,127 @@ def render_province_xlsx(
             + [_cell(ws, n, "台账居中") for n in (c.total, c.closed, c.open, c.overdue)]
             + [rate]
         )
-    sizes = {c.name: c.total for c in overview}
+    sizes = {c.code: c.total for c in overview}
     current, sheet, seq = None, None, 0
     for row in rows:
-        if row.county != current:
-            current, seq = row.county, 0
+        if row.county_code != current:
+            current, seq = row.county_code, 0
             sheet = wb.create_sheet(_sheet_name(row.county))
-            _setup_sheet(sheet, COLUMNS, f"{row.county}整改台账", note, sizes.get(row.county, 1))
+            size = sizes.get(row.county_code, 1)
+            _setup_sheet(sheet, COLUMNS, f"{row.county}整改台账", note, size)
         seq += 1
         sheet.append(_ledger_cells(sheet, seq, row, today))
-    return _finish(wb)
+    wb.save(out)
+
+
+def render_province_xlsx(
+    overview: list[CountyOverview], rows: Iterable[LedgerRow], **kwargs
+) -> bytes:
+    return _bytes(write_province_xlsx, overview, rows, **kwargs)
+
+
+NATION_COLUMNS = [COLUMNS[0], ("区县", 16), *COLUMNS[1:]]
+
+
+def _percent(ws, fraction: float | None) -> WriteOnlyCell:
+    cell = _cell(ws, fraction, "台账居中")
+    cell.number_format = "0.0%"
+    return cell
+
+
+def _progress(ws, percent: float | None) -> WriteOnlyCell:
+    return _percent(ws, None if percent is None else percent / 100)
+
+
+def _write_provinces(
+    wb: Workbook, provinces: list[ProvinceRow], total: ProvinceRow, title: str, note: str
+) -> None:
+    ws = wb.create_sheet("总览")
+    columns = [("省份", 14), ("代码", 9), ("示范县", 9), ("问题数", 9), ("已销号", 9)]
+    columns += [("未销号", 9), ("逾期", 8), ("销号率", 9), ("低于红线的示范县", 12)]
+    columns += [("平均投资完成率", 12), ("平均中央资金拨付率", 12)]
+    _setup_sheet(ws, columns, title, note, len(provinces) + 1)
+    ws.freeze_panes = "A4"
+    for p in [*provinces, total]:
+        t = p.tally
+        style = "台账居中" if p.province else "台账表头"
+        numbers = (p.n_counties, t.total, t.closed, t.open, t.overdue)
+        ws.append(
+            [
+                _cell(ws, p.province.name if p.province else "全国合计", style),
+                _cell(ws, p.province.code if p.province else "", style),
+            ]
+            + [_cell(ws, n, style) for n in numbers]
+            + [_percent(ws, t.closure_rate), _cell(ws, p.below_red_line, style)]
+            + [_progress(ws, p.investment), _progress(ws, p.funds)]
+        )
+
+
+def _write_counties(wb: Workbook, counties: list[CountyRow], note: str) -> None:
+    ws = wb.create_sheet("区县")
+    columns = [("省份", 14), ("区县", 18), ("代码", 9), ("批次", 7), ("问题数", 9)]
+    columns += [("已销号", 9), ("未销号", 9), ("逾期", 8), ("销号率", 9)]
+    columns += [("项目总体进度", 12), ("投资完成率", 11), ("中央资金拨付率", 12)]
+    columns += [("低于红线", 9)]
+    _setup_sheet(ws, columns, "各示范县整改与项目进度", note, len(counties))
+    ws.freeze_panes = "C4"
+    for r in counties:
+        t = r.tally
+        ws.append(
+            [
+                _cell(ws, r.county.province.name),
+                _cell(ws, r.county.name),
+                _cell(ws, r.county.code, "台账居中"),
+                _cell(ws, r.batch, "台账居中"),
+            ]
+            + [_cell(ws, n, "台账居中") for n in (t.total, t.closed, t.open, t.overdue)]
+            + [_percent(ws, t.closure_rate), _progress(ws, r.progress)]
+            + [_progress(ws, r.investment), _progress(ws, r.funds)]
+            + [
+                _cell(
+                    ws,
+                    "是" if r.below_red_line else "否",
+                    "台账逾期" if r.below_red_line else "台账居中",
+                )
+            ]
+        )
+
+
+def write_nation_xlsx(
+    out: BinaryIO,
+    provinces: list[ProvinceRow],
+    total: ProvinceRow,
+    counties: list[CountyRow],
+    rows: Iterable[LedgerRow],
+    *,
+    title: str,
+    note: str,
+    today: dt.date,
+) -> None:
+    """The nation's ledger: the provinces (总览), every county (区县), then one sheet per
+    province with its findings, county by county (rows come ordered by province)."""
+    wb = Workbook(write_only=True)
+    _styles(wb)
+    _write_provinces(wb, provinces, total, title, note)
+    _write_counties(wb, counties, note)
+    sizes = {p.province.name: p.tally.total for p in provinces}
+    current, sheet, seq = None, None, 0
+    for row in rows:
+        if row.province != current:
+            current, seq = row.province, 0
+            sheet = wb.create_sheet(_sheet_name(row.province))
+            size = sizes.get(row.province, 1)
+            _setup_sheet(sheet, NATION_COLUMNS, f"{row.province}整改台账", note, size)
+            sheet.freeze_panes = "C4"
+        seq += 1
+        cells = _ledger_cells(sheet, seq, row, today)
+        cells.insert(1, _cell(sheet, row.county))
+        sheet.append(cells)
+    wb.save(out)
+
+
+def render_nation_xlsx(provinces, total, counties, rows, **kwargs) -> bytes:
+    return _bytes(write_nation_xlsx, provinces, total, counties, rows, **kwargs)
 
 
 def _sheet_name(name: str) -> str:

@@ -217,24 +217,22 @@ class TestProvinceHome:
 
 
 class TestNationalHome:
-    def test_provinces(self, client, nina, county_a_ledger, finding_b, other_province, factory):
-        factory.county(other_province, "360926", "宜春市铜鼓县")
-        client.force_login(nina)
-        response = client.get("/", follow=True)
-        assert response.templates[0].name == "reports/home_national.html"
-        html = response.content.decode()
-        assert "全国示范县整改情况" in html
-        # 省份, 示范县, 问题数, 已销号, 未销号, 已逾期, 即将到期, 销号率
-        assert _cells(html, "四川省") == ["四川省", "2", "5", "1", "4", "1", "1", "20%"]
-        assert _cells(html, "江西省") == ["江西省", "1", "0", "0", "0", "0", "0", "—"]
-        assert _cells(html, "合计")[2:5] == ["5", "1", "4"]
+    """National users land on the national overview (tested in test_nation_dashboard.py)."""
 
-    def test_superuser_sees_the_national_page(self, client, county_a_ledger, factory):
+    def test_national_user_goes_to_the_nation(self, client, nina, county_a_ledger):
+        client.force_login(nina)
+        response = client.get("/")
+        assert (response.status_code, response.url) == (302, "/nation/")
+        html = client.get("/", follow=True).content.decode()
+        assert _cells(html, "四川省")[:6] == ["四川省 510000", "1", "4", "1", "25%", "1"]
+
+    def test_superuser_goes_to_the_nation(self, client, county_a_ledger, factory):
         admin = factory.user("root")
         admin.is_superuser = True
         admin.save()
         client.force_login(admin)
-        assert client.get("/", follow=True).templates[0].name == "reports/home_national.html"
+        response = client.get("/", follow=True)
+        assert response.templates[0].name == "reports/nation_dashboard.html"
 
 
 class TestUnassignedHome:

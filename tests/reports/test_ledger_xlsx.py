@@ -58,7 +58,7 @@ def download(client: Client, url: str) -> bytes:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
-    return response.content
+    return response.getvalue()  # streamed: the workbook is written to a temporary file
 
 
 def load_demo() -> None:
