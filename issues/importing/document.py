@@ -184,7 +184,7 @@ class ParsedDocument:
 
 
 def chinese_to_int(text: str) -> int | None:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if text in CIRCLED:
         return CIRCLED.index(text) + 1
@@ -322,7 +322,7 @@ def split_measures(text: str) -> list[str]:
 
 
 def _item(text: str) -> str:
-    return drop_repeats(text.strip()).strip().rstrip(";;。,,.").strip()  # noqa: B005
+    return drop_repeats(text.strip()).strip().rstrip(";；。,，.．、").strip()  # noqa: B005
 
 
 # --- the structure ------------------------------------------------------------------------
@@ -331,9 +331,10 @@ def _item(text: str) -> str:
 class _Builder:
     """Walks the tokens of one part (the report, or its attached plan)."""
 
-    def __init__(self, tokens: list[Token], finding_marker: str | None, default_kind: str):
+    def __init__(self, tokens: list[Token], default_kind: str):
         self.tokens = tokens
-        self.fm = finding_marker
+        self.markers = _finding_markers(tokens)
+        self.fm: str | None = None
         self.default_kind = default_kind
         self.reviews: list[ParsedReview] = []
         self.unplaced: list[Note] = []
@@ -349,6 +350,7 @@ class _Builder:
 
     def run(self) -> list[ParsedReview]:
         for i, tok in enumerate(self.tokens):
+            self.fm = self.markers[i]
             self.step(i, tok)
         return self.reviews
 
@@ -409,11 +411,11 @@ class _Builder:
         if is_heading and _is_review_heading(tok) and tok.marker != self.fm:
             return self._open_review(tok)
         if tok.kind == "heading" and tok.marker == self.fm and self._in_findings():
-            if self._continues_items(tok):
+            if self._continues_items(i, tok):
                 return self._append(tok.line.text)
             return self._open_finding(tok)
         if tok.kind == "heading":
-            if self._continues_items(tok):
+            if self._continues_items(i, tok):
                 return self._append(tok.line.text)
             if tok.marker == "cn" or (not self.inside and tok.marker in ("pcn", "")):
                 if _is_findings_section(tok):
@@ -446,12 +448,16 @@ class _Builder:
     def _in_findings(self) -> bool:
         return self.inside or not self.sections_seen
 
-    def _continues_items(self, tok: Token) -> bool:
+    def _continues_items(self, i: int, tok: Token) -> bool:
         """A numbered line inside 整改措施 (or a result) that goes on that field's list."""
         if self.finding is None or self.field not in ("measures", "result", "progress"):
             return False
-        if tok.marker == self.fm and self.item_marker != tok.marker:
-            return False
+        if tok.marker == self.fm and tok.number == (self.finding.number or 0) + 1:
+            # Numbered like the next finding: it is one if the fields after it are ones
+            # this finding already has (a new 整改措施:…), an item if they are still to come.
+            seen = set(self.buffers[id(self.finding)])
+            if self._labels_ahead(i) & seen or not self._labels_ahead(i):
+                return False
         if self.item_marker in ("", tok.marker) and tok.number == self.item_next:
             if self.item_next == 1 and not self._field_open_for_items():
                 return False
@@ -459,6 +465,15 @@ class _Builder:
             self.item_next += 1
             return True
         return False
+
+    def _labels_ahead(self, i: int) -> set[str]:
+        fields = set()
+        for nxt in self.tokens[i + 1 :]:
+            if nxt.kind == "heading" and nxt.marker == self.tokens[i].marker:
+                break
+            if nxt.kind == "label":
+                fields.add(nxt.field)
+        return fields
 
     def _field_open_for_items(self) -> bool:
         # The first numbered item must come right after the label (or its first line).
@@ -492,7 +507,24 @@ class _Builder:
         self.buffers[id(self.finding)].setdefault(self.field, []).append(text)
 
 
-def _finding_marker(tokens: list[Token]) -> str | None:
+def _finding_markers(tokens: list[Token]) -> list[str | None]:
+    """The findings' numbering at each token: learnt separately between review headings, as
+    each review's part may number its findings its own way."""
+    whole = _finding_marker(tokens)
+    starts = [
+        i
+        for i, tok in enumerate(tokens)
+        if (tok.kind == "heading" or _is_heading_like(tok)) and _is_review_heading(tok)
+    ]
+    bounds = [0, *starts, len(tokens)]
+    markers: list[str | None] = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        marker = _finding_marker(tokens[a:b], fallback=False) or whole
+        markers.extend([marker] * (b - a))
+    return markers
+
+
+def _finding_marker(tokens: list[Token], fallback: bool = True) -> str | None:
     """The numbering of the findings: the items followed by labelled fields, or else the
     numbering of the longest items."""
     votes: Counter[str] = Counter()
@@ -505,6 +537,8 @@ def _finding_marker(tokens: list[Token]) -> str | None:
             last_heading = None
     if votes:
         return votes.most_common(1)[0][0]
+    if not fallback:
+        return None
     lengths: dict[str, list[int]] = {}
     for tok in tokens:
         if tok.kind == "heading" and not _is_review_heading(tok):
@@ -600,7 +634,7 @@ def _parse_part(
     lines: list[Line], default_kind: str, year: int | None, errors: list[Note]
 ) -> tuple[list[ParsedReview], list[Note]]:
     tokens = tokenize(lines)
-    builder = _Builder(tokens, _finding_marker(tokens), default_kind)
+    builder = _Builder(tokens, default_kind)
     reviews = builder.run()
     reviews = [r for r in reviews if r.findings]
     for r in reviews:

@@ -362,9 +362,8 @@ def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | Non
         change("description", _("问题描述"), finding.description, p.description)
     if finding.category.name != plan.category:
         change("category", _("问题类别"), finding.category.name, plan.category)
-    if finding.order != plan.order:
-        change("order", _("序号"), str(finding.order), str(plan.order))
-    if p.measures and [m.strip() for m in measures] != p.measures:
+    # The order within a category only finds the finding; renumbering is the ledger's own.
+    if p.measures and not _same_list(measures, p.measures):
         change("measures", _("整改措施"), ";".join(measures), ";".join(p.measures))
     new_resp = _names(p.units, resolved)
     if p.units and new_resp != responsible:
@@ -392,6 +391,10 @@ def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | Non
                 )
                 % {"doc": p.closeout, "ledger": finding.get_status_display()}
             )
+
+
+def _same_list(a: list[str], b: list[str]) -> bool:
+    return len(a) == len(b) and all(same_text(x, y) for x, y in zip(a, b, strict=True))
 
 
 def closed_on(document: ParsedDocument, today: dt.date) -> dt.date:

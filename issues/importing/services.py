@@ -180,7 +180,7 @@ def import_apply(
             data = services.FindingData(
                 review=review,
                 category=category,
-                order=fp.order,
+                order=finding.order if finding.category_id == category.pk else None,
                 description=p.description if "description" in current else finding.description,
                 deadline=p.deadline_date if "deadline" in current else finding.deadline,
                 is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,

@@ -1,0 +1,221 @@
+"""An Excel 台账 read into the same structure as a document: the header row is found among the
+first rows, columns are recognised by their usual headers (the user maps the rest), and each
+row becomes a finding under its review (问题来源) and category (问题类别)."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .cleaning import drop_repeats, structural
+from .deadlines import DeadlineError, parse_deadline, year_in
+from .document import (
+    Note,
+    ParsedCategory,
+    ParsedDocument,
+    ParsedFinding,
+    ParsedReview,
+    category_name,
+    review_kind,
+    review_team,
+    split_measures,
+    split_units,
+)
+
+FIELDS = {
+    "number": gettext_lazy("序号"),
+    "review": gettext_lazy("问题来源"),
+    "category": gettext_lazy("问题类别"),
+    "description": gettext_lazy("问题描述"),
+    "measures": gettext_lazy("整改措施"),
+    "units": gettext_lazy("责任单位"),
+    "cooperating": gettext_lazy("配合单位"),
+    "deadline": gettext_lazy("完成时限"),
+    "progress": gettext_lazy("整改进展"),
+    "result": gettext_lazy("整改结果"),
+    "closeout": gettext_lazy("销号情况"),
+    "": gettext_lazy("(不导入)"),
+}
+HEADERS = {
+    "序号": "number",
+    "编号": "number",
+    "问题来源": "review",
+    "来源": "review",
+    "检查": "review",
+    "反馈来源": "review",
+    "问题类别": "category",
+    "类别": "category",
+    "问题类型": "category",
+    "问题分类": "category",
+    "问题描述": "description",
+    "问题": "description",
+    "反馈问题": "description",
+    "存在问题": "description",
+    "问题内容": "description",
+    "整改措施": "measures",
+    "整改举措": "measures",
+    "责任单位": "units",
+    "牵头单位": "units",
+    "配合单位": "cooperating",
+    "协同单位": "cooperating",
+    "完成时限": "deadline",
+    "整改时限": "deadline",
+    "时限": "deadline",
+    "完成时间": "deadline",
+    "整改进展": "progress",
+    "最新进展": "progress",
+    "进展情况": "progress",
+    "整改结果": "result",
+    "整改情况": "result",
+    "完成情况": "result",
+    "销号情况": "closeout",
+    "是否销号": "closeout",
+}
+IGNORED = {"销号日期", "是否逾期", "备注", "逾期", "状态"}
+PROGRESS_DATE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)\s*[::]\s*")
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s()()*※]", "", structural(text))
+
+
+def detect(cell: str) -> str | None:
+    key = _header_key(cell)
+    if key in HEADERS:
+        return HEADERS[key]
+    return None
+
+
+def find_header(rows: list[list[str]], search: int = 10) -> int | None:
+    """The index of the row that reads most like a header (at least a 问题描述 column)."""
+    best, best_score = None, 1
+    for i, row in enumerate(rows[:search]):
+        fields = [detect(c) for c in row if c]
+        score = len([f for f in fields if f])
+        if "description" in fields and score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def columns(rows: list[list[str]]) -> list[dict]:
+    """The header row's columns with what each was recognised as (for the mapping step)."""
+    header = find_header(rows)
+    if header is None:
+        header = next((i for i, r in enumerate(rows[:10]) if sum(1 for c in r if c) >= 2), 0)
+    cells = rows[header] if rows else []
+    out = []
+    for i, cell in enumerate(cells):
+        if not cell:
+            continue
+        field = detect(cell)
+        out.append(
+            {
+                "index": i,
+                "header": cell,
+                "field": field or "",
+                "known": field is not None or _header_key(cell) in IGNORED,
+                "sample": next((r[i] for r in rows[header + 1 :] if i < len(r) and r[i]), ""),
+            }
+        )
+    return out
+
+
+def default_mapping(rows: list[list[str]]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in columns(rows):
+        field = col["field"]
+        if field and field not in taken:
+            mapping[str(col["index"])] = field
+            taken.add(field)
+    return mapping
+
+
+def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> ParsedDocument:
+    doc = ParsedDocument(kind="ledger")
+    header = find_header(rows)
+    if mapping is None:
+        if header is None:
+            doc.errors.append(
+                Note(None, "", _("前10行中没有找到表头(至少要有“问题描述”一列),请在下方指定各列。"))
+            )
+            return doc
+        mapping = default_mapping(rows)
+    if header is None:
+        header = next((i for i, r in enumerate(rows[:10]) if sum(1 for c in r if c) >= 2), 0)
+    cols = {field: int(i) for i, field in mapping.items() if field}
+    if "description" not in cols:
+        doc.errors.append(Note(header + 1, "", _("请指定“问题描述”所在的列。")))
+        return doc
+    title = " ".join(c for r in rows[:header] for c in r if c)
+    doc.title = title[:200]
+    year = year_in(title)
+
+    reviews: dict[str, ParsedReview] = {}
+    categories: dict[tuple[str, str], ParsedCategory] = {}
+    last_description = None
+    for r, row in enumerate(rows[header + 1 :], start=header + 2):
+
+        def get(field: str, row=row) -> str:
+            i = cols.get(field)
+            return row[i].strip() if i is not None and i < len(row) and row[i] else ""
+
+        description = get("description")
+        if not description:
+            if any(c for c in row):
+                if not re.match(r"^(合计|小计|总计|说明|注)", "".join(c for c in row if c)):
+                    doc.unplaced.append(
+                        Note(r, " | ".join(c for c in row if c)[:200], _("没有问题描述的行"))
+                    )
+            continue
+        if description == last_description and get("number") == "":
+            continue  # a merged description spanning rows
+        last_description = description
+        source = get("review")
+        review = reviews.get(source)
+        if review is None:
+            review = ParsedReview(
+                heading=source,
+                team=review_team(source) or source[:100],
+                kind=review_kind(source),
+                line=r,
+            )
+            reviews[source] = review
+            doc.reviews.append(review)
+        cat_name = category_name(get("category")) or _("未分类问题")
+        category = categories.get((source, cat_name))
+        if category is None:
+            category = ParsedCategory(cat_name, r)
+            categories[(source, cat_name)] = category
+            review.categories.append(category)
+        f = ParsedFinding(line=r, description=drop_repeats(description))
+        f.measures = split_measures(get("measures"))
+        f.units = split_units(get("units"))
+        f.cooperating = [u for u in split_units(get("cooperating")) if u not in f.units]
+        f.result = drop_repeats(get("result"))
+        progress = get("progress")
+        m = PROGRESS_DATE.match(progress)
+        if m:
+            progress = progress[m.end() :]
+        f.progress = progress.strip()
+        f.closeout = structural(get("closeout")).strip()
+        f.deadline_text = get("deadline")
+        if f.deadline_text:
+            try:
+                deadline = parse_deadline(f.deadline_text, year=year_in(f.deadline_text) or year)
+            except DeadlineError:
+                doc.errors.append(
+                    Note(
+                        r,
+                        f.deadline_text,
+                        _("第%(row)d行:无法识别的完成时限「%(text)s」")
+                        % {"row": r, "text": f.deadline_text},
+                    )
+                )
+            else:
+                f.deadline = deadline.date.isoformat() if deadline.date else None
+                f.is_ongoing = deadline.is_ongoing
+        category.findings.append(f)
+    return doc
