@@ -178,18 +178,21 @@ def province_dashboard(ctx) -> int:
 
 
 def nation(ctx) -> int:
+    """Every county's tally and project figures (the page adds them up by province)."""
     tallies = _fetch(
-        f"""SELECT c.province_id, {TALLY} FROM issues_finding f
-        JOIN issues_county c ON c.id = f.county_id
-        WHERE f.archived_at IS NULL GROUP BY c.province_id""",
+        f"""SELECT f.county_id, {TALLY} FROM issues_finding f
+        WHERE f.archived_at IS NULL GROUP BY f.county_id""",
         [ctx.today, ctx.today, ctx.soon],
     )
-    provinces = _fetch(
-        """SELECT p.id, p.code, p.name, COUNT(c.id) FROM issues_province p
-        LEFT JOIN issues_county c ON c.province_id = p.id GROUP BY p.id, p.code, p.name
-        ORDER BY p.code"""
+    counties = _fetch(
+        """SELECT c.id, c.code, c.name, c.province_id, pr.batch, i.key, i.plan, rd.date,
+        rd.value FROM issues_county c LEFT JOIN issues_project pr ON pr.county_id = c.id
+        LEFT JOIN reports_indicator i ON i.project_id = pr.id
+        LEFT JOIN reports_indicatorreading rd ON rd.indicator_id = i.id
+        ORDER BY c.code, pr.year, rd.date"""
     )
-    return len(tallies) + len(provinces)
+    provinces = _fetch("SELECT id, code, name FROM issues_province ORDER BY code")
+    return len(tallies) + len(counties) + len(provinces)
 
 
 # ---------------------------------------------------------------------------------------
