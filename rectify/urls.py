@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from issues import views as issue_views
+from issues.importing import views as import_views
 from reports import views as report_views
 
 admin.site.site_header = _("整改台账 管理后台")
@@ -28,6 +29,9 @@ urlpatterns = [
     path("notices/<int:pk>/", issue_views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/items/", issue_views.notice_item_add, name="notice_item_add"),
     path("findings/export.xlsx", report_views.ledger_xlsx, name="ledger_xlsx"),
+    path("imports/", import_views.import_start_view, name="import_start"),
+    path("imports/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("imports/<int:pk>/cancel/", import_views.import_cancel_view, name="import_cancel"),
     path("units/", issue_views.unit_list, name="unit_list"),
     path("units/new/", issue_views.unit_create, name="unit_create"),
     path("units/<int:pk>/edit/", issue_views.unit_edit, name="unit_edit"),

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from issues import text
-from issues.models import Finding
+from issues.models import Finding, Review
 
 register = template.Library()
 
@@ -18,6 +18,11 @@ STATUS_CLASSES = {
 @register.filter
 def cn_numeral(n: int) -> str:
     return text.chinese_numeral(int(n))
+
+
+@register.filter
+def review_kind_label(kind: str) -> str:
+    return str(dict(Review.Kind.choices).get(kind, kind))
 
 
 @register.inclusion_tag("issues/snippets/status_badge.html")

@@ -1,0 +1,67 @@
+"""The upload forms. Reading happens in clean(): a file that cannot be read is a form error,
+shown next to what the user gave, and the pasted text stays in the box."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from issues.forms import StyledForm
+from issues.models import Review
+
+from . import readers
+
+
+class DocumentImportForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=_("上传文件"),
+        required=False,
+        help_text=_("Word 文档(.docx)或文本文件(.txt):反馈问题清单、整改方案或整改情况报告。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
+    )
+    text = forms.CharField(
+        label=_("或粘贴文字"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "placeholder": _("从 Word 中复制全文粘贴到这里")}),
+    )
+    default_kind = forms.ChoiceField(
+        label=_("检查类型"),
+        choices=Review.Kind.choices,
+        initial=Review.Kind.MOFCOM_REVIEW,
+        help_text=_("文件中没有写明是哪个检查组反馈的问题时,按此类型导入。"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload, text = data.get("file"), (data.get("text") or "").strip()
+        if upload and text:
+            raise ValidationError(_("请上传文件或粘贴文字,二者选其一。"))
+        if not upload and not text:
+            raise ValidationError(_("请上传文件,或粘贴文件的文字。"))
+        if upload:
+            try:
+                data["source_text"] = readers.read_document(upload)
+            except ValidationError as e:
+                self.add_error("file", e)
+                return data
+            data["source_name"] = upload.name
+        else:
+            data["source_text"] = text
+            data["source_name"] = _("粘贴的文字")
+        return data
+
+
+class LedgerImportForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=_("上传台账"),
+        help_text=_("Excel 工作簿(.xlsx),表头在前10行内即可;本系统导出的台账可原样导入。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.rows = readers.read_workbook(upload)
+        if not any(any(row) for row in self.rows):
+            raise ValidationError(_("工作簿「%(name)s」是空的。") % {"name": upload.name})
+        return upload
