@@ -343,6 +343,7 @@ class _Builder:
         self.finding: ParsedFinding | None = None
         self.field = ""
         self.buffers: dict[int, dict[str, list[str]]] = {}
+        self.lines: dict[int, dict[str, int]] = {}  # where each field's label was
         self.item_marker = ""
         self.item_next = 1
         self.inside = False
@@ -499,6 +500,7 @@ class _Builder:
         self.field = tok.field
         buf = self.buffers[id(self.finding)]
         buf.setdefault(tok.field, [])
+        self.lines.setdefault(id(self.finding), {}).setdefault(tok.field, tok.line.no)
         if tok.text:
             buf[tok.field].append(tok.text)
         self.item_marker, self.item_next = "", 1
@@ -585,7 +587,7 @@ def _fill(
                     except DeadlineError:
                         errors.append(
                             Note(
-                                f.line,
+                                builder.lines.get(id(f), {}).get("deadline", f.line),
                                 f.deadline_text,
                                 _("无法识别的完成时限「%(text)s」(问题:%(finding)s)")
                                 % {"text": f.deadline_text, "finding": f.description[:20]},

@@ -145,6 +145,7 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "columns": columns,
             "field_choices": list(ledger.FIELDS.items()),
             "review_kinds": Review.Kind,
+            "can_edit": request.user.can_edit_county(batch.county_id),
             "NEW": NEW,
         },
         status=status,

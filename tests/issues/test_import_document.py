@@ -249,7 +249,7 @@ def test_findings_without_a_review_heading_take_the_chosen_kind():
 def test_unreadable_deadline_is_an_error_with_its_line():
     doc = parse_document("1.项目管理问题\n(1)月报不完整。\n完成时限:尽快吧\n")
     assert len(doc.errors) == 1
-    assert doc.errors[0].line == 2
+    assert doc.errors[0].line == 3
     assert "尽快吧" in doc.errors[0].reason
 
 
