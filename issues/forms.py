@@ -259,7 +259,8 @@ class ProgressForm(StyledForm, forms.ModelForm):
 class UnitForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "kind", "contact", "phone", "email"]
+        fields = ["name", "kind", "contact", "phone", "email", "aliases"]
+        widgets = {"aliases": forms.Textarea(attrs={"rows": 3})}
 
 
 class CommentForm(StyledForm, forms.Form):
