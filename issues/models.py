@@ -699,6 +699,10 @@ class Progress(Tracked):
         ordering = ["-date", "-id"]
         verbose_name = _("整改进展")
         verbose_name_plural = _("整改进展")
+        indexes = [
+            # A finding's latest note (ledger exports, dashboards) is one index probe.
+            models.Index(fields=["finding", "-date", "-id"], name="progress_latest_per_finding"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.note[:30]}"
