@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from issues.models import County, Role, User
 
 from .document import ParsedDocument
-from .plan import NEW, build_plan
+from .plan import build_plan
 from .services import ImportRefused, import_apply, import_start
 
 
@@ -58,7 +58,7 @@ class ImportCommand(BaseCommand):
             plan = build_plan(
                 county_obj,
                 document,
-                unit_decisions={u.name: NEW for u in plan.undecided_units},
+                unit_decisions={u.name: u.default_decision for u in plan.undecided_units},
             )
         for line in plan.summary_lines():
             self.stdout.write(line)

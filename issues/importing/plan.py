@@ -21,11 +21,24 @@ from .cleaning import same_text, structural
 from .document import ParsedDocument, ParsedFinding, ParsedReview
 
 NEW = "new"
+SAME = "same:"  # "same:<name>": the same unit as another name of this document
 PREFIX = re.compile(r"^(全区|全县|区|县|市)")
 
 
 def unit_key(name: str) -> str:
     return PREFIX.sub("", structural(name).strip())
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"和|及|与|人民政府$", "", unit_key(name))
+
+
+def alike(a: str, b: str) -> bool:
+    """One unit written two ways: 区商务经济合作局 / 区商务和经济合作局, 各乡镇 / 各乡镇人民政府,
+    区市场监管局 / 区市场监督管理局."""
+    if _loose(a) == _loose(b):
+        return True
+    return difflib.SequenceMatcher(None, _loose(a), _loose(b)).ratio() >= 0.8
 
 
 @dataclasses.dataclass
@@ -34,11 +47,21 @@ class UnitMatch:
     unit: Unit | None = None
     how: str = ""  # exact / alias / prefix / chosen / new
     suggestion: Unit | None = None
-    decision: str = ""  # "new" or a unit id, for the unmatched
+    decision: str = ""  # "new", a unit id or "same:<name>", for the unmatched
+    twin: str = ""  # another unknown name of the document that looks like the same unit
 
     @property
     def needs_decision(self) -> bool:
         return self.unit is None and not self.decision
+
+    @property
+    def same_as(self) -> str:
+        return self.decision[len(SAME) :] if self.decision.startswith(SAME) else ""
+
+    @property
+    def default_decision(self) -> str:
+        """What "create all" decides: the twin's unit when there is one, else a new unit."""
+        return SAME + self.twin if self.twin else NEW
 
     @property
     def creates(self) -> bool:
@@ -150,6 +173,12 @@ class ImportPlan:
         new_units = [u.name for u in self.units if u.creates]
         if new_units:
             lines.append(_("将新建单位:%(names)s") % {"names": "、".join(new_units)})
+        for u in self.units:
+            if u.same_as and u.unit is None:
+                lines.append(
+                    _("「%(name)s」记为「%(other)s」的其他写法")
+                    % {"name": u.name, "other": u.same_as}
+                )
         for u in self.undecided_units:
             lines.append(
                 _("未知单位「%(name)s」:请确认新建或选择已有单位") % {"name": u.name}
@@ -194,10 +223,19 @@ def match_units(county: County, names: list[str], decisions: dict[str, str]) -> 
             decision = decisions.get(name, "")
             if decision in by_id:
                 m.unit, m.how, m.decision = by_id[decision], "chosen", decision
-            elif decision == NEW:
-                m.decision = NEW
+            elif decision == NEW or decision.startswith(SAME):
+                m.decision = decision
             m.suggestion = _closest(name, units)
         matches.append(m)
+    unknown = [m for m in matches if m.unit is None and m.suggestion is None]
+    for m in unknown:
+        # The fuller name is the unit; the shorter one becomes its other name.
+        twins = [o.name for o in unknown if o is not m and alike(o.name, m.name)]
+        longer = [
+            t for t in twins if len(t) > len(m.name) or (len(t) == len(m.name) and t < m.name)
+        ]
+        if longer:
+            m.twin = max(longer, key=len)
     return matches
 
 
@@ -287,7 +325,7 @@ def build_plan(
     unit_decisions: dict[str, str] | None = None,
 ) -> ImportPlan:
     """`review_choices` maps a parsed review's index to a review id of the county or "new";
-    `unit_decisions` maps an unknown unit name to a unit id or "new"."""
+    `unit_decisions` maps an unknown unit name to a unit id, "new" or "same:<other name>"."""
     review_choices = review_choices or {}
     candidates = _review_candidates(county)
     by_id = {str(r.pk): r for r in candidates}
@@ -312,6 +350,9 @@ def build_plan(
                 names.append(n)
     units = match_units(county, names, unit_decisions or {})
     resolved = {m.name: m.unit for m in units}
+    for m in units:
+        if m.same_as and m.unit is None:
+            resolved[m.name] = resolved.get(m.same_as)
 
     existing = _existing_findings(county, [r.review for r in reviews if r.review])
     findings: list[FindingPlan] = []

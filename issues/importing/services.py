@@ -111,7 +111,22 @@ def import_apply(
 
     units: dict[str, Unit] = {}
     created_units = []
-    for m in plan.units:
+    # Names that are "the same as" another come last, once that other one has its unit.
+    for m in sorted(plan.units, key=lambda m: bool(m.same_as)):
+        if m.same_as and m.unit is None:
+            unit = units.get(m.same_as)
+            if unit is None:
+                raise ImportRefused(
+                    [
+                        _("请先确认单位「%(name)s」,再把「%(other)s」归入它。")
+                        % {"name": m.same_as, "other": m.name}
+                    ]
+                )
+            if m.name not in unit.alias_list:
+                unit.aliases = "\n".join([*unit.alias_list, m.name])
+                services.unit_save(user=user, unit=unit)
+            units[m.name] = unit
+            continue
         if m.unit is not None:
             units[m.name] = m.unit
             if m.how == "chosen" and m.name not in m.unit.alias_list:

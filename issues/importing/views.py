@@ -107,7 +107,7 @@ def _decisions_from(request: HttpRequest, batch: ImportBatch) -> dict:
     create_all = request.POST.get("action") == "create_units"
     for k, m in enumerate(current.units):
         if m.unit is None:
-            value = NEW if create_all else request.POST.get(f"unit_{k}", "")
+            value = m.default_decision if create_all else request.POST.get(f"unit_{k}", "")
             if value:
                 decisions["units"][m.name] = value
     return decisions

@@ -227,3 +227,37 @@ def test_seed_000_into_an_empty_county(alice, county_a):
     assert set(findings.closed().values_list("closed_on", flat=True)) == {dt.date(2019, 9, 10)}
     again = build_plan(county_a, parse_document(SEED))
     assert again.counts == {"new": 0, "changed": 0, "unchanged": 25}
+
+
+def test_one_unit_written_two_ways_in_the_same_document(alice, county_a, review_a):
+    text = PLAN.replace("区财政局", "各乡镇人民政府").replace(
+        "责任单位:商务和经济合作局", "责任单位:各乡镇"
+    )
+    plan = build_plan(county_a, parse_document(text))
+    twins = {m.name: m.twin for m in plan.units}
+    assert twins == {"区商务和经济合作局": "", "各乡镇人民政府": "", "各乡镇": "各乡镇人民政府"}
+    decisions = {m.name: m.default_decision for m in plan.undecided_units}
+    assert decisions["各乡镇"] == "same:各乡镇人民政府"
+    _apply(alice, county_a, text, unit_decisions=decisions)
+    towns = Unit.objects.get(county=county_a, name="各乡镇人民政府")
+    assert towns.alias_list == ["各乡镇"]
+    assert not Unit.objects.filter(name="各乡镇").exists()
+    second = Finding.objects.get(description="经验总结不足。")
+    assert second.unit_links.get().unit == towns
+
+
+def test_same_as_an_undecided_name_is_refused(alice, county_a, review_a):
+    text = PLAN.replace("区财政局", "各乡镇人民政府").replace(
+        "责任单位:商务和经济合作局", "责任单位:各乡镇"
+    )
+    plan = build_plan(
+        county_a,
+        parse_document(text),
+        unit_decisions={
+            "各乡镇": "same:各乡镇人民政府",
+            "区商务和经济合作局": NEW,
+        },
+    )
+    with pytest.raises(ImportRefused):
+        import_apply(user=alice, county=county_a, plan=plan)
+    assert not Finding.objects.exists()
