@@ -479,7 +479,7 @@ class _Builder:
     def _field_open_for_items(self) -> bool:
         # The first numbered item must come right after the label (or its first line).
         buf = self.buffers[id(self.finding)][self.field]
-        return len(buf) <= 1
+        return len(buf) <= 1 or self.item_next > 1
 
     def _open_finding(self, tok: Token) -> None:
         if self.category is None:
@@ -504,6 +504,12 @@ class _Builder:
         if tok.text:
             buf[tok.field].append(tok.text)
         self.item_marker, self.item_next = "", 1
+        for marker, pattern in MARKERS:
+            m = pattern.match(structural(tok.text))
+            if m and chinese_to_int(next(g for g in m.groups() if g)) == 1:
+                # 整改措施:1.… on the label's line; 2.… follows on the next.
+                self.item_marker, self.item_next = marker, 2
+                break
 
     def _append(self, text: str) -> None:
         self.buffers[id(self.finding)].setdefault(self.field, []).append(text)

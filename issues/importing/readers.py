@@ -114,13 +114,66 @@ def docx_text(name: str, data: bytes) -> str:
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
+            rows = []
             for row in Table(child, document).rows:
-                seen = []
+                seen, cells = [], []
                 for cell in row.cells:
                     if cell._tc not in seen:  # a merged cell is listed once per grid column
                         seen.append(cell._tc)
-                        lines.extend(cell.text.split("\n"))
+                        cells.append(cell.text)
+                rows.append(cells)
+            lines.extend(table_lines(rows))
     return "\n".join(lines)
+
+
+LABELS = {
+    "measures": "整改措施",
+    "units": "责任单位",
+    "cooperating": "配合单位",
+    "deadline": "完成时限",
+    "progress": "整改进展",
+    "result": "整改结果",
+    "closeout": "销号情况",
+}
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table of findings (a header row with 问题描述, 整改措施, …, as plans and reports often
+    are laid out) written as the numbered, labelled text the parser reads; any other table
+    cell by cell."""
+    from . import ledger
+
+    header = ledger.find_header(rows)
+    if header is None:
+        return [line for row in rows for cell in row for line in cell.split("\n")]
+    cols = {field: int(i) for i, field in ledger.default_mapping(rows).items()}
+
+    def get(row, field):
+        i = cols.get(field)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    lines = [c for row in rows[:header] for c in row if c.strip()]
+    review = category = None
+    n_category = n_finding = 0
+    for row in rows[header + 1 :]:
+        description = get(row, "description")
+        if not description:
+            lines.extend(c for c in row if c.strip())
+            continue
+        if get(row, "review") and get(row, "review") != review:
+            review, category, n_category = get(row, "review"), None, 0
+            lines.append(review)
+        if get(row, "category") and get(row, "category") != category:
+            category, n_finding = get(row, "category"), 0
+            n_category += 1
+            lines.append(f"{n_category}.{category}")
+        n_finding += 1
+        lines.append(f"({n_finding}){description}")
+        for field, label in LABELS.items():
+            value = get(row, field)
+            if value:
+                lines.append(f"{label}:{value}")
+    return lines
 
 
 def read_workbook(upload) -> list[list[str]]:

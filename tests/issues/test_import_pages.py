@@ -234,3 +234,60 @@ def test_preview_query_count_does_not_grow_with_findings(
     with django_assert_max_num_queries(20):
         html = client.get(second.get_absolute_url()).content.decode()
     assert "不变" in html
+
+
+def test_docx_with_the_findings_in_a_table(client, alice, review_a, unit_a):
+    """Another county's style: the plan as a table, one row per finding."""
+    document = docx.Document()
+    document.add_paragraph("某县电子商务进农村综合示范复核反馈问题整改方案")
+    document.add_paragraph("商务部复核组反馈问题")
+    rows = [
+        ["序号", "问题类别", "存在问题", "整改措施", "牵头单位", "整改时限"],
+        [
+            "1",
+            "项目管理问题",
+            "月报填报不完整。",
+            "1.补齐月报\n2.对接日报",
+            "区商务和经济合作局",
+            "2019年9月30日前",
+        ],
+        ["2", "项目管理问题", "经验总结不足。", "总结经验。", "区商务和经济合作局", "长期坚持"],
+        [
+            "3",
+            "资金管理问题",
+            "资金统计不全。",
+            "建立统计表。",
+            "区商务和经济合作局",
+            "2019年6月底前",
+        ],
+    ]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    buf = io.BytesIO()
+    document.save(buf)
+    client.force_login(alice)
+    response = client.post(
+        START,
+        {
+            "kind": "document",
+            "doc-file": SimpleUploadedFile("方案.docx", buf.getvalue()),
+            "doc-default_kind": "mofcom_review",
+        },
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    client.post(batch.get_absolute_url(), {"action": "apply"})
+    findings = Finding.objects.filter(county=alice.county).order_by("category__order", "order")
+    assert [(f.category.name, f.order, f.description) for f in findings] == [
+        ("项目管理问题", 1, "月报填报不完整。"),
+        ("项目管理问题", 2, "经验总结不足。"),
+        ("资金管理问题", 1, "资金统计不全。"),
+    ]
+    first = findings[0]
+    assert list(first.measures.values_list("text", flat=True)) == ["补齐月报", "对接日报"]
+    assert first.deadline.isoformat() == "2019-09-30"
+    assert findings[1].is_ongoing and findings[1].deadline is None
+    assert findings[2].deadline.isoformat() == "2019-06-30"
+    assert first.review == review_a
