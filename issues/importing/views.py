@@ -140,7 +140,16 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "batch": batch,
             "plan": plan,
             "doc": plan.document,
-            "grouped": [(rp, list(reviews.get(rp.index, {}).items())) for rp in plan.reviews],
+            "grouped": [
+                (
+                    rp,
+                    [
+                        (name, (rp.label, name) in plan.new_categories, findings)
+                        for name, findings in reviews.get(rp.index, {}).items()
+                    ],
+                )
+                for rp in plan.reviews
+            ],
             "existing_units": units,
             "columns": columns,
             "field_choices": list(ledger.FIELDS.items()),
