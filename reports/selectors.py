@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -139,48 +140,61 @@ class LedgerRow:
 
 def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
     """Rows for the ledger export, streamed in chunks: three queries per chunk (findings with
-    their latest progress, measures, units), whatever the number of findings."""
+    their latest progress, measures, units), whatever the number of findings.
+
+    Measures and units come as plain values, not prefetched instances: a prefetched measure
+    points back at its finding, a cycle only the garbage collector frees, so memory would
+    grow with the findings instead of staying at one chunk."""
     latest = Progress.objects.filter(finding=OuterRef("pk")).order_by("-date", "-id")
-    qs = (
-        findings.select_related("county__province", "review", "category")
-        .annotate(
-            latest_note=Subquery(latest.values("note")[:1]),
-            latest_date=Subquery(latest.values("date")[:1]),
-        )
-        .prefetch_related(
-            Prefetch("measures", queryset=Measure.objects.only("finding_id", "order", "text")),
-            Prefetch(
-                "unit_links",
-                queryset=FindingUnit.objects.select_related("unit").only(
-                    "finding_id", "role", "order", "unit__name"
-                ),
-            ),
-        )
+    qs = findings.select_related("county__province", "review", "category").annotate(
+        latest_note=Subquery(latest.values("note")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
     )
-    for f in qs.iterator(chunk_size=chunk_size):
-        links = list(f.unit_links.all())
-        yield LedgerRow(
-            county=f.county.name,
-            review=f.review.team,
-            category=f.category.name,
-            category_order=f.category.order,
-            order=f.order,
-            description=f.description,
-            measures=[m.text for m in f.measures.all()],
-            units=FindingUnit.names(links, FindingUnit.Role.RESPONSIBLE),
-            cooperating=FindingUnit.names(links, FindingUnit.Role.COOPERATING),
-            deadline=f.deadline,
-            is_ongoing=f.is_ongoing,
-            latest_progress_date=f.latest_date,
-            latest_progress=f.latest_note or "",
-            result=f.result,
-            status=f.status,
-            status_label=str(f.get_status_display()),
-            closed_on=f.closed_on,
-            overdue=f.is_overdue(today),
-            county_code=f.county.code,
-            province=f.county.province.name,
-        )
+    found = qs.iterator(chunk_size=chunk_size)
+    while chunk := list(itertools.islice(found, chunk_size)):
+        ids = [f.pk for f in chunk]
+        measures: dict[int, list[str]] = {}
+        for finding_id, text in (
+            Measure.objects.filter(finding_id__in=ids)
+            .order_by("finding_id", "order", "id")
+            .values_list("finding_id", "text")
+        ):
+            measures.setdefault(finding_id, []).append(text)
+        units: dict[tuple[int, str], list[str]] = {}
+        for finding_id, role, name in (
+            FindingUnit.objects.filter(finding_id__in=ids)
+            .order_by("finding_id", "order", "id")
+            .values_list("finding_id", "role", "unit__name")
+        ):
+            units.setdefault((finding_id, role), []).append(name)
+        for f in chunk:
+            yield _ledger_row(f, today, measures, units)
+
+
+def _ledger_row(f: Finding, today: dt.date, measures: dict, units: dict) -> LedgerRow:
+    responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
+    return LedgerRow(
+        county=f.county.name,
+        review=f.review.team,
+        category=f.category.name,
+        category_order=f.category.order,
+        order=f.order,
+        description=f.description,
+        measures=measures.get(f.pk, []),
+        units=units.get((f.pk, responsible), []),
+        cooperating=units.get((f.pk, cooperating), []),
+        deadline=f.deadline,
+        is_ongoing=f.is_ongoing,
+        latest_progress_date=f.latest_date,
+        latest_progress=f.latest_note or "",
+        result=f.result,
+        status=f.status,
+        status_label=str(f.get_status_display()),
+        closed_on=f.closed_on,
+        overdue=f.is_overdue(today),
+        county_code=f.county.code,
+        province=f.county.province.name,
+    )
 
 
 def province_overview(province: Province, today: dt.date) -> list:

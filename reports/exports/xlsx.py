@@ -99,14 +99,17 @@ def _cell(ws, value, style: str = "台账正文") -> WriteOnlyCell:
     return cell
 
 
-def _setup_sheet(ws, columns: list[tuple[str, int]], title: str, note: str, n_rows: int) -> None:
-    """Title, note and header rows; frozen header, filters, print setup. Call before rows."""
+def _setup_sheet(
+    ws, columns: list[tuple[str, int]], title: str, note: str, n_rows: int, freeze: str = "B4"
+) -> None:
+    """Title, note and header rows; frozen header (and first columns), filters, print setup.
+    Call before rows: a write-only sheet writes its views with the first row."""
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     last = get_column_letter(len(columns))
     ws.merged_cells.add(f"A1:{last}1")
     ws.merged_cells.add(f"A2:{last}2")
-    ws.freeze_panes = "B4"
+    ws.freeze_panes = freeze
     ws.print_title_rows = "3:3"
     ws.auto_filter.ref = f"A3:{last}{3 + max(n_rows, 1)}"
     ws.page_setup.orientation = "landscape"
@@ -161,9 +164,13 @@ def _write_tally(wb: Workbook, tally: _Tally, title: str) -> None:
     columns = [("问题来源", 16), ("问题类别", 24), ("问题数", 9)]
     columns += [(label, 11) for _, label in STATUSES] + [("逾期", 8)]
     _setup_sheet(
-        ws, columns, f"{title}(统计)", "按检查、问题类别和整改状态统计", len(tally.order) + 1
+        ws,
+        columns,
+        f"{title}(统计)",
+        "按检查、问题类别和整改状态统计",
+        len(tally.order) + 1,
+        freeze="A4",
     )
-    ws.freeze_panes = "A4"
     totals = Counter()
     for review, category in tally.order:
         counts = tally.counts[(review, category)]
@@ -251,8 +258,7 @@ def write_province_xlsx(
     ws = wb.create_sheet("总览")
     columns = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
     columns += [("逾期", 8), ("销号率", 9)]
-    _setup_sheet(ws, columns, title, note, len(overview))
-    ws.freeze_panes = "A4"
+    _setup_sheet(ws, columns, title, note, len(overview), freeze="A4")
     for c in overview:
         rate = _cell(ws, c.closure_rate, "台账居中")
         rate.number_format = "0.0%"
@@ -300,8 +306,7 @@ def _write_provinces(
     columns = [("省份", 14), ("代码", 9), ("示范县", 9), ("问题数", 9), ("已销号", 9)]
     columns += [("未销号", 9), ("逾期", 8), ("销号率", 9), ("低于红线的示范县", 12)]
     columns += [("平均投资完成率", 12), ("平均中央资金拨付率", 12)]
-    _setup_sheet(ws, columns, title, note, len(provinces) + 1)
-    ws.freeze_panes = "A4"
+    _setup_sheet(ws, columns, title, note, len(provinces) + 1, freeze="A4")
     for p in [*provinces, total]:
         t = p.tally
         style = "台账居中" if p.province else "台账表头"
@@ -323,8 +328,7 @@ def _write_counties(wb: Workbook, counties: list[CountyRow], note: str) -> None:
     columns += [("已销号", 9), ("未销号", 9), ("逾期", 8), ("销号率", 9)]
     columns += [("项目总体进度", 12), ("投资完成率", 11), ("中央资金拨付率", 12)]
     columns += [("低于红线", 9)]
-    _setup_sheet(ws, columns, "各示范县整改与项目进度", note, len(counties))
-    ws.freeze_panes = "C4"
+    _setup_sheet(ws, columns, "各示范县整改与项目进度", note, len(counties), freeze="C4")
     for r in counties:
         t = r.tally
         ws.append(
@@ -371,8 +375,8 @@ def write_nation_xlsx(
             current, seq = row.province, 0
             sheet = wb.create_sheet(_sheet_name(row.province))
             size = sizes.get(row.province, 1)
-            _setup_sheet(sheet, NATION_COLUMNS, f"{row.province}整改台账", note, size)
-            sheet.freeze_panes = "C4"
+            heading = f"{row.province}整改台账"
+            _setup_sheet(sheet, NATION_COLUMNS, heading, note, size, freeze="C4")
         seq += 1
         cells = _ledger_cells(sheet, seq, row, today)
         cells.insert(1, _cell(sheet, row.county))
