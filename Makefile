@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run serve test lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,26 @@ run: install
 	echo "  admin            系统管理员 (/admin/)" && \
 	echo "" && \
 	DEBUG=1 exec $(BIN)/python manage.py runserver $(HOST)
+
+# Serve as in production: gunicorn, DEBUG off, static files collected and served by
+# WhiteNoise, the database of DATABASE_URL (migrated first). SECRET_KEY is required.
+# Bind: HOST (127.0.0.1) and PORT (8000), or HOST=addr:port as for `run`. Workers:
+# WEB_CONCURRENCY (default 2 x cores + 1); GUNICORN_TIMEOUT (120 s, for big exports);
+# anything else through GUNICORN_CMD_ARGS.
+PORT ?= $(or $(word 2,$(subst :, ,$(HOST))),8000)
+BIND = $(firstword $(subst :, ,$(HOST))):$(PORT)
+
+serve: install
+	@test -n "$$SECRET_KEY" || { \
+		echo 'make serve: set SECRET_KEY, e.g.' >&2; \
+		echo '  export SECRET_KEY="$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))")"' >&2; \
+		exit 1; }
+	DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 exec $(BIN)/gunicorn rectify.wsgi \
+		--bind $(BIND) \
+		--workers "$${WEB_CONCURRENCY:-$$(( 2 * $$(nproc) + 1 ))}" \
+		--timeout "$${GUNICORN_TIMEOUT:-120}"
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -122,9 +122,22 @@ STORAGES = {
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
 
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (docs/deploy.md): `manage.py check --deploy` is clean with
+# SECURE_COOKIES=1 SECURE_SSL_REDIRECT=1 SECURE_HSTS_SECONDS=31536000
+# SECURE_HSTS_INCLUDE_SUBDOMAINS=1 SECURE_HSTS_PRELOAD=1. Behind nginx terminating TLS, set
+# BEHIND_HTTPS_PROXY=1 so Django trusts the proxy's X-Forwarded-Proto (and nothing else may
+# reach the app servers directly).
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES")
 CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES")
-X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
+if envbool("BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer's health check (/healthz) comes over plain HTTP from the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Business settings
 # Deadlines: yellow when due within DUE_SOON days; the ledger also notes, with the number of

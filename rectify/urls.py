@@ -12,6 +12,7 @@ admin.site.site_title = _("整改台账")
 
 urlpatterns = [
     path("", report_views.home, name="home"),
+    path("healthz", report_views.healthz, name="healthz"),
     path("findings/", issue_views.finding_list, name="finding_list"),
     path("findings/new/", issue_views.finding_create, name="finding_create"),
     path("findings/<int:pk>/", issue_views.finding_detail, name="finding_detail"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,13 @@ from . import charts, documents, ledgers, selectors, services
 from .exports.docx import render_docx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
 from .models import Indicator, Report
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the load balancer and monitoring: the app answers and reaches its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required
