@@ -257,7 +257,7 @@ class TestAccess:
         client.force_login(nina)
         client.post("/i18n/setlang/", {"language": "en", "next": URL})
         html = client.get(URL).content.decode()
-        assert "Provinces" in html
+        assert "Rectification and project progress by province" in html
         assert "导出全国台账" not in html
 
 
