@@ -55,7 +55,8 @@ serve: install
 	DEBUG=0 exec $(BIN)/gunicorn rectify.wsgi \
 		--bind $(BIND) \
 		--workers "$${WEB_CONCURRENCY:-$$(( 2 * $$(nproc) + 1 ))}" \
-		--timeout "$${GUNICORN_TIMEOUT:-120}"
+		--timeout "$${GUNICORN_TIMEOUT:-120}" \
+		--no-control-socket
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
