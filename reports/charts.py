@@ -221,7 +221,7 @@ def nation_charts(data: dict) -> dict:
             "animation": False,
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
             "legend": {"top": 0},
-            "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+            "grid": {"left": 8, "right": 24, "top": 48, "bottom": 8, "containLabel": True},
             "xAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "yAxis": {
                 "type": "category",
@@ -239,7 +239,8 @@ def nation_charts(data: dict) -> dict:
                     "markLine": {
                         "symbol": "none",
                         "lineStyle": {"color": "#dc3545", "type": "dashed"},
-                        "label": {"formatter": f"红线 {red:g}%"},
+                        # At the top: at the bottom it would sit on the axis labels.
+                        "label": {"formatter": f"红线 {red:g}%", "position": "start"},
                         "data": [{"xAxis": red}],
                     },
                 },
