@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+from issues.uploads import OLE_SIGNATURE
+
 ZIP_SIGNATURE = b"PK\x03\x04"
 
 
