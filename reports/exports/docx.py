@@ -313,38 +313,68 @@ def _bad_break(text: str, cut: int) -> bool:
     return False
 
 
-def _add_block(doc, block: Block) -> None:
+PARAGRAPH_STYLES = {
+    "title": "公文标题",
+    "addressee": "主送机关",
+    "h1": "一级标题",
+    "h2": "二级标题",
+    "h3": "三级标题",
+    "finding": "问题",
+    "attachment_note": "附件说明",
+    "signature": "发文机关署名",
+    "date": "成文日期",
+    "attachment_label": "附件标识",
+}
+RUN_STYLES = ["字段名", "段首句"]
+
+
+def _style_ids(doc) -> dict[str, str]:
+    """Each named style's id, looked up once: python-docx resolves a style given by name or
+    object by scanning every style of the document, for each paragraph."""
+    return {name: doc.styles[name].style_id for name in [*PARAGRAPH_STYLES.values(), *RUN_STYLES]}
+
+
+def _paragraph(doc, ids: dict[str, str], style: str | None = None, text: str = ""):
+    p = doc.add_paragraph(text)
+    if style:
+        p._p.style = ids[style]
+    return p
+
+
+def _run(p, ids: dict[str, str], text: str, style: str | None = None):
+    r = p.add_run(text)
+    if style:
+        r._r.style = ids[style]
+    return r
+
+
+def _add_block(doc, block: Block, ids: dict[str, str]) -> None:
+    style = PARAGRAPH_STYLES.get(block.kind)
     if block.kind == "title":
-        p = doc.add_paragraph(style="公文标题")
+        p = _paragraph(doc, ids, style)
         for i, line in enumerate(_title_lines(block.text)):
             if i:
                 p.add_run().add_break(WD_BREAK.LINE)
             p.add_run(line)
-    elif block.kind == "addressee":
-        doc.add_paragraph(block.text, style="主送机关")
-    elif block.kind in ("h1", "h2", "h3"):
-        style = {"h1": "一级标题", "h2": "二级标题", "h3": "三级标题"}[block.kind]
-        doc.add_paragraph(block.text, style=style)
-    elif block.kind == "finding":
-        doc.add_paragraph(block.text, style="问题")
+    elif block.kind in ("addressee", "h1", "h2", "h3", "finding"):
+        _paragraph(doc, ids, style, block.text)
     elif block.kind == "field":
-        p = doc.add_paragraph()
-        p.add_run(f"{block.label}:", style="字段名")
+        p = _paragraph(doc, ids)
+        _run(p, ids, f"{block.label}:", "字段名")
         p.add_run(block.text)
     elif block.kind == "attachment_note":
-        p = doc.add_paragraph(style="附件说明")
+        p = _paragraph(doc, ids, style)
         p.add_run(f"{block.label}:{block.text}")
     elif block.kind in ("signature", "date"):
-        style = "发文机关署名" if block.kind == "signature" else "成文日期"
-        p = doc.add_paragraph(block.text, style=style)
+        p = _paragraph(doc, ids, style, block.text)
         p.paragraph_format.right_indent = Pt(block.indent_chars * CHAR)
     elif block.kind == "attachment_label":
-        p = doc.add_paragraph(block.text, style="附件标识")
+        p = _paragraph(doc, ids, style, block.text)
         p.paragraph_format.page_break_before = block.new_page
     else:  # body
-        p = doc.add_paragraph()
+        p = _paragraph(doc, ids)
         if block.lead:
-            p.add_run(block.lead, style="段首句")
+            _run(p, ids, block.lead, "段首句")
         p.add_run(block.text)
 
 
@@ -356,8 +386,9 @@ def render_docx(blocks: list[Block], *, title: str = "", author: str = "") -> by
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):
         body.remove(p)
+    ids = _style_ids(doc)
     for block in blocks:
-        _add_block(doc, block)
+        _add_block(doc, block, ids)
     props = doc.core_properties
     props.title = title
     props.author = author
