@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,13 @@ def _units(request):
 
 def _counties(request):
     return County.objects.for_user(request.user)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class FindingFilter(django_filters.FilterSet):
@@ -101,6 +109,8 @@ class FindingFilter(django_filters.FilterSet):
             # A county user sees one county: the filter would only be noise.
             del self.filters["county"]
         fields = self.form.fields
+        if not user.county_id:
+            self._narrow_choices(fields)
         fields["category"].label_from_instance = lambda c: f"{c.review.team} · {c.name}"
         if not user.county_id:
             for name in ("unit", "lead_unit"):
@@ -112,6 +122,30 @@ class FindingFilter(django_filters.FilterSet):
         end.attrs["aria-label"] = _("截止日期")
         for field in fields.values():
             style_widget(field.widget)
+
+    def _narrow_choices(self, fields) -> None:
+        """Users who see many counties choose a county first: listing every county's units,
+        categories and reviews would make a page of tens of thousands of options. Without
+        a county the reviews offered are the provincial notices (they span counties); a
+        value given in the address (a dashboard's link) is always kept."""
+        county = _int(self.data.get("county"))
+        by_county = {
+            "unit": Q(county_id=county),
+            "category": Q(review__counties=county),
+            "review": Q(counties=county),
+        }
+        for name, in_county in by_county.items():
+            field = fields[name]
+            selected = _int(self.data.get(name))
+            keep = Q(pk=selected) if selected else Q(pk__in=[])
+            if county:
+                keep |= in_county
+            elif name == "review":
+                keep |= Q(province__isnull=False)
+            else:
+                field.empty_label = _("全部(选择区县后可按此筛选)")
+            model = field.queryset.model
+            field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
 
     @property
     def qs(self):

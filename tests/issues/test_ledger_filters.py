@@ -526,8 +526,9 @@ def fill(alice, county_a, review_a, province_review, unit_a, unit_a2, unit_a3, f
 # tally (one aggregate, also the paginator's count), the page of findings (county, review,
 # category joined; lead unit as a subquery).
 LEDGER_QUERIES_COUNTY = 9
-# A province user: the same plus the county choices.
-LEDGER_QUERIES_PROVINCE = 10
+# A province user: the same plus the county choices, minus the category and unit choices,
+# which wait until a county is chosen (see TestChoicesForManyCounties).
+LEDGER_QUERIES_PROVINCE = 8
 # The county dashboard: session, user, the county (with its province), groups, tallies per
 # review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
 # category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
@@ -666,3 +667,48 @@ class TestQueryCounts:
         assert len(response.context["notes"]) == n
         assert len(response.context["evidence"]) == n
         assert len(response.context["timeline"]) > 3 * n
+
+
+class TestChoicesForManyCounties:
+    """A user who sees many counties picks a county before units and categories are listed;
+    a value given in the address still filters and stays selected."""
+
+    @pytest.fixture
+    def rita_notice(self, province, county_a):
+        from issues.models import Review
+
+        notice = Review.objects.create(
+            kind="province_supervision", team="省督查组", province=province
+        )
+        notice.counties.add(county_a)
+        return notice
+
+    def test_without_a_county_no_units_or_categories_are_listed(
+        self, client, rita, finding_a, finding_b, unit_a
+    ):
+        client.force_login(rita)
+        form = client.get(URL).context["filter"].form
+        assert list(form.fields["unit"].queryset) == []
+        assert list(form.fields["category"].queryset) == []
+        assert "选择区县后可按此筛选" in form.fields["unit"].empty_label
+
+    def test_reviews_without_a_county_are_the_provincial_notices(
+        self, client, rita, rita_notice, finding_a
+    ):
+        client.force_login(rita)
+        form = client.get(URL).context["filter"].form
+        assert list(form.fields["review"].queryset) == [rita_notice]
+
+    def test_with_a_county_its_choices(self, client, rita, finding_a, finding_b, unit_a, unit_a2):
+        client.force_login(rita)
+        form = client.get(URL, {"county": finding_a.county_id}).context["filter"].form
+        assert set(form.fields["unit"].queryset) == {unit_a, unit_a2}
+        assert list(form.fields["category"].queryset) == [finding_a.category]
+        assert list(form.fields["review"].queryset) == [finding_a.review]
+
+    def test_a_unit_from_a_link_still_filters(self, client, rita, finding_a, finding_b, unit_a):
+        client.force_login(rita)
+        response = client.get(URL, {"unit": unit_a.pk})
+        assert [f.pk for f in response.context["page"]] == [finding_a.pk]
+        assert list(response.context["filter"].form.fields["unit"].queryset) == [unit_a]
+        assert f'<option value="{unit_a.pk}" selected>' in response.content.decode()
