@@ -4,22 +4,31 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import style_widget
+from .forms import FastSelect, style_widget
 from .models import Category, County, Finding, Review, Unit
 
 
 def _reviews(request):
-    return Review.objects.for_user(request.user)
+    user = request.user
+    if user.county_id:  # the common case, as one plain join
+        return Review.objects.filter(counties=user.county_id)
+    return Review.objects.for_user(user)
 
 
 def _categories(request):
-    return Category.objects.filter(review__in=Review.objects.for_user(request.user)).select_related(
-        "review"
-    )
+    user = request.user
+    if user.county_id:
+        categories = Category.objects.filter(review__counties=user.county_id)
+    else:
+        categories = Category.objects.filter(review__in=Review.objects.for_user(user))
+    return categories.select_related("review")
 
 
 def _units(request):
-    return Unit.objects.for_user(request.user).select_related("county")
+    user = request.user
+    if user.county_id:
+        return Unit.objects.filter(county_id=user.county_id).select_related("county")
+    return Unit.objects.for_user(user).select_related("county")
 
 
 def _counties(request):
@@ -40,25 +49,33 @@ class FindingFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("问题、措施或结果中的文字")}),
     )
     county = django_filters.ModelChoiceFilter(
-        label=_("区县"), queryset=_counties, empty_label=_("全部区县")
+        widget=FastSelect, label=_("区县"), queryset=_counties, empty_label=_("全部区县")
     )
     kind = django_filters.ChoiceFilter(
+        widget=FastSelect,
         label=_("检查类型"),
         field_name="review__kind",
         choices=Review.Kind.choices,
         empty_label=_("全部类型"),
     )
     review = django_filters.ModelChoiceFilter(
-        label=_("检查"), queryset=_reviews, empty_label=_("全部检查")
+        widget=FastSelect, label=_("检查"), queryset=_reviews, empty_label=_("全部检查")
     )
     category = django_filters.ModelChoiceFilter(
-        label=_("问题类别"), queryset=_categories, empty_label=_("全部类别")
+        widget=FastSelect, label=_("问题类别"), queryset=_categories, empty_label=_("全部类别")
     )
     status = django_filters.ChoiceFilter(
-        label=_("整改状态"), choices=Finding.Status.choices, empty_label=_("全部状态")
+        widget=FastSelect,
+        label=_("整改状态"),
+        choices=Finding.Status.choices,
+        empty_label=_("全部状态"),
     )
     unit = django_filters.ModelChoiceFilter(
-        label=_("责任单位"), queryset=_units, method="filter_unit", empty_label=_("全部单位")
+        widget=FastSelect,
+        label=_("责任单位"),
+        queryset=_units,
+        method="filter_unit",
+        empty_label=_("全部单位"),
     )
     # Reached from the dashboards' "by lead unit" numbers; hidden so that the form does not
     # list the units a second time.
@@ -86,6 +103,7 @@ class FindingFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     o = django_filters.OrderingFilter(
+        widget=FastSelect,
         fields=[
             ("review__start_date", "review"),
             ("category__order", "category"),
