@@ -85,6 +85,11 @@ DATABASES = {
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool("DB_JIT"):
+    # PostgreSQL's JIT compiles the dashboards' aggregate queries anew on every request and
+    # spent 200 ms of the national overview's 480 (docs/performance.md); the pages' queries
+    # are short, so it is off unless DB_JIT=1.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "issues.User"
