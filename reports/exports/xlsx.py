@@ -1,20 +1,26 @@
-"""The 整改台账 as .xlsx: pure functions from ledger rows to a workbook, written in openpyxl's
-write-only mode so memory does not grow with the number of findings. `write_*` write into a
-binary file (the views stream a temporary file), `render_*` return the bytes."""
+"""The 整改台账 as .xlsx: pure functions from ledger rows to a workbook, written by XlsxWriter in
+its constant_memory mode so memory does not grow with the number of findings: each row goes to
+a temporary file as soon as the next one starts, strings are written inline (no shared-strings
+table held until the end), and the parts are zipped into the output at the end. `write_*` write
+into a binary file (the views stream a temporary file), `render_*` return the bytes.
+
+Rows must be written in order, top to bottom, and every value is written with the method of
+its type: text always as a string (never `write()`, which would turn "=…" into a formula)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from issues.text import chinese_date, deadline_text, measures_text
 
@@ -42,108 +48,153 @@ STATUSES = [
     ("submitted", "已申请销号"),
     ("closed", "已销号"),
 ]
-PAPER_A3 = "8"
+PAPER_A3 = 8
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
-
-_thin = Side(style="thin", color="999999")
-BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-
-
-def _styles(wb: Workbook) -> None:
-    font = "宋体"
-    title = NamedStyle("台账标题", font=Font(name=font, size=16, bold=True))
-    title.alignment = Alignment(horizontal="center", vertical="center")
-    note = NamedStyle("台账说明", font=Font(name=font, size=10, color="555555"))
-    header = NamedStyle(
-        "台账表头",
-        font=Font(name=font, size=11, bold=True),
-        fill=PatternFill("solid", fgColor="DDE7F3"),
-        border=BORDER,
-        alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
-    )
-    body = NamedStyle(
-        "台账正文",
-        font=Font(name=font, size=10),
-        border=BORDER,
-        alignment=Alignment(vertical="top", wrap_text=True),
-    )
-    center = NamedStyle(
-        "台账居中",
-        font=Font(name=font, size=10),
-        border=BORDER,
-        alignment=Alignment(horizontal="center", vertical="top", wrap_text=True),
-    )
-    date = NamedStyle(
-        "台账日期",
-        font=Font(name=font, size=10),
-        border=BORDER,
-        alignment=Alignment(horizontal="center", vertical="top"),
-        number_format=DATE_FORMAT,
-    )
-    alert = NamedStyle(
-        "台账逾期",
-        font=Font(name=font, size=10, bold=True, color="C00000"),
-        border=BORDER,
-        alignment=Alignment(horizontal="center", vertical="top"),
-    )
-    for style in (title, note, header, body, center, date, alert):
-        wb.add_named_style(style)
+PERCENT_FORMAT = "0.0%"
+FOOTER = "&C第 &P 页,共 &N 页"
 
 
-def _cell(ws, value, style: str = "台账正文") -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
+class _Formats:
+    """The cell formats of one workbook, made once: a format per cell would be a new style
+    record for each."""
+
+    def __init__(self, wb: Workbook) -> None:
+        font = {"font_name": "宋体", "font_size": 10}
+        cell = {**font, "border": 1, "border_color": "#999999", "valign": "top"}
+        self.title = wb.add_format(
+            {"font_name": "宋体", "font_size": 16, "bold": True}
+            | {"align": "center", "valign": "vcenter"}
+        )
+        self.note = wb.add_format({**font, "font_color": "#555555"})
+        self.header = wb.add_format(
+            {**cell, "font_size": 11, "bold": True, "bg_color": "#DDE7F3"}
+            | {"align": "center", "valign": "vcenter", "text_wrap": True}
+        )
+        self.body = wb.add_format({**cell, "text_wrap": True})
+        self.center = wb.add_format({**cell, "align": "center", "text_wrap": True})
+        self.percent = wb.add_format(
+            {**cell, "align": "center", "text_wrap": True, "num_format": PERCENT_FORMAT}
+        )
+        self.date = wb.add_format({**cell, "align": "center", "num_format": DATE_FORMAT})
+        self.alert = wb.add_format(
+            {**cell, "align": "center", "bold": True, "font_color": "#C00000"}
+        )
+
+
+@contextlib.contextmanager
+def _workbook(out: BinaryIO) -> Iterator[tuple[Workbook, _Formats]]:
+    """A constant_memory workbook writing into `out`; its temporary files live in a directory
+    of their own, removed however the export ends."""
+    with tempfile.TemporaryDirectory(prefix="rectify-xlsx-") as tmpdir:
+        wb = Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "in_memory": False,
+                "tmpdir": tmpdir,
+                # Only the typed write_* methods are used; these guard write() all the same.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        yield wb, _Formats(wb)
+        wb.close()
+
+
+def _put(ws: Worksheet, r: int, c: int, value, fmt: Format) -> None:
+    """One cell, written by the method of its value's type."""
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, str):
         # Text stays text: "=…" typed into a description must never become a formula.
-        cell.data_type = "s"
-    cell.style = style
-    return cell
+        ws.write_string(r, c, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, value, fmt)
+    else:
+        ws.write_number(r, c, value, fmt)
+
+
+def _add_sheet(wb: Workbook, name: str) -> Worksheet:
+    """A worksheet under a valid name, numbered if the name is taken (as openpyxl did)."""
+    name = _sheet_name(name)
+    taken = {ws.get_name().lower() for ws in wb.worksheets()}
+    candidate, n = name, 0
+    while candidate.lower() in taken:
+        n += 1
+        candidate = name[: 31 - len(str(n))] + str(n)
+    return wb.add_worksheet(candidate)
 
 
 def _setup_sheet(
-    ws, columns: list[tuple[str, int]], title: str, note: str, n_rows: int, freeze: str = "B4"
-) -> None:
+    ws: Worksheet,
+    f: _Formats,
+    columns: list[tuple[str, int]],
+    title: str,
+    note: str,
+    n_rows: int,
+    freeze: tuple[int, int] = (3, 1),
+) -> int:
     """Title, note and header rows; frozen header (and first columns), filters, print setup.
-    Call before rows: a write-only sheet writes its views with the first row."""
-    for i, (_, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    last = get_column_letter(len(columns))
-    ws.merged_cells.add(f"A1:{last}1")
-    ws.merged_cells.add(f"A2:{last}2")
-    ws.freeze_panes = freeze
-    ws.print_title_rows = "3:3"
-    ws.auto_filter.ref = f"A3:{last}{3 + max(n_rows, 1)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = PAPER_A3
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-    ws.append([_cell(ws, title, "台账标题")])
-    ws.append([_cell(ws, note, "台账说明")])
-    ws.append([_cell(ws, header, "台账表头") for header, _ in columns])
+    Returns the first data row (zero-based)."""
+    last = len(columns) - 1
+    for i, (_, width) in enumerate(columns):
+        ws.set_column(i, i, width)
+    ws.merge_range(0, 0, 0, last, title, f.title)
+    ws.merge_range(1, 0, 1, last, note, f.note)
+    for i, (header, _) in enumerate(columns):
+        ws.write_string(2, i, header, f.header)
+    ws.freeze_panes(*freeze)
+    ws.repeat_rows(2)
+    ws.autofilter(2, 0, 2 + max(n_rows, 1), last)
+    ws.set_landscape()
+    ws.set_paper(PAPER_A3)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.4, right=0.4, top=1, bottom=1)
+    ws.set_header("", margin=0.5)
+    ws.set_footer(FOOTER, margin=0.5)
+    return 3
 
 
-def _ledger_cells(ws, seq: int, row: LedgerRow, today: dt.date) -> list:
+def _write_ledger_row(
+    ws: Worksheet, f: _Formats, r: int, seq: int, row: LedgerRow, county: bool = False
+) -> None:
+    """One finding; with `county`, its county in the second column (the nation's sheets)."""
     progress = row.latest_progress
     if progress and row.latest_progress_date:
         progress = f"{chinese_date(row.latest_progress_date)}:{progress}"
-    return [
-        _cell(ws, seq, "台账居中"),
-        _cell(ws, row.review),
-        _cell(ws, row.category),
-        _cell(ws, row.description),
-        _cell(ws, measures_text(row.measures)),
-        _cell(ws, "、".join(row.units)),
-        _cell(ws, "、".join(row.cooperating)),
-        _cell(ws, deadline_text(row.deadline, row.is_ongoing), "台账居中"),
-        _cell(ws, progress),
-        _cell(ws, row.result),
-        _cell(ws, "已销号" if row.status == "closed" else "未销号", "台账居中"),
-        _cell(ws, row.closed_on, "台账日期"),
-        _cell(ws, "是" if row.overdue else "否", "台账逾期" if row.overdue else "台账居中"),
-    ]
+    ws.write_number(r, 0, seq, f.center)
+    c = 1
+    if county:
+        _text(ws, r, 1, row.county, f.body)
+        c = 2
+    body = f.body
+    _text(ws, r, c, row.review, body)
+    _text(ws, r, c + 1, row.category, body)
+    _text(ws, r, c + 2, row.description, body)
+    _text(ws, r, c + 3, measures_text(row.measures), body)
+    _text(ws, r, c + 4, "、".join(row.units), body)
+    _text(ws, r, c + 5, "、".join(row.cooperating), body)
+    _text(ws, r, c + 6, deadline_text(row.deadline, row.is_ongoing), f.center)
+    _text(ws, r, c + 7, progress, body)
+    _text(ws, r, c + 8, row.result, body)
+    ws.write_string(r, c + 9, "已销号" if row.status == "closed" else "未销号", f.center)
+    if row.closed_on is None:
+        ws.write_blank(r, c + 10, None, f.date)
+    else:
+        ws.write_datetime(r, c + 10, row.closed_on, f.date)
+    if row.overdue:
+        ws.write_string(r, c + 11, "是", f.alert)
+    else:
+        ws.write_string(r, c + 11, "否", f.center)
+
+
+def _text(ws: Worksheet, r: int, c: int, text: str, fmt: Format) -> None:
+    if text:
+        ws.write_string(r, c, text, fmt)
+    else:
+        ws.write_blank(r, c, None, fmt)
 
 
 @dataclasses.dataclass
@@ -159,38 +210,34 @@ class _Tally:
         self.counts[key]["overdue"] += row.overdue
 
 
-def _write_tally(wb: Workbook, tally: _Tally, title: str) -> None:
-    ws = wb.create_sheet("统计")
+def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
+    ws = _add_sheet(wb, "统计")
     columns = [("问题来源", 16), ("问题类别", 24), ("问题数", 9)]
     columns += [(label, 11) for _, label in STATUSES] + [("逾期", 8)]
-    _setup_sheet(
+    r = _setup_sheet(
         ws,
+        f,
         columns,
         f"{title}(统计)",
         "按检查、问题类别和整改状态统计",
         len(tally.order) + 1,
-        freeze="A4",
+        freeze=(3, 0),
     )
     totals = Counter()
     for review, category in tally.order:
         counts = tally.counts[(review, category)]
         numbers = [counts[s] for s, _ in STATUSES]
         totals.update(counts)
-        ws.append(
-            [_cell(ws, review), _cell(ws, category), _cell(ws, sum(numbers), "台账居中")]
-            + [_cell(ws, n, "台账居中") for n in numbers]
-            + [_cell(ws, counts["overdue"], "台账居中")]
-        )
+        _put(ws, r, 0, review, f.body)
+        _put(ws, r, 1, category, f.body)
+        for c, n in enumerate([sum(numbers), *numbers, counts["overdue"]], start=2):
+            ws.write_number(r, c, n, f.center)
+        r += 1
     numbers = [totals[s] for s, _ in STATUSES]
-    ws.append(
-        [
-            _cell(ws, "合计", "台账表头"),
-            _cell(ws, "", "台账表头"),
-            _cell(ws, sum(numbers), "台账表头"),
-        ]
-        + [_cell(ws, n, "台账表头") for n in numbers]
-        + [_cell(ws, totals["overdue"], "台账表头")]
-    )
+    ws.write_string(r, 0, "合计", f.header)
+    ws.write_blank(r, 1, None, f.header)
+    for c, n in enumerate([sum(numbers), *numbers, totals["overdue"]], start=2):
+        ws.write_number(r, c, n, f.header)
 
 
 def _bytes(write: Callable[..., None], *args, **kwargs) -> bytes:
@@ -209,16 +256,15 @@ def write_ledger_xlsx(
     today: dt.date,
 ) -> None:
     """One county's (or any filtered) ledger: the 台账 sheet and a 统计 sheet."""
-    wb = Workbook(write_only=True)
-    _styles(wb)
-    ws = wb.create_sheet("整改台账")
-    _setup_sheet(ws, COLUMNS, title, note, n_rows)
-    tally = _Tally()
-    for seq, row in enumerate(rows, start=1):
-        ws.append(_ledger_cells(ws, seq, row, today))
-        tally.add(row)
-    _write_tally(wb, tally, title)
-    wb.save(out)
+    with _workbook(out) as (wb, f):
+        ws = _add_sheet(wb, "整改台账")
+        r = _setup_sheet(ws, f, COLUMNS, title, note, n_rows)
+        tally = _Tally()
+        for seq, row in enumerate(rows, start=1):
+            _write_ledger_row(ws, f, r, seq, row)
+            r += 1
+            tally.add(row)
+        _write_tally(wb, f, tally, title)
 
 
 def render_ledger_xlsx(rows: Iterable[LedgerRow], **kwargs) -> bytes:
@@ -253,31 +299,29 @@ def write_province_xlsx(
 ) -> None:
     """The province ledger: an overview sheet, then one sheet per county (rows come ordered
     by county)."""
-    wb = Workbook(write_only=True)
-    _styles(wb)
-    ws = wb.create_sheet("总览")
-    columns = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
-    columns += [("逾期", 8), ("销号率", 9)]
-    _setup_sheet(ws, columns, title, note, len(overview), freeze="A4")
-    for c in overview:
-        rate = _cell(ws, c.closure_rate, "台账居中")
-        rate.number_format = "0.0%"
-        ws.append(
-            [_cell(ws, c.name), _cell(ws, c.code, "台账居中")]
-            + [_cell(ws, n, "台账居中") for n in (c.total, c.closed, c.open, c.overdue)]
-            + [rate]
-        )
-    sizes = {c.code: c.total for c in overview}
-    current, sheet, seq = None, None, 0
-    for row in rows:
-        if row.county_code != current:
-            current, seq = row.county_code, 0
-            sheet = wb.create_sheet(_sheet_name(row.county))
-            size = sizes.get(row.county_code, 1)
-            _setup_sheet(sheet, COLUMNS, f"{row.county}整改台账", note, size)
-        seq += 1
-        sheet.append(_ledger_cells(sheet, seq, row, today))
-    wb.save(out)
+    with _workbook(out) as (wb, f):
+        ws = _add_sheet(wb, "总览")
+        columns = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
+        columns += [("逾期", 8), ("销号率", 9)]
+        r = _setup_sheet(ws, f, columns, title, note, len(overview), freeze=(3, 0))
+        for c in overview:
+            _put(ws, r, 0, c.name, f.body)
+            _put(ws, r, 1, c.code, f.center)
+            for col, n in enumerate((c.total, c.closed, c.open, c.overdue), start=2):
+                _put(ws, r, col, n, f.center)
+            _put(ws, r, 6, c.closure_rate, f.percent)
+            r += 1
+        sizes = {c.code: c.total for c in overview}
+        current, sheet, seq = None, None, 0
+        for row in rows:
+            if row.county_code != current:
+                current, seq = row.county_code, 0
+                sheet = _add_sheet(wb, row.county)
+                size = sizes.get(row.county_code, 1)
+                r = _setup_sheet(sheet, f, COLUMNS, f"{row.county}整改台账", note, size)
+            seq += 1
+            _write_ledger_row(sheet, f, r, seq, row)
+            r += 1
 
 
 def render_province_xlsx(
@@ -289,66 +333,61 @@ def render_province_xlsx(
 NATION_COLUMNS = [COLUMNS[0], ("区县", 16), *COLUMNS[1:]]
 
 
-def _percent(ws, fraction: float | None) -> WriteOnlyCell:
-    cell = _cell(ws, fraction, "台账居中")
-    cell.number_format = "0.0%"
-    return cell
-
-
-def _progress(ws, percent: float | None) -> WriteOnlyCell:
-    return _percent(ws, None if percent is None else percent / 100)
+def _progress(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100
 
 
 def _write_provinces(
-    wb: Workbook, provinces: list[ProvinceRow], total: ProvinceRow, title: str, note: str
+    wb: Workbook,
+    f: _Formats,
+    provinces: list[ProvinceRow],
+    total: ProvinceRow,
+    title: str,
+    note: str,
 ) -> None:
-    ws = wb.create_sheet("总览")
+    ws = _add_sheet(wb, "总览")
     columns = [("省份", 14), ("代码", 9), ("示范县", 9), ("问题数", 9), ("已销号", 9)]
     columns += [("未销号", 9), ("逾期", 8), ("销号率", 9), ("低于红线的示范县", 12)]
     columns += [("平均投资完成率", 12), ("平均中央资金拨付率", 12)]
-    _setup_sheet(ws, columns, title, note, len(provinces) + 1, freeze="A4")
+    r = _setup_sheet(ws, f, columns, title, note, len(provinces) + 1, freeze=(3, 0))
     for p in [*provinces, total]:
         t = p.tally
-        style = "台账居中" if p.province else "台账表头"
-        numbers = (p.n_counties, t.total, t.closed, t.open, t.overdue)
-        ws.append(
-            [
-                _cell(ws, p.province.name if p.province else "全国合计", style),
-                _cell(ws, p.province.code if p.province else "", style),
-            ]
-            + [_cell(ws, n, style) for n in numbers]
-            + [_percent(ws, t.closure_rate), _cell(ws, p.below_red_line, style)]
-            + [_progress(ws, p.investment), _progress(ws, p.funds)]
-        )
+        fmt = f.center if p.province else f.header
+        _put(ws, r, 0, p.province.name if p.province else "全国合计", fmt)
+        _put(ws, r, 1, p.province.code if p.province else "", fmt)
+        for c, n in enumerate((p.n_counties, t.total, t.closed, t.open, t.overdue), start=2):
+            _put(ws, r, c, n, fmt)
+        _put(ws, r, 7, t.closure_rate, f.percent)
+        _put(ws, r, 8, p.below_red_line, fmt)
+        _put(ws, r, 9, _progress(p.investment), f.percent)
+        _put(ws, r, 10, _progress(p.funds), f.percent)
+        r += 1
 
 
-def _write_counties(wb: Workbook, counties: list[CountyRow], note: str) -> None:
-    ws = wb.create_sheet("区县")
+def _write_counties(wb: Workbook, f: _Formats, counties: list[CountyRow], note: str) -> None:
+    ws = _add_sheet(wb, "区县")
     columns = [("省份", 14), ("区县", 18), ("代码", 9), ("批次", 7), ("问题数", 9)]
     columns += [("已销号", 9), ("未销号", 9), ("逾期", 8), ("销号率", 9)]
     columns += [("项目总体进度", 12), ("投资完成率", 11), ("中央资金拨付率", 12)]
     columns += [("低于红线", 9)]
-    _setup_sheet(ws, columns, "各示范县整改与项目进度", note, len(counties), freeze="C4")
-    for r in counties:
-        t = r.tally
-        ws.append(
-            [
-                _cell(ws, r.county.province.name),
-                _cell(ws, r.county.name),
-                _cell(ws, r.county.code, "台账居中"),
-                _cell(ws, r.batch, "台账居中"),
-            ]
-            + [_cell(ws, n, "台账居中") for n in (t.total, t.closed, t.open, t.overdue)]
-            + [_percent(ws, t.closure_rate), _progress(ws, r.progress)]
-            + [_progress(ws, r.investment), _progress(ws, r.funds)]
-            + [
-                _cell(
-                    ws,
-                    "是" if r.below_red_line else "否",
-                    "台账逾期" if r.below_red_line else "台账居中",
-                )
-            ]
-        )
+    r = _setup_sheet(ws, f, columns, "各示范县整改与项目进度", note, len(counties), freeze=(3, 2))
+    for row in counties:
+        t = row.tally
+        _put(ws, r, 0, row.county.province.name, f.body)
+        _put(ws, r, 1, row.county.name, f.body)
+        _put(ws, r, 2, row.county.code, f.center)
+        _put(ws, r, 3, row.batch, f.center)
+        for c, n in enumerate((t.total, t.closed, t.open, t.overdue), start=4):
+            _put(ws, r, c, n, f.center)
+        _put(ws, r, 8, t.closure_rate, f.percent)
+        _put(ws, r, 9, _progress(row.progress), f.percent)
+        _put(ws, r, 10, _progress(row.investment), f.percent)
+        _put(ws, r, 11, _progress(row.funds), f.percent)
+        if row.below_red_line:  # under the 40% red line (一票否决)
+            ws.write_string(r, 12, "是", f.alert)
+        else:
+            ws.write_string(r, 12, "否", f.center)
+        r += 1
 
 
 def write_nation_xlsx(
@@ -364,24 +403,21 @@ def write_nation_xlsx(
 ) -> None:
     """The nation's ledger: the provinces (总览), every county (区县), then one sheet per
     province with its findings, county by county (rows come ordered by province)."""
-    wb = Workbook(write_only=True)
-    _styles(wb)
-    _write_provinces(wb, provinces, total, title, note)
-    _write_counties(wb, counties, note)
-    sizes = {p.province.name: p.tally.total for p in provinces}
-    current, sheet, seq = None, None, 0
-    for row in rows:
-        if row.province != current:
-            current, seq = row.province, 0
-            sheet = wb.create_sheet(_sheet_name(row.province))
-            size = sizes.get(row.province, 1)
-            heading = f"{row.province}整改台账"
-            _setup_sheet(sheet, NATION_COLUMNS, heading, note, size, freeze="C4")
-        seq += 1
-        cells = _ledger_cells(sheet, seq, row, today)
-        cells.insert(1, _cell(sheet, row.county))
-        sheet.append(cells)
-    wb.save(out)
+    with _workbook(out) as (wb, f):
+        _write_provinces(wb, f, provinces, total, title, note)
+        _write_counties(wb, f, counties, note)
+        sizes = {p.province.name: p.tally.total for p in provinces}
+        current, sheet, seq, r = None, None, 0, 0
+        for row in rows:
+            if row.province != current:
+                current, seq = row.province, 0
+                sheet = _add_sheet(wb, row.province)
+                size = sizes.get(row.province, 1)
+                heading = f"{row.province}整改台账"
+                r = _setup_sheet(sheet, f, NATION_COLUMNS, heading, note, size, freeze=(3, 2))
+            seq += 1
+            _write_ledger_row(sheet, f, r, seq, row, county=True)
+            r += 1
 
 
 def render_nation_xlsx(provinces, total, counties, rows, **kwargs) -> bytes:
@@ -391,4 +427,4 @@ def render_nation_xlsx(provinces, total, counties, rows, **kwargs) -> bytes:
 def _sheet_name(name: str) -> str:
     for ch in "[]:*?/\\":
         name = name.replace(ch, "")
-    return name[:31] or "区县"
+    return name[:31].strip("'") or "区县"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import zipfile
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -19,7 +20,7 @@ from django.urls import reverse
 from issues import services
 from issues.models import Finding, Province, User
 from reports import selectors
-from reports.exports.xlsx import render_ledger_xlsx, render_province_xlsx
+from reports.exports.xlsx import render_ledger_xlsx, render_nation_xlsx, render_province_xlsx
 from tests.conftest import PASSWORD, Factory
 
 HEADER = [
@@ -133,7 +134,10 @@ def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
     assert ws.print_title_rows == "$3:$3"
     assert ws.auto_filter.ref == "A3:M28"
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1
+    # XlsxWriter leaves out fitToWidth="1": 1 is the attribute's default (ECMA-376
+    # CT_PageSetup), so one page wide all the same.
+    assert ws.page_setup.fitToWidth in (None, 1)
+    assert ws.page_setup.paperSize == 8  # A3
     assert ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws["A1"].value and "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
@@ -323,3 +327,106 @@ def test_renderers_run_no_queries(province_findings, django_assert_num_queries):
         whole = render_province_xlsx(overview, rows, title="省台账", note="说明", today=TODAY)
     assert len(data_rows(workbook(county)["整改台账"])) == 3
     assert workbook(whole).sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
+
+
+FORMULAS = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1:A2)",
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+]
+
+
+def test_formula_like_text_stays_text_in_every_workbook(province_findings):
+    """Every text column, in the county, province and nation workbooks: a string cell when
+    read back, and no formula anywhere in the files."""
+    province = Province.objects.get(code="510000")
+    findings = Finding.objects.filter(county__province=province).in_ledger_order()
+    rows = [
+        dataclasses.replace(
+            row,
+            review=text,
+            category=text,
+            description=text,
+            measures=[text],
+            units=[text],
+            result=text,
+            latest_progress=text,
+        )
+        for row, text in zip(selectors.ledger_rows(findings, TODAY), FORMULAS, strict=False)
+    ]
+    nation = selectors.nation_dashboard(TODAY)
+    contents = [
+        render_ledger_xlsx(rows, title="=台账", note="=说明", n_rows=len(rows), today=TODAY),
+        render_province_xlsx(
+            selectors.province_overview(province, TODAY),
+            rows,
+            title="=省",
+            note="=说明",
+            today=TODAY,
+        ),
+        render_nation_xlsx(
+            nation["rows"],
+            nation["total"],
+            nation["counties"],
+            rows,
+            title="=全国",
+            note="=说明",
+            today=TODAY,
+        ),
+    ]
+    for content in contents:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert sheets
+            for name in sheets:
+                assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name), name
+        wb = workbook(content)
+        seen = set()
+        for ws in wb.worksheets:
+            for line in ws.iter_rows():
+                for cell in line:
+                    if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                        assert cell.data_type == "s", (ws.title, cell.coordinate)
+                        seen.add(cell.value.removesuffix("。"))
+        assert seen >= {row.description for row in rows} | {"=说明"}
+
+
+def test_strings_are_written_inline(province_findings):
+    """No shared-strings table: it would be held in memory until the end of the export."""
+    rows = list(selectors.ledger_rows(Finding.objects.in_ledger_order(), TODAY))
+    content = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        assert "xl/sharedStrings.xml" not in zf.namelist()
+        assert b't="inlineStr"' in zf.read("xl/worksheets/sheet1.xml")
+
+
+def test_overdue_findings_and_dates_are_styled(province_findings):
+    findings = Finding.objects.filter(county__code="510811").in_ledger_order()
+    rows = list(selectors.ledger_rows(findings, TODAY))
+    rows[0] = dataclasses.replace(
+        rows[0], status="closed", closed_on=dt.date(2019, 9, 10), overdue=False
+    )
+    rows[1] = dataclasses.replace(rows[1], overdue=True)
+    content = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
+    ws = workbook(content)["整改台账"]
+    header, closed, overdue = ws["D3"], ws["L4"], ws["M5"]
+    assert header.font.b and header.fill.fgColor.rgb.endswith("DDE7F3")
+    assert closed.value == dt.datetime(2019, 9, 10) and closed.number_format == 'yyyy"年"m"月"d"日"'
+    assert closed.border.left.style == "thin"
+    assert overdue.value == "是" and overdue.font.b and overdue.font.color.rgb.endswith("C00000")
+    assert ws["M4"].value == "否" and not ws["M4"].font.b
+    assert ws["A4"].font.name == "宋体"
+
+
+def test_counties_of_the_same_name_get_sheets_of_their_own(province_findings):
+    province = Province.objects.get(code="510000")
+    findings = Finding.objects.filter(county__province=province).in_ledger_order()
+    rows = [dataclasses.replace(r, county="同名县") for r in selectors.ledger_rows(findings, TODAY)]
+    overview = selectors.province_overview(province, TODAY)
+    content = render_province_xlsx(overview, rows, title="省台账", note="说明", today=TODAY)
+    wb = workbook(content)
+    assert wb.sheetnames == ["总览", "同名县", "同名县1"]
+    assert len(data_rows(wb["同名县"])) == 2 and len(data_rows(wb["同名县1"])) == 1
