@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
@@ -138,6 +138,7 @@ def _check_national(user) -> None:
 
 
 @login_required
+@require_safe
 def nation_dashboard(request: HttpRequest) -> HttpResponse:
     """Every province side by side, for MOFCOM and other national users."""
     _check_national(request.user)
@@ -380,6 +381,7 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
     _check_national(request.user)
     today = timezone.localdate()

@@ -143,9 +143,17 @@ def page(kind: str, rng: random.Random, landing: str, findings: list[int]) -> st
     return landing
 
 
+def scope(landing: str) -> str:
+    """county, province or nation: whose data the user's pages show."""
+    return {"counties": "county", "provinces": "province", "nation": "nation"}.get(
+        landing.strip("/").split("/")[0], "other"
+    )
+
+
 def browse(base, account, deadline, rng, samples, think):
     session = Session(base, account["cookies"])
     kinds, weights = zip(*MIX, strict=True)
+    who = scope(account["landing"])
     while time.monotonic() < deadline:
         kind = rng.choices(kinds, weights)[0]
         path = page(kind, rng, account["landing"], account["findings"])
@@ -155,7 +163,7 @@ def browse(base, account, deadline, rng, samples, think):
             ok = status == 200 and len(content) > 0
         except (OSError, http.client.HTTPException):
             ok = False
-        samples.append((kind, time.perf_counter() - start, ok))
+        samples.append((f"{who} {kind}", time.perf_counter() - start, ok))
         if think:
             time.sleep(rng.uniform(0, 2 * think))
 
@@ -250,10 +258,13 @@ def main(argv=None) -> int:
             f"{result['per_second']} req/s, median {result['median_ms']} ms, "
             f"p95 {result['p95_ms']} ms, {result['failures']} failed"
         )
-        print(f"  {'page':<16} {'requests':>8} {'req/s':>7} {'median ms':>10} {'p95 ms':>8} fail")
+        print(
+            f"  {'user: page':<25} {'requests':>8} {'req/s':>7} "
+            f"{'median ms':>10} {'p95 ms':>8} fail"
+        )
         for kind, s in result["pages"].items():
             print(
-                f"  {kind:<16} {s['requests']:>8} {s['per_second']:>7} "
+                f"  {kind:<25} {s['requests']:>8} {s['per_second']:>7} "
                 f"{s['median_ms']:>10} {s['p95_ms']:>8} {s['failures']:>4}"
             )
     if args.json:
