@@ -430,3 +430,18 @@ def test_counties_of_the_same_name_get_sheets_of_their_own(province_findings):
     wb = workbook(content)
     assert wb.sheetnames == ["总览", "同名县", "同名县1"]
     assert len(data_rows(wb["同名县"])) == 2 and len(data_rows(wb["同名县1"])) == 1
+
+
+def test_a_failed_export_leaves_no_temporary_files(province_findings, tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    rows = list(selectors.ledger_rows(Finding.objects.in_ledger_order(), TODAY))
+
+    def failing():
+        yield from rows
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        render_ledger_xlsx(failing(), title="台账", note="说明", n_rows=3, today=TODAY)
+    assert list(tmp_path.iterdir()) == []
+    render_ledger_xlsx(rows, title="台账", note="说明", n_rows=3, today=TODAY)
+    assert list(tmp_path.iterdir()) == []
