@@ -199,9 +199,9 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 
 
 def _xlsx_download(write: Callable[[BinaryIO], None], filename: str) -> FileResponse:
-    """The workbook written to a temporary file and streamed from it: openpyxl's write-only
-    mode keeps the rows on disk, so memory stays flat however many findings there are. The
-    file goes away when the response is closed."""
+    """The workbook written to a temporary file and streamed from it: XlsxWriter's
+    constant-memory mode keeps the rows on disk, so memory stays flat however many findings
+    there are. The file goes away when the response is closed."""
     out = tempfile.TemporaryFile()
     try:
         write(out)

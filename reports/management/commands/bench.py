@@ -191,7 +191,20 @@ class Command(BaseCommand):
     def _probe(self, name: str) -> None:
         case = next(c for c in CASES if c.name == name)
         ctx = Context.load()
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        before = _peak_rss_mb()
         case.run(ctx)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        after = _peak_rss_mb()
         self.stdout.write(json.dumps({"rss_mb": after, "rss_before_mb": before}))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss of a
+    child started by fork and exec keeps the parent's peak on Linux, which made the probe
+    report the bench process's own memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
