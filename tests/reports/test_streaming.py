@@ -31,9 +31,12 @@ def download(client, url: str = URL) -> bytes:
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
+    # Reading the stream to its end closes the response (and the file) the way the test
+    # client does for a server; calling close() again would also close the test's database
+    # connection (request_finished), which PostgreSQL notices and SQLite's in-memory
+    # database does not.
     content = b"".join(response.streaming_content)
     assert int(response["Content-Length"]) == len(content)
-    response.close()
     return content
 
 
@@ -77,7 +80,7 @@ class TestNationLedger:
         assert response["Content-Disposition"] == (
             "attachment; filename*=utf-8''" + quote("全国整改台账-2019-10-01.xlsx")
         )
-        response.close()
+        b"".join(response.streaming_content)
         wb = openpyxl.load_workbook(io.BytesIO(download(client)))
         # Provinces in code order: 江西省 (360000) before 四川省 (510000).
         assert wb.sheetnames == ["总览", "区县", "江西省", "四川省"]
@@ -290,7 +293,6 @@ def test_download_memory_does_not_grow_with_the_findings(client, nina, county_a,
     def produce():
         response = client.get(URL)
         size = sum(len(chunk) for chunk in response.streaming_content)
-        response.close()
         assert size > 0
 
     bulk_findings(county_a, 200)
