@@ -9,29 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
-import io
 import json
 import re
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from issues import services
 from issues.models import Category, County, Finding, Review, Role, Unit, User
 from reports import selectors
 from reports.models import Indicator, IndicatorReading
 from reports.services import reading_add
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory
+from tests.reports.conftest import travel
 
 TODAY = dt.date(2019, 9, 10)  # the date of seed 000's report: its closed findings closed then
 URL = "/counties/510811/"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Seed 000, hand-counted: (review, category order, category, findings, closed).
 CATEGORIES = [
@@ -44,23 +39,6 @@ CATEGORIES = [
     ("省绩效评价组", 2, "项目完成方面问题", 5, 2),
     ("省绩效评价组", 3, "项目效果方面问题", 2, 0),
 ]
-
-
-def travel(day: dt.date):
-    return time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC), tick=False)
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

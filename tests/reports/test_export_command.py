@@ -9,14 +9,11 @@ import io
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
-from django.test import override_settings
 from docx import Document
 
 from issues.models import County
 from reports import documents
 from reports.models import Report
-from tests.conftest import PASSWORD
 
 SUMMARY = (
     "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
@@ -26,20 +23,6 @@ ZHAOHUA_TITLE = (
     "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范(第四批)"
     "绩效评价发现问题整改情况的报告"
 )
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    """The demo, loaded once for the module and rolled back after it."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture

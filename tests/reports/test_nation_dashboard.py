@@ -8,45 +8,27 @@ test still runs in its own savepoint."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from issues.models import County, Project, Province, Role, User
 from reports import selectors
 from reports.models import Indicator, IndicatorReading
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory
+from tests.reports.conftest import travel
 from tests.reports.test_province_dashboard import (
-    FAST_HASHERS,
     TODAY,
     cells,
     chart,
     close_one,
     progress_indicator,
-    travel,
 )
 
 URL = "/nation/"
 # Seed 001: central funds disbursed of 1,500万元 each; 638.4 of 10,500万元 in all (6.08%).
 JIANGXI_FUNDS = [0.0, 147.0 / 15, 0.0, 36.0 / 15, 0.0, 200.0 / 15, 255.4 / 15]
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -9,26 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
-import io
 import json
 import re
 from decimal import Decimal
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from issues import services
 from issues.models import County, Finding, Project, Province, Role, User
 from reports import selectors
 from reports.models import Indicator, IndicatorReading
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory
+from tests.reports.conftest import travel
 
 TODAY = dt.date(2019, 9, 10)
 URL = "/provinces/360000/"
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Seed 001: the seven counties (in code order) and the central funds disbursed of 1500万元 each.
 COUNTIES = {
@@ -49,23 +44,6 @@ FUNDS = {
     "361121": "13.3%",
     "361127": "17.0%",
 }
-
-
-def travel(day: dt.date):
-    return time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC), tick=False)
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

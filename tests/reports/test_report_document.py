@@ -6,13 +6,9 @@ test still runs in its own savepoint, so the changes a test makes are gone befor
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from issues import services
 from issues.models import Category, County, Finding, Province, Review, Role
@@ -21,7 +17,7 @@ from reports import documents
 from reports.documents import Block
 from reports.models import Report, ReportReview
 from reports.services import report_save
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import Factory
 
 SUMMARY = (
     "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
@@ -35,20 +31,6 @@ MOFCOM_CATEGORIES = [
     "精准扶贫方面问题",
 ]
 PROVINCE_CATEGORIES = ["资金管理及项目管理方面问题", "项目完成方面问题", "项目效果方面问题"]
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(scope="module")
-def demo_db(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-            call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
