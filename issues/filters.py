@@ -9,26 +9,17 @@ from .models import Category, County, Finding, Review, Unit
 
 
 def _reviews(request):
-    user = request.user
-    if user.county_id:  # the common case, as one plain join
-        return Review.objects.filter(counties=user.county_id)
-    return Review.objects.for_user(user)
+    return Review.objects.for_user(request.user)
 
 
 def _categories(request):
-    user = request.user
-    if user.county_id:
-        categories = Category.objects.filter(review__counties=user.county_id)
-    else:
-        categories = Category.objects.filter(review__in=Review.objects.for_user(user))
-    return categories.select_related("review")
+    return Category.objects.filter(review__in=Review.objects.for_user(request.user)).select_related(
+        "review"
+    )
 
 
 def _units(request):
-    user = request.user
-    if user.county_id:
-        return Unit.objects.filter(county_id=user.county_id).select_related("county")
-    return Unit.objects.for_user(user).select_related("county")
+    return Unit.objects.for_user(request.user).select_related("county")
 
 
 def _counties(request):
