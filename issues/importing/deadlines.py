@@ -28,11 +28,7 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
 class Deadline:
     date: dt.date | None
     is_ongoing: bool
-    immediate: bool = False
-
-    @property
-    def known(self) -> bool:
-        return self.date is not None or self.is_ongoing or self.immediate
+    immediate: bool = False  # 立行立改: no date, to be done at once
 
 
 class DeadlineError(ValueError):

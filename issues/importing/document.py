@@ -674,7 +674,7 @@ def parse_document(text: str, *, default_kind: str = "") -> ParsedDocument:
         doc.reviews = report or plan
         doc.unplaced = unplaced + plan_unplaced
         doc.kind = _kind_of(doc.reviews)
-    _number_categories(doc)
+    _name_unnamed_categories(doc)
     return doc
 
 
@@ -697,7 +697,7 @@ def _kind_of(reviews: list[ParsedReview]) -> str:
     return "feedback"
 
 
-def _number_categories(doc: ParsedDocument) -> None:
+def _name_unnamed_categories(doc: ParsedDocument) -> None:
     for review in doc.reviews:
         for category in review.categories:
             if not category.name:
@@ -740,7 +740,7 @@ def _merge_categories(
         # A heading repeated from another review of the same report is a copying slip:
         # the plan's own heading is the right one.
         copied = names[mine.name] > 1 and names[theirs.name] == 0
-        kept, dropped = (theirs.name, mine.name) if copied else (mine.name, theirs.name)
+        kept = theirs.name if copied else mine.name
         notes.append(
             Note(
                 mine.line,
@@ -750,7 +750,6 @@ def _merge_categories(
             )
         )
         mine.name = kept
-        del dropped
 
 
 def _lenient(name: str) -> str:

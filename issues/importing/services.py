@@ -159,8 +159,8 @@ def import_apply(
             review = rp.review
         reviews[rp.index] = review
 
-    closed_day = closed_on(plan.document, today)
-    progress_day = closed_on(plan.document, today)
+    # What the document reports as done (closed, or a progress note) was done by its date.
+    document_day = closed_on(plan.document, today)
     counts = {"new": 0, "changed": 0, "unchanged": 0, "progress": 0}
     for fp in plan.findings:
         p = fp.parsed
@@ -184,7 +184,7 @@ def import_apply(
                     is_ongoing=p.is_ongoing,
                     status=status,
                     result=p.result,
-                    closed_on=closed_day if status == Finding.Status.CLOSED else None,
+                    closed_on=document_day if status == Finding.Status.CLOSED else None,
                     measures=p.measures,
                     units=entries,
                 ),
@@ -215,9 +215,7 @@ def import_apply(
         else:
             counts["unchanged"] += 1
         if p.progress and not Progress.objects.filter(finding=finding, note=p.progress).exists():
-            services.progress_add(
-                user=user, finding=finding, note=p.progress, date=min(progress_day, today)
-            )
+            services.progress_add(user=user, finding=finding, note=p.progress, date=document_day)
             counts["progress"] += 1
     summary = {
         **counts,

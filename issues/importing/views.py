@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from issues.models import ImportBatch, Review, Unit
+from issues.models import ImportBatch, Unit
 
 from . import ledger
 from .document import parse_document
@@ -153,7 +153,6 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "existing_units": units,
             "columns": columns,
             "field_choices": list(ledger.FIELDS.items()),
-            "review_kinds": Review.Kind,
             "can_edit": request.user.can_edit_county(batch.county_id),
             "NEW": NEW,
         },
