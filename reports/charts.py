@@ -144,9 +144,7 @@ def province_charts(data: dict) -> dict:
                     "type": "bar",
                     "name": "投资完成率",
                     "color": "#0d6efd",
-                    "data": [
-                        round(r.investment, 1) if r.investment is not None else None for r in rows
-                    ],
+                    "data": [_round(r.investment) for r in rows],
                     "markLine": {
                         "symbol": "none",
                         "lineStyle": {"color": "#dc3545", "type": "dashed"},
@@ -158,35 +156,40 @@ def province_charts(data: dict) -> dict:
                     "type": "bar",
                     "name": "中央资金拨付率",
                     "color": "#fd7e14",
-                    "data": [round(r.funds, 1) if r.funds is not None else None for r in rows],
+                    "data": [_round(r.funds) for r in rows],
                 },
             ],
         },
         "findings": _bar(
             names,
-            [
-                {
-                    "name": "已销号",
-                    "data": [r.tally.closed for r in rows],
-                    "color": STATUS_COLORS["closed"],
-                },
-                {
-                    "name": "未销号",
-                    "data": [r.tally.open - r.tally.overdue for r in rows],
-                    "color": STATUS_COLORS["in_progress"],
-                },
-                {
-                    "name": "逾期",
-                    "data": [r.tally.overdue for r in rows],
-                    "color": STATUS_COLORS["overdue"],
-                },
-            ],
+            _closeout_series(rows),
         ),
     }
 
 
 def _round(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
+
+
+def _closeout_series(rows) -> list[dict]:
+    """Closed, open and overdue findings of each row (a county or a province)."""
+    return [
+        {
+            "name": "已销号",
+            "data": [r.tally.closed for r in rows],
+            "color": STATUS_COLORS["closed"],
+        },
+        {
+            "name": "未销号",
+            "data": [r.tally.open - r.tally.overdue for r in rows],
+            "color": STATUS_COLORS["in_progress"],
+        },
+        {
+            "name": "逾期",
+            "data": [r.tally.overdue for r in rows],
+            "color": STATUS_COLORS["overdue"],
+        },
+    ]
 
 
 def nation_charts(data: dict) -> dict:
@@ -198,23 +201,7 @@ def nation_charts(data: dict) -> dict:
     return {
         "findings": _bar(
             names,
-            [
-                {
-                    "name": "已销号",
-                    "data": [r.tally.closed for r in rows],
-                    "color": STATUS_COLORS["closed"],
-                },
-                {
-                    "name": "未销号",
-                    "data": [r.tally.open - r.tally.overdue for r in rows],
-                    "color": STATUS_COLORS["in_progress"],
-                },
-                {
-                    "name": "逾期",
-                    "data": [r.tally.overdue for r in rows],
-                    "color": STATUS_COLORS["overdue"],
-                },
-            ],
+            _closeout_series(rows),
             horizontal=True,
         ),
         "progress": {
