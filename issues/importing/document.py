@@ -148,6 +148,10 @@ class ParsedDocument:
     def findings(self) -> list[ParsedFinding]:
         return [f for r in self.reviews for f in r.findings]
 
+    @property
+    def document_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.date) if self.date else None
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 

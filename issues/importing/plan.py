@@ -440,8 +440,5 @@ def _same_list(a: list[str], b: list[str]) -> bool:
 
 def closed_on(document: ParsedDocument, today: dt.date) -> dt.date:
     """A finding the document reports as closed was closed by the document's date."""
-    if document.date:
-        day = dt.date.fromisoformat(document.date)
-        if day <= today:
-            return day
-    return today
+    day = document.document_date
+    return day if day is not None and day <= today else today

@@ -291,3 +291,10 @@ def test_docx_with_the_findings_in_a_table(client, alice, review_a, unit_a):
     assert findings[1].is_ongoing and findings[1].deadline is None
     assert findings[2].deadline.isoformat() == "2019-06-30"
     assert first.review == review_a
+
+
+def test_document_date_reads_the_chinese_way(client, alice, review_a, unit_a):
+    client.force_login(alice)
+    _paste(client, TEXT + "\n广元市昭化区人民政府\n2019年9月10日\n")
+    html = client.get(ImportBatch.objects.get().get_absolute_url()).content.decode()
+    assert "成文日期 2019年9月10日" in html
