@@ -11,14 +11,7 @@ from django.core.management import CommandError, call_command
 
 from issues.models import Finding, ImportBatch, Unit
 from reports.ledgers import ledger_xlsx
-
-TEXT = """(一)商务部复核组反馈问题
-1.项目管理问题
-(1)月报填报不完整。
-整改措施:一是补齐月报;二是对接日报。
-责任单位:区商务和经济合作局、区交通运输局
-完成时限:2019年9月30日前,并长期坚持
-"""
+from tests.issues.test_import_pages import TEXT
 
 
 def _run(name, *args):
