@@ -7,9 +7,11 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import RegexValidator
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,25 @@ from simple_history.models import HistoricalRecords
 from .uploads import evidence_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
+
+
+class LimitedTextField(models.TextField):
+    """A long text with a maximum length that forms, services and importers all enforce:
+    Django's TextField passes max_length to forms only; this also validates in full_clean()."""
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+class ChangeSetHistory(models.Model):
+    """Every history row records the change set (one form submission, one import, one command
+    run) it belongs to, so the finding's history groups what was done together."""
+
+    change_set = models.CharField(_("变更批次"), max_length=32, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
 
 
 class Tracked(models.Model):
@@ -112,7 +133,7 @@ class County(Tracked):
     )
 
     objects = CountyQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["code"]
@@ -143,7 +164,7 @@ class Project(Tracked):
         _("中央财政资金(万元)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["county", "-year"]
@@ -273,14 +294,15 @@ class Unit(Tracked):
     contact = models.CharField(_("联系人"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
-    aliases = models.TextField(
+    aliases = LimitedTextField(
         _("其他写法"),
+        max_length=2000,
         blank=True,
         help_text=_("文件中对该单位的其他称呼,每行一个,如:区商务经济合作局。导入时据此识别。"),
     )
 
     objects = CountyScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["county", "name"]
@@ -327,6 +349,9 @@ class Review(Tracked):
 
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
     team = models.CharField(_("检查组"), max_length=100, help_text=_("如:商务部复核组"))
+    issuer = models.CharField(
+        _("检查单位"), max_length=100, blank=True, help_text=_("如:商务部、四川省商务厅")
+    )
     title = models.CharField(_("反馈文件标题"), max_length=300, blank=True)
     reference_number = models.CharField(
         _("文号"), max_length=100, blank=True, help_text=_("如:赣商务建设字〔2017〕193号")
@@ -352,7 +377,7 @@ class Review(Tracked):
     )
 
     objects = ReviewQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["start_date", "id"]
@@ -383,7 +408,7 @@ class Category(Tracked):
     name = models.CharField(_("问题类别"), max_length=200)
     order = models.PositiveSmallIntegerField(_("排序"), default=1)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["review", "order", "id"]
@@ -410,11 +435,13 @@ class NoticeItem(Tracked):
         Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="notice_items"
     )
     order = models.PositiveSmallIntegerField(_("类别内序号"), default=1)
-    description = models.TextField(_("问题描述"))
-    measures = models.TextField(_("整改要求"), blank=True, help_text=_("每条一行。"))
+    description = LimitedTextField(_("问题描述"), max_length=2000)
+    measures = LimitedTextField(
+        _("整改要求"), max_length=5000, blank=True, help_text=_("每条一行。")
+    )
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["review", "category__order", "order", "id"]
@@ -431,6 +458,30 @@ def lead_unit(field: str) -> Subquery:
         finding=OuterRef("pk"), role=FindingUnit.Role.RESPONSIBLE
     ).order_by("order", "id")
     return Subquery(links.values(field)[:1])
+
+
+class Timing(models.TextChoices):
+    """How a closed finding met its deadline: counted against the deadline first set
+    (原定完成时限), so an approved extension is told apart from a close-out on time."""
+
+    ON_TIME = "on_time", _("按期销号")
+    EXTENDED = "extended", _("延期后销号")
+    LATE = "late", _("逾期销号")
+
+
+# The close-out timing rules as conditions on a finding row; Finding.closeout_timing() is
+# the same rule for one row in Python. A finding with a deadline always has an original one
+# (constraint finding_original_deadline_set).
+TIMING_Q = {
+    Timing.ON_TIME: Q(status="closed")
+    & (Q(original_deadline__isnull=True) | Q(closed_on__lte=F("original_deadline"))),
+    Timing.EXTENDED: Q(
+        status="closed", closed_on__gt=F("original_deadline"), closed_on__lte=F("deadline")
+    ),
+    Timing.LATE: Q(status="closed", closed_on__gt=F("original_deadline"))
+    & Q(closed_on__gt=F("deadline")),
+}
+EXTENDED_Q = Q(deadline__gt=F("original_deadline"))
 
 
 class FindingQuerySet(CountyScopedQuerySet):
@@ -454,6 +505,13 @@ class FindingQuerySet(CountyScopedQuerySet):
 
     def due_within(self, days: int, today: dt.date) -> FindingQuerySet:
         return self.open().filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days))
+
+    def closed_timing(self, timing: str) -> FindingQuerySet:
+        return self.filter(TIMING_Q[timing])
+
+    def extended(self) -> FindingQuerySet:
+        """Findings whose deadline was moved by an approved extension."""
+        return self.filter(EXTENDED_Q)
 
     def with_lead_unit(self) -> FindingQuerySet:
         return self.annotate(lead_unit_name=lead_unit("unit__name"))
@@ -497,15 +555,22 @@ class Finding(Tracked):
         Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="findings"
     )
     order = models.PositiveSmallIntegerField(_("类别内序号"), default=1)
-    description = models.TextField(_("问题描述"))
+    description = LimitedTextField(_("问题描述"), max_length=2000)
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    original_deadline = models.DateField(
+        _("原定完成时限"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("第一次确定的完成时限;经批准延期后,完成时限改变而它不变。"),
+    )
     is_ongoing = models.BooleanField(
         _("并长期坚持"), default=False, help_text=_("完成时限之后仍需长期坚持。")
     )
     status = models.CharField(
         _("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
-    result = models.TextField(_("整改结果"), blank=True)
+    result = LimitedTextField(_("整改结果"), max_length=5000, blank=True)
     closed_on = models.DateField(_("销号日期"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -515,8 +580,9 @@ class Finding(Tracked):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    evidence_waiver = models.TextField(
+    evidence_waiver = LimitedTextField(
         _("无需佐证材料的理由"),
+        max_length=2000,
         blank=True,
         help_text=_("申请销号时没有佐证材料的,须说明理由。"),
     )
@@ -545,7 +611,7 @@ class Finding(Tracked):
     )
 
     objects = FindingQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[related])
+    history = HistoricalRecords(m2m_fields=[related], bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["review__start_date", "review_id", "category__order", "order", "id"]
@@ -560,7 +626,12 @@ class Finding(Tracked):
                 condition=~Q(status="closed") | Q(closed_on__isnull=False),
                 name="finding_closed_has_date",
                 violation_error_message=_("已销号的问题必须有销号日期。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(original_deadline__isnull=False),
+                name="finding_original_deadline_set",
+                violation_error_message=_("有完成时限的问题必须记录原定完成时限。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -581,6 +652,25 @@ class Finding(Tracked):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def is_extended(self) -> bool:
+        """The deadline was moved by an approved extension (延期)."""
+        return (
+            self.deadline is not None
+            and self.original_deadline is not None
+            and self.deadline > self.original_deadline
+        )
+
+    def closeout_timing(self) -> str | None:
+        """Timing.ON_TIME / EXTENDED / LATE for a closed finding (as TIMING_Q), else None."""
+        if not self.is_closed or self.closed_on is None:
+            return None
+        if self.original_deadline is None or self.closed_on <= self.original_deadline:
+            return Timing.ON_TIME
+        if self.deadline is not None and self.closed_on <= self.deadline:
+            return Timing.EXTENDED
+        return Timing.LATE
 
     def was_closed_by(self, day: dt.date) -> bool:
         """Closed out on or before `day` (a report counts as of its own date)."""
@@ -625,9 +715,9 @@ class Measure(Tracked):
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="measures"
     )
     order = models.PositiveSmallIntegerField(_("排序"))
-    text = models.TextField(_("措施内容"))
+    text = LimitedTextField(_("措施内容"), max_length=2000)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["finding", "order", "id"]
@@ -656,7 +746,7 @@ class FindingUnit(Tracked):
     )
     order = models.PositiveSmallIntegerField(_("排序"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["finding", "order", "id"]
@@ -678,6 +768,10 @@ class FindingUnit(Tracked):
 class ProgressQuerySet(CountyScopedQuerySet):
     county_field = "finding__county"
 
+    def visible(self) -> ProgressQuerySet:
+        """Not withdrawn: what pages, exports and documents show (leaders also see the rest)."""
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class Progress(Tracked):
     """A dated progress note on a finding (整改进展)."""
@@ -686,16 +780,26 @@ class Progress(Tracked):
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="progress_notes"
     )
     date = models.DateField(_("日期"), default=timezone.localdate)
-    note = models.TextField(_("进展情况"))
+    note = LimitedTextField(_("进展情况"), max_length=5000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("填报人"),
         on_delete=models.PROTECT,
         related_name="progress_notes",
     )
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = ProgressQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -708,6 +812,10 @@ class Progress(Tracked):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.note[:30]}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class StatusChange(models.Model):
@@ -725,7 +833,8 @@ class StatusChange(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
-    comment = models.TextField(_("说明"), blank=True)
+    comment = LimitedTextField(_("说明"), max_length=2000, blank=True)
+    change_set = models.CharField(_("变更批次"), max_length=32, blank=True, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -774,7 +883,7 @@ class Evidence(Tracked):
     )
 
     objects = EvidenceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -790,6 +899,105 @@ class Evidence(Tracked):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+
+class FindingRequestQuerySet(CountyScopedQuerySet):
+    county_field = "finding__county"
+
+    def pending(self) -> FindingRequestQuerySet:
+        return self.filter(status=FindingRequest.Status.PENDING)
+
+
+class FindingRequest(Tracked):
+    """A request the county leader decides: extend a finding's deadline (延期) or archive it
+    (撤销/归档). Staff cannot do either directly."""
+
+    class Kind(models.TextChoices):
+        EXTENSION = "extension", _("延期申请")
+        ARCHIVE = "archive", _("归档申请")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        REFUSED = "refused", _("未同意")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="requests"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    reason = LimitedTextField(_("申请理由"), max_length=2000)
+    current_deadline = models.DateField(_("申请时的完成时限"), null=True, blank=True)
+    new_deadline = models.DateField(_("申请延期至"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = LimitedTextField(_("审批意见"), max_length=2000, blank=True)
+
+    objects = FindingRequestQuerySet.as_manager()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("延期或归档申请")
+        verbose_name_plural = _("延期或归档申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "kind"],
+                condition=Q(status="pending"),
+                name="request_one_pending_per_kind",
+                violation_error_message=_("该问题已有一项同类申请在等待审批。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="extension") | Q(new_deadline__isnull=False),
+                name="request_extension_has_date",
+                violation_error_message=_("延期申请须填写新的完成时限。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.finding_id} {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class Submission(models.Model):
+    """A form submission that created something, by its one-time token: the same form sent
+    twice (back button, double click, a retried request) finds the first result here
+    instead of creating a second object."""
+
+    token = models.CharField(_("提交标识"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class ReminderLog(models.Model):

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import changesets
 from .models import (
     Category,
     County,
@@ -92,6 +93,18 @@ def _next_order(*, county: County, category: Category, exclude: Finding | None =
     return (qs.aggregate(m=Max("order"))["m"] or 0) + 1
 
 
+def _set_deadline(finding: Finding, deadline: dt.date | None) -> None:
+    """A deadline is set once; after that it moves only by an approved extension
+    (extension_decide), so that nobody moves a date behind the leader's back."""
+    if finding.deadline is not None and deadline != finding.deadline:
+        raise ValidationError(
+            {"deadline": _("完成时限已确定,不能直接修改;如需调整,请提交延期申请,由领导审批。")}
+        )
+    finding.deadline = deadline
+    if deadline is not None and finding.original_deadline is None:
+        finding.original_deadline = deadline
+
+
 def _apply(finding: Finding, data: FindingData, user: User) -> None:
     if data.review.pk not in set(finding.county.reviews.values_list("pk", flat=True)):
         raise ValidationError({"review": _("该检查不涉及本区县。")})
@@ -114,7 +127,7 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
     elif moved:
         finding.order = _next_order(county=finding.county, category=category, exclude=finding)
     finding.description = data.description.strip()
-    finding.deadline = data.deadline
+    _set_deadline(finding, data.deadline)
     finding.is_ongoing = data.is_ongoing
     finding.result = data.result.strip()
     if data.status is not None and data.status != finding.status:
@@ -280,7 +293,12 @@ def _transition(
             % {"status": finding.get_status_display()}
         )
     StatusChange.objects.create(
-        finding=finding, from_status=finding.status, to_status=to, actor=user, comment=comment
+        finding=finding,
+        from_status=finding.status,
+        to_status=to,
+        actor=user,
+        comment=comment,
+        change_set=changesets.current(),
     )
     return finding
 

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "issues.changesets.ChangeSetMiddleware",
 ]
 
 ROOT_URLCONF = "rectify.urls"
@@ -90,6 +91,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env
     # spent 200 ms of the national overview's 480 (docs/performance.md); the pages' queries
     # are short, so it is off unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A county's office writes at the same moment from several browsers. Each transaction
+    # takes SQLite's write lock when it begins (IMMEDIATE), so a second writer waits for it
+    # (up to `timeout` seconds) instead of failing with "database is locked" halfway through;
+    # WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": envint("SQLITE_TIMEOUT", 30),
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "issues.User"

@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from issues.models import County, CountyScopedQuerySet, Project, Review, Tracked
+from issues.models import (
+    ChangeSetHistory,
+    County,
+    CountyScopedQuerySet,
+    LimitedTextField,
+    Project,
+    Review,
+    Tracked,
+)
 
 
 class Report(Tracked):
@@ -25,29 +33,30 @@ class Report(Tracked):
     reviews = models.ManyToManyField(
         Review, verbose_name=_("涉及的检查"), through="ReportReview", related_name="reports"
     )
-    opening = models.TextField(_("开头段落"), blank=True)
-    work_done = models.TextField(_("工作开展情况"), blank=True)
+    opening = LimitedTextField(_("开头段落"), max_length=10000, blank=True)
+    work_done = LimitedTextField(_("工作开展情况"), max_length=10000, blank=True)
     leadership_heading = models.CharField(
         _("第二部分标题"),
         max_length=200,
         default="整改落实领导小组建立与履职情况",
         help_text=_("如:绩效评价反馈问题整改落实领导小组建立与履职情况"),
     )
-    leadership = models.TextField(
+    leadership = LimitedTextField(
         _("领导小组建立与履职情况"),
+        max_length=10000,
         blank=True,
         help_text=_("整改数量汇总句由系统根据台账自动生成,接在本段之后,无需填写。"),
     )
-    next_steps = models.TextField(_("下一步安排"), blank=True)
+    next_steps = LimitedTextField(_("下一步安排"), max_length=10000, blank=True)
     plan_title = models.CharField(_("整改方案标题"), max_length=300, blank=True)
-    plan_intro = models.TextField(_("整改方案开头"), blank=True)
-    plan_goals = models.TextField(_("工作目标"), blank=True)
-    plan_safeguards = models.TextField(_("组织保障"), blank=True)
+    plan_intro = LimitedTextField(_("整改方案开头"), max_length=10000, blank=True)
+    plan_goals = LimitedTextField(_("工作目标"), max_length=10000, blank=True)
+    plan_safeguards = LimitedTextField(_("组织保障"), max_length=10000, blank=True)
     is_archived = models.BooleanField(_("已归档"), default=False)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
     objects = CountyScopedQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -113,7 +122,7 @@ class Indicator(Tracked):
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=1)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["project", "order", "id"]
@@ -137,7 +146,7 @@ class IndicatorReading(Tracked):
     value = models.DecimalField(_("实际值"), max_digits=14, decimal_places=2)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:
         ordering = ["indicator", "date", "id"]

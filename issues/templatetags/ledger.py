@@ -1,9 +1,11 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from issues import text
 from issues.models import Finding, Review
+from issues.submissions import FIELD, new_token
 
 register = template.Library()
 
@@ -52,3 +54,9 @@ def row_class(finding, today) -> str:
     return {"overdue": "row-overdue", "due_soon": "row-due-soon", "upcoming": "row-upcoming"}.get(
         finding.deadline_state(today), ""
     )
+
+
+@register.simple_tag
+def once_field():
+    """The hidden one-time token of a creating form (issues.submissions)."""
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

@@ -421,6 +421,7 @@ class Generator:
                     order=order[ci],
                     description=description,
                     deadline=deadline,
+                    original_deadline=deadline,
                     is_ongoing=rng.random() < 0.15,
                     status=status,
                     result=rng.choice(words.RESULTS) if status in ("closed", "submitted") else "",
