@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, County, Finding, FindingUnit, Progress, Review, Unit
+from .models import Category, County, Finding, FindingUnit, Measure, Progress, Review, Unit
 from .services import FindingData, UnitEntry
 
 
@@ -81,6 +82,9 @@ class FindingForm(StyledForm, forms.ModelForm):
         help_text=_("所选检查中还没有合适的类别时,在此填写类别名称。"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm_past_deadline = forms.BooleanField(
+        label=_("确认：完成时限确实早于今天"), required=False
+    )
     order = forms.IntegerField(
         label=_("类别内序号"),
         min_value=1,
@@ -130,6 +134,28 @@ class FindingForm(StyledForm, forms.ModelForm):
             self.initial.setdefault("category", self.instance.category_id)
             self.initial.setdefault("order", self.instance.order)
             self.initial.setdefault("version", self.instance.version)
+        if self.instance.deadline is not None:
+            # Set once; moved only by an extension the leader approves (services._set_deadline).
+            deadline = self.fields["deadline"]
+            deadline.disabled = True
+            deadline.help_text = _(
+                "完成时限已确定，不能在此修改；如需调整，请在问题页面提交延期申请，由领导审批。"
+            )
+
+    @property
+    def asks_past_deadline(self) -> bool:
+        """Whether to show the confirmation box for a deadline before today."""
+        return "confirm_past_deadline" in self.data or self.has_error("deadline", "past")
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        new = deadline is not None and deadline != self.instance.deadline
+        if new and deadline < timezone.localdate() and not self.data.get("confirm_past_deadline"):
+            raise forms.ValidationError(
+                _("完成时限早于今天，确定吗？如确实如此，请勾选下方的确认框后再保存。"),
+                code="past",
+            )
+        return deadline
 
     def clean(self):
         cleaned = super().clean()
@@ -162,12 +188,21 @@ class FindingForm(StyledForm, forms.ModelForm):
         )
 
 
-class MeasureForm(StyledForm, forms.Form):
+class RowForm(StyledForm, forms.Form):
+    """One row of a formset. Its order number and delete box are controls, not content: a
+    blank extra row that has an order number (formset.js numbers every row) is still blank,
+    and Django skips it instead of asking for its content."""
+
+    def has_changed(self) -> bool:
+        return any(name not in ("ORDER", "DELETE") for name in self.changed_data)
+
+
+class MeasureForm(RowForm):
     text = forms.CharField(
         label=_("措施内容"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("请填写措施内容,或勾选删除。")},
+        max_length=Measure._meta.get_field("text").max_length,
+        error_messages={"required": _("请填写措施内容，或删除此行。")},
     )
 
 
@@ -194,12 +229,12 @@ MeasureFormSet = forms.formset_factory(
 )
 
 
-class UnitRowForm(StyledForm, forms.Form):
+class UnitRowForm(RowForm):
     unit = forms.ModelChoiceField(
         label=_("单位"),
         queryset=Unit.objects.none(),
         empty_label=_("请选择单位"),
-        error_messages={"required": _("请选择单位,或勾选删除。")},
+        error_messages={"required": _("请选择单位，或删除此行。")},
     )
     role = forms.ChoiceField(
         label=_("角色"), choices=FindingUnit.Role.choices, initial=FindingUnit.Role.RESPONSIBLE

@@ -27,6 +27,7 @@ from .models import (
     Unit,
     User,
 )
+from .text import tidy
 from .uploads import check_upload
 
 
@@ -126,10 +127,10 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
         finding.order = data.order
     elif moved:
         finding.order = _next_order(county=finding.county, category=category, exclude=finding)
-    finding.description = data.description.strip()
+    finding.description = tidy(data.description)
     _set_deadline(finding, data.deadline)
     finding.is_ongoing = data.is_ongoing
-    finding.result = data.result.strip()
+    finding.result = tidy(data.result)
     if data.status is not None and data.status != finding.status:
         if finding.pk is not None:
             raise TransitionError(_("整改状态须通过“申请销号”等操作变更。"))
@@ -141,7 +142,7 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
 def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
     """Keep the measure rows in the order given; rows are updated in place so that
     the history shows what changed in each item."""
-    texts = [t.strip() for t in texts if t and t.strip()]
+    texts = [t for t in (tidy(t) for t in texts) if t]
     existing = list(finding.measures.all())
     for position, text in enumerate(texts, start=1):
         if position <= len(existing):
@@ -207,7 +208,7 @@ def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
 
 
 class EditConflict(Exception):
-    """Someone else saved the finding since this user opened the form."""
+    """Someone else saved the record since this user opened the form."""
 
     def __init__(self, current, changes: list[str]):
         super().__init__("edit conflict")
@@ -215,18 +216,50 @@ class EditConflict(Exception):
         self.changes = changes
 
 
+def check_version(current, expected_version: int | None, changes_since) -> None:
+    """Optimistic concurrency for every versioned record: the save must name the version the
+    user loaded, and it must still be the current one. A save that names none is refused like
+    a stale one, so the check cannot be skipped by leaving the field out."""
+    if expected_version is None:
+        raise EditConflict(
+            current,
+            [
+                _(
+                    "无法确认您编辑的是否为最新内容（提交的表单缺少版本信息）。请核对当前内容后再次保存。"
+                )
+            ],
+        )
+    if current.version != expected_version:
+        raise EditConflict(current, changes_since(current, expected_version))
+
+
+def check_editable(finding: Finding) -> None:
+    """Closed means closed: what was approved is not edited behind the approver's back; a
+    change needs 重新打开 first. While a close-out waits for approval, the same holds."""
+    if finding.status == Finding.Status.CLOSED:
+        raise TransitionError(
+            _(
+                "该问题已销号，内容不能再修改。如需修改，须由领导或省级审核人员“重新打开”并说明理由。"
+            )
+        )
+    if finding.status == Finding.Status.SUBMITTED:
+        raise TransitionError(
+            _("该问题已申请销号，正在等待领导审批，审批期间不能修改。如需修改，请领导先退回申请。")
+        )
+
+
 @transaction.atomic
 def finding_update(
-    *, user: User, finding: Finding, data: FindingData, expected_version: int | None = None
+    *, user: User, finding: Finding, data: FindingData, expected_version: int | None
 ) -> Finding:
-    """Save an edit; refused with EditConflict when the finding changed since the user
-    loaded version `expected_version`, so that nobody silently overwrites anybody."""
+    """Save an edit; refused with EditConflict unless the user loaded the current version
+    (`expected_version`), so that nobody silently overwrites anybody."""
+    from .timeline import changes_since
+
     _check_can_edit(user, finding.county)
     current = Finding.objects.select_for_update().get(pk=finding.pk)
-    if expected_version is not None and current.version != expected_version:
-        from .timeline import changes_since
-
-        raise EditConflict(current, changes_since(current, expected_version))
+    check_editable(current)
+    check_version(current, expected_version, changes_since)
     finding.version = current.version + 1
     return _save_finding(finding, data, user, created=False)
 
@@ -245,7 +278,7 @@ def progress_add(
     for upload in uploads:
         # Every file is checked before any is stored: a refused one leaves nothing behind.
         check_upload(upload)
-    progress = Progress(finding=finding, note=note.strip(), date=date, author=user)
+    progress = Progress(finding=finding, note=tidy(note), date=date, author=user)
     stamp(progress, user, created=True)
     progress.full_clean()
     progress.save()
@@ -297,7 +330,7 @@ def _transition(
         from_status=finding.status,
         to_status=to,
         actor=user,
-        comment=comment,
+        comment=tidy(comment),
         change_set=changesets.current(),
     )
     return finding
@@ -343,7 +376,7 @@ def finding_submit_closeout(
 ) -> Finding:
     """in_progress → submitted (staff: 申请销号), with a result and evidence or a reason."""
     require_may_take(user, finding, "submit")
-    result, evidence_waiver = result.strip(), evidence_waiver.strip()
+    result, evidence_waiver = tidy(result), tidy(evidence_waiver)
     errors = {}
     if not result:
         errors["result"] = _("申请销号须填写整改结果。")
@@ -402,7 +435,8 @@ def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
 
 @transaction.atomic
 def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
-    """closed → in_progress (province reviewer after a spot check, with a reason)."""
+    """closed → in_progress (province reviewer after a spot check, or the county leader;
+    with a reason)."""
     require_may_take(user, finding, "reopen")
     if not reason.strip():
         raise ValidationError({"comment": _("重新打开须说明理由。")})
@@ -422,7 +456,7 @@ def action_denied_message(action: str) -> str:
         "submit": _("只有本区县工作人员可以申请销号。"),
         "close": _("只有本区县领导可以审批销号。"),
         "return": _("只有本区县领导可以退回销号申请。"),
-        "reopen": _("只有本省审核人员可以重新打开已销号的问题。"),
+        "reopen": _("只有本区县领导或本省审核人员可以重新打开已销号的问题。"),
     }.get(action, _("您没有执行此操作的权限。"))
 
 
@@ -438,12 +472,19 @@ def may_take(user: User, finding: Finding, action: str) -> bool:
     if action in ("close", "return"):
         return can_decide(user, finding)
     if action == "reopen":
-        return (
-            user.is_active
-            and user.is_province_reviewer
-            and finding.county.province_id == user.province_id
-        )
+        return can_reopen(user, finding)
     return False
+
+
+def can_reopen(user: User, finding: Finding) -> bool:
+    """The province reopens after a spot check; the county leader who approves close-outs
+    may reopen one too. Either way with a reason, recorded."""
+    province = (
+        user.is_active
+        and user.is_province_reviewer
+        and finding.county.province_id == user.province_id
+    )
+    return province or can_decide(user, finding)
 
 
 def finding_actions(user: User, finding: Finding) -> list[str]:
@@ -458,11 +499,7 @@ def finding_actions(user: User, finding: Finding) -> list[str]:
         actions.append("submit")
     if can_decide(user, finding) and finding.status == Finding.Status.SUBMITTED:
         actions += ["close", "return"]
-    if (
-        user.is_province_reviewer
-        and finding.county.province_id == user.province_id
-        and finding.status == Finding.Status.CLOSED
-    ):
+    if can_reopen(user, finding) and finding.status == Finding.Status.CLOSED:
         actions.append("reopen")
     return actions
 
@@ -595,8 +632,8 @@ def notice_item_add(
         review=notice,
         category=category,
         order=order,
-        description=description.strip(),
-        measures="\n".join(m.strip() for m in measures if m.strip()),
+        description=tidy(description),
+        measures="\n".join(t for t in (tidy(m) for m in measures) if t),
         deadline=deadline or notice.report_deadline,
     )
     stamp(item, user, created=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 DIGITS = "零一二三四五六七八九"
 
@@ -39,3 +40,16 @@ def deadline_text(deadline: dt.date | None, is_ongoing: bool) -> str:
         return "长期坚持" if is_ongoing else ""
     text = chinese_date(deadline) + "前"
     return text + ",并长期坚持" if is_ongoing else text
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def tidy(text: str) -> str:
+    """Long text as it is stored: what a Word table or a web page pasted in brings along
+    (tabs between cells, runs of blank lines, non-breaking and zero-width spaces, spaces
+    at line ends) is normalised; the words and line breaks stay."""
+    text = _INVISIBLE.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line)

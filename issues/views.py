@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from reports.selectors import tally
 
-from . import selectors, services
+from . import selectors, services, submissions
 from .filters import FindingFilter
 from .forms import (
     CommentForm,
@@ -125,6 +125,9 @@ def _detail_page(
             ),
             "notes": finding.progress_notes.select_related("author").prefetch_related("evidence"),
             "can_edit": can_edit,
+            # Content is locked while a close-out waits for approval and after it.
+            "can_change": can_edit
+            and finding.status not in (Finding.Status.SUBMITTED, Finding.Status.CLOSED),
             "can_restore": finding.is_archived
             and (user.can_edit_county(finding.county_id) or can_decide),
             "progress_form": progress_form,
@@ -190,8 +193,12 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
             payload = form.to_data(measures, units)
             try:
                 if finding is None:
-                    finding = services.finding_create(
-                        user=request.user, county=county, data=payload
+                    finding = submissions.once(
+                        submissions.token_from(data),
+                        request.user,
+                        lambda: services.finding_create(
+                            user=request.user, county=county, data=payload
+                        ),
                     )
                     messages.success(request, _("问题已登记。"))
                 else:
@@ -202,6 +209,9 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                         expected_version=form.cleaned_data.get("version"),
                     )
                     messages.success(request, _("修改已保存。"))
+            except submissions.AlreadySubmitted as done:
+                messages.info(request, _("该表单已经提交过，没有重复保存。"))
+                return redirect(done.target or "finding_list")
             except services.EditConflict as conflict:
                 # Keep everything typed; show what the other person changed; the next save
                 # applies this input on top of the current version.
@@ -214,6 +224,9 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                     request,
                     _("保存被拒绝:您编辑期间,其他人修改了该问题。请核对下列变化,确认后再次保存。"),
                 )
+            except services.TransitionError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(finding)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -261,6 +274,11 @@ def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_edit(request, finding.county_id)
     if finding.is_archived:
         messages.error(request, _("该问题已归档,恢复后才能修改。"))
+        return redirect(finding)
+    try:
+        services.check_editable(finding)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect(finding)
     finding = Finding.objects.prefetch_related(
         Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit"))

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from issues.models import Review, User
-from issues.services import EditConflict, stamp
+from issues.services import check_version, stamp
 
 from .models import Report, ReportReview
 
@@ -41,8 +41,7 @@ def report_save(
         raise PermissionDenied(_("您没有修改该区县报告的权限。"))
     if report.pk is not None:
         current = Report.objects.select_for_update().get(pk=report.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise EditConflict(current, _changes_since(current, expected_version))
+        check_version(current, expected_version, _changes_since)
         report.version = current.version + 1
     if not reviews:
         raise ValidationError(_("请至少选择一次检查。"))

@@ -210,7 +210,9 @@ def import_apply(
                 ],
                 related=list(finding.related.all()),
             )
-            finding = services.finding_update(user=user, finding=finding, data=data)
+            finding = services.finding_update(
+                user=user, finding=finding, data=data, expected_version=finding.version
+            )
             counts["changed"] += 1
         else:
             counts["unchanged"] += 1

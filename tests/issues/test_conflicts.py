@@ -72,7 +72,7 @@ def state(finding: Finding) -> tuple:
     return (
         f.version,
         f.description,
-        f.deadline,
+        f.is_ongoing,
         f.result,
         [m.text for m in f.measures.all()],
         [link.unit.name for link in f.unit_links.select_related("unit")],
@@ -102,12 +102,13 @@ class TestFinding:
         clock.shift(dt.timedelta(minutes=5))
         response = his.post(
             edit_url,
-            {**mine, "deadline": "2019-12-31", "measures-0-text": "年底前完成选址并开工"},
+            # (The deadline is set once and moves only by an approved extension.)
+            {**mine, "is_ongoing": "on", "measures-0-text": "年底前完成选址并开工"},
         )
         assert response.status_code == 302
         after_first = state(finding_a)
         assert after_first[0] == 2
-        assert after_first[2] == dt.date(2019, 12, 31)
+        assert after_first[2] is True
 
         # 李娜, still on version 1, saves her own changes.
         clock.shift(dt.timedelta(minutes=5))
@@ -125,14 +126,14 @@ class TestFinding:
         html = response.content.decode()
         assert sorted(conflict_lines(html)) == sorted(
             [
-                "张三 2019年9月10日 将完成时限由 2019年10月30日 改为 2019年12月31日",
+                "张三 2019年9月10日 将并长期坚持由 否 改为 是",
                 "张三 2019年9月10日 将第1条整改措施改为:年底前完成选址并开工",
             ]
         )
         # Everything she typed is still in the form, now against version 2.
         shown = form_data(html, "finding-form")
         assert shown["version"] == "2"
-        for name in ("result", "measures-1-text", "description", "deadline", "measures-0-text"):
+        for name in ("result", "measures-1-text", "description", "measures-0-text"):
             assert shown[name] == typed[name], name
         assert shown["units-0-unit"] == typed["units-0-unit"]
         assert shown["units-1-unit"] == typed["units-1-unit"]
@@ -142,12 +143,12 @@ class TestFinding:
         response = hers.post(edit_url, shown)
         assert response.status_code == 302
         assert messages_of(response) == ["修改已保存。"]
-        version, description, deadline, result, measures, units = state(finding_a)
+        version, description, ongoing, result, measures, units = state(finding_a)
         assert version == 3
         assert description == "县级公共服务中心尚未建设。"
         assert result == "已完成公共服务中心选址。"
         assert measures == ["第一条措施", "引入第三方运营"]
-        assert deadline == dt.date(2019, 10, 30)  # her form's deadline, as she confirmed it
+        assert ongoing is False  # her form's value, as she confirmed it
         assert units == ["区商务和经济合作局", "区财政局"]
 
     def test_a_workflow_step_meanwhile_also_refuses_the_edit(
@@ -314,3 +315,68 @@ class TestReport:
             report_save(user=carol, report=stale, reviews=[review_a], expected_version=1)
         assert exc.value.changes == ["alice 修改了“领导小组建立与履职情况”"]
         assert Report.objects.get(pk=report.pk).next_steps == "下一步,我区将继续推进。"
+
+
+# Leaving the version out does not skip the check
+
+
+MISSING_VERSION = (
+    "无法确认您编辑的是否为最新内容（提交的表单缺少版本信息）。请核对当前内容后再次保存。"
+)
+
+
+class TestWithoutVersion:
+    def test_finding_save_without_version_is_refused_and_keeps_the_input(self, alice, finding_a):
+        url = f"/findings/{finding_a.pk}/edit/"
+        client = browser(alice)
+        data = form_data(client.get(url).content, "finding-form")
+        del data["version"]
+        before = state(finding_a)
+        response = client.post(url, {**data, "result": "未经核对的修改"})
+        assert response.status_code == 200
+        assert state(finding_a) == before
+        assert messages_of(response) == [FINDING_REFUSED]
+        assert conflict_lines(response.content.decode()) == [MISSING_VERSION]
+        shown = form_data(response.content, "finding-form")
+        assert shown["result"] == "未经核对的修改"
+        assert shown["version"] == "1"
+        # Confirmed with the version the page now carries, it goes through.
+        assert client.post(url, shown).status_code == 302
+        assert Finding.objects.get(pk=finding_a.pk).result == "未经核对的修改"
+
+    def test_finding_service_without_version_is_refused(self, alice, finding_a):
+        finding = Finding.objects.get(pk=finding_a.pk)
+        before = state(finding_a)
+        data = services.FindingData(
+            review=finding.review,
+            category=finding.category,
+            description="改了",
+            deadline=finding.deadline,
+        )
+        with pytest.raises(services.EditConflict):
+            services.finding_update(user=alice, finding=finding, data=data, expected_version=None)
+        assert state(finding_a) == before
+
+    def test_report_save_without_version_is_refused_and_keeps_the_input(self, alice, report):
+        url = f"/reports/{report.pk}/edit/"
+        client = browser(alice)
+        data = report_form(client.get(url).content)
+        del data["version"]
+        before = report_fields(report)
+        response = client.post(url, {**data, "next_steps": "未经核对的修改"})
+        assert response.status_code == 200
+        assert report_fields(report) == before
+        assert messages_of(response) == [REPORT_REFUSED]
+        assert MISSING_VERSION in response.content.decode()
+        shown = report_form(response.content)
+        assert shown["next_steps"] == "未经核对的修改"
+        assert shown["version"] == "1"
+
+    def test_report_service_without_version_is_refused(self, alice, report):
+        before = report_fields(report)
+        report.next_steps = "改了"
+        with pytest.raises(services.EditConflict):
+            report_save(
+                user=alice, report=report, reviews=[report.reviews.first()], expected_version=None
+            )
+        assert report_fields(report) == before

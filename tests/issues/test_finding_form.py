@@ -463,7 +463,7 @@ class TestEditPage:
         data.update({"measures-1-text": "", "save": "1"})
         response = staff_client.post(url, data)
         assert response.status_code == 200
-        assert "请填写措施内容,或勾选删除。" in response.content.decode()
+        assert "请填写措施内容，或删除此行。" in response.content.decode()
         assert _measures(finding_a) == ["第一条措施", "第二条措施"]
 
     def test_delete_a_unit(self, staff_client, url, finding_a, unit_a2):
@@ -501,3 +501,92 @@ class TestEditPage:
         assert "责任单位必须是本区县的单位。" in html
         assert "保存失败" in html
         assert form_data(html, "finding-form")["description"] == "改过的描述"
+
+
+class TestWhatTheUserSeesIsWhatIsSaved:
+    """Issue 11: the edit form saves what the page shows, with and without JavaScript."""
+
+    @pytest.fixture
+    def url(self, finding_a) -> str:
+        return f"/findings/{finding_a.pk}/edit/"
+
+    def test_blank_extra_rows_numbered_by_the_script_are_ignored(
+        self, staff_client, url, finding_a
+    ):
+        # formset.js numbers every row, the blank extra ones included.
+        data = form_data(staff_client.get(url).content, "finding-form")
+        data.update({"measures-2-ORDER": "3", "units-2-ORDER": "3", "save": "1"})
+        response = staff_client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert _messages(response) == ["修改已保存。"]
+        assert _measures(finding_a) == ["第一条措施", "第二条措施"]
+        assert _units(finding_a) == [("区商务和经济合作局", R), ("区财政局", R)]
+
+    def test_a_set_deadline_is_shown_but_cannot_be_changed_here(self, staff_client, url, finding_a):
+        html = staff_client.get(url).content.decode()
+        assert "完成时限已确定，不能在此修改" in html
+        assert f"/findings/{finding_a.pk}/#requests" in html
+        data = form_data(html, "finding-form")
+        data.update({"deadline": "2026-12-31", "save": "1"})
+        assert staff_client.post(url, data).status_code == 302
+        finding_a.refresh_from_db()
+        assert finding_a.deadline == finding_a.original_deadline == dt.date(2019, 10, 30)
+
+    def test_a_finding_without_deadline_gets_one_and_it_is_the_original(
+        self, staff_client, alice, county_a, review_a, unit_a
+    ):
+        from tests.conftest import Factory
+
+        finding = Factory.finding(alice, county_a, review_a, units=[unit_a])
+        url = f"/findings/{finding.pk}/edit/"
+        data = form_data(staff_client.get(url).content, "finding-form")
+        data.update({"deadline": "2019-12-31", "save": "1"})
+        assert staff_client.post(url, data).status_code == 302
+        finding.refresh_from_db()
+        assert finding.deadline == finding.original_deadline == dt.date(2019, 12, 31)
+
+    def test_a_deadline_before_today_is_confirmed_first(
+        self, staff_client, review_a, category_a, unit_a
+    ):
+        data = _post_data(review_a, category_a, [(unit_a, R)], deadline="2019-09-01")
+        response = staff_client.post(NEW_URL, data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "完成时限早于今天，确定吗？" in html
+        assert 'name="confirm_past_deadline"' in html
+        assert form_data(html, "finding-form")["description"] == DESCRIPTION
+        assert not Finding.objects.exists()
+        response = staff_client.post(NEW_URL, {**data, "confirm_past_deadline": "on"})
+        assert response.status_code == 302
+        assert Finding.objects.get().deadline == dt.date(2019, 9, 1)
+
+    def test_today_or_later_needs_no_confirmation(self, staff_client, review_a, category_a, unit_a):
+        data = _post_data(review_a, category_a, [(unit_a, R)], deadline="2019-09-10")
+        assert staff_client.post(NEW_URL, data).status_code == 302
+
+    def test_pasted_word_table_whitespace_is_normalised(
+        self, staff_client, review_a, category_a, unit_a
+    ):
+        data = _post_data(
+            review_a,
+            category_a,
+            [(unit_a, R)],
+            description="村级站点\t标识不统一\r\n\r\n\r\n\t部分站点未挂牌\u00a0\u200b ",
+            **{"measures-0-text": "统一制作\t\t标识标牌\n\n\n"},
+        )
+        assert staff_client.post(NEW_URL, data).status_code == 302
+        finding = Finding.objects.get()
+        assert finding.description == "村级站点 标识不统一\n部分站点未挂牌"
+        assert _measures(finding)[0] == "统一制作 标识标牌"
+
+    def test_too_long_a_description_is_refused_with_the_input_kept(
+        self, staff_client, review_a, category_a, unit_a
+    ):
+        long = "问" * 2001
+        data = _post_data(review_a, category_a, [(unit_a, R)], description=long)
+        response = staff_client.post(NEW_URL, data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "2000" in html and "2001" in html  # Django's message: at most 2000, it has 2001
+        assert form_data(html, "finding-form")["description"] == long
+        assert not Finding.objects.exists()

@@ -91,7 +91,9 @@ def edit(finding: Finding, user, *, units: list[UnitEntry] | None = None, **chan
     )
     for name, value in changes.items():
         setattr(data, name, value)
-    return services.finding_update(user=user, finding=finding, data=data)
+    return services.finding_update(
+        user=user, finding=finding, data=data, expected_version=finding.version
+    )
 
 
 def sentences(finding: Finding) -> list[str]:

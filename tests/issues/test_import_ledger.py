@@ -235,6 +235,7 @@ def ledger_a(alice, county_a, review_a, unit_a, unit_a2, factory):
             measures=["指导站点运营"],
             units=[services.UnitEntry(unit_a), services.UnitEntry(unit_a2, "cooperating")],
         ),
+        expected_version=c.version,
     )
     services.progress_add(user=alice, finding=c, note="已召开培训会。", date=dt.date(2019, 8, 1))
     return [a, b, c]

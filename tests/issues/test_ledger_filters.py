@@ -196,6 +196,7 @@ class TestFilters:
                 deadline=soon.deadline,
                 units=[services.UnitEntry(unit_a2), services.UnitEntry(unit_a, "cooperating")],
             ),
+            expected_version=soon.version,
         )
         response = as_alice.get(URL, {"unit": unit_a.pk})
         assert _keys(ledger, response) == ["overdue", "soon", "closed"]
@@ -650,6 +651,7 @@ class TestQueryCounts:
                     units=[services.UnitEntry(u) for u in units[i:] + units[:i]],
                     related=others,
                 ),
+                expected_version=finding.version,
             )
             services.progress_add(user=alice, finding=finding, note=f"进展{i}", date=TODAY)
             services.evidence_add(

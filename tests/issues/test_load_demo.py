@@ -339,6 +339,7 @@ class TestIdempotence:
                 measures=["已完成选址"],
                 units=[services.UnitEntry(Unit.objects.get(county=zhaohua, name="区财政局"))],
             ),
+            expected_version=finding.version,
         )
         services.finding_submit_closeout(
             user=staff, finding=finding, result="已建成并投入运营。", evidence_waiver="现场可查"
@@ -378,6 +379,7 @@ class TestIdempotence:
                     result=finding.result,
                     measures=list(finding.measures.values_list("text", flat=True)),
                 ),
+                expected_version=finding.version,
             )
         else:
             # Seed 000 itself prints this heading two ways; a user may settle on the other.

@@ -300,6 +300,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, measures=["加快选址", "本月底前完成招标", "按期建成"]),
+            expected_version=finding.version,
         )
         assert _measures(finding) == ["加快选址", "本月底前完成招标", "按期建成"]
         assert list(finding.measures.values_list("pk", flat=True)) == ids
@@ -310,6 +311,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, measures=["加快选址", "本月底前完成招标", "按期建成"]),
+            expected_version=finding.version,
         )
         assert first.history.count() == 1
         assert third.history.count() == 1
@@ -325,6 +327,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, measures=["按期建成", "加快选址", "尽快招标"]),
+            expected_version=finding.version,
         )
         assert _measures(finding) == ["按期建成", "加快选址", "尽快招标"]
         assert list(finding.measures.values_list("order", flat=True)) == [1, 2, 3]
@@ -332,7 +335,10 @@ class TestFindingUpdate:
     def test_fewer_measures_delete_the_tail_with_history(self, alice, finding):
         third = finding.measures.get(order=3)
         services.finding_update(
-            user=alice, finding=finding, data=_same(finding, measures=["加快选址", "尽快招标"])
+            user=alice,
+            finding=finding,
+            data=_same(finding, measures=["加快选址", "尽快招标"]),
+            expected_version=finding.version,
         )
         assert _measures(finding) == ["加快选址", "尽快招标"]
         deleted = Measure.history.filter(id=third.pk, history_type="-").get()
@@ -343,6 +349,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, measures=["加快选址", "尽快招标", "按期建成", "长期坚持"]),
+            expected_version=finding.version,
         )
         assert _measures(finding) == ["加快选址", "尽快招标", "按期建成", "长期坚持"]
         added = finding.measures.get(order=4)
@@ -351,7 +358,9 @@ class TestFindingUpdate:
 
     def test_unchanged_measures_leave_no_history(self, alice, finding):
         before = Measure.history.count()
-        services.finding_update(user=alice, finding=finding, data=_same(finding))
+        services.finding_update(
+            user=alice, finding=finding, data=_same(finding), expected_version=finding.version
+        )
         assert Measure.history.count() == before
 
     def test_units_reordered_change_the_lead(self, alice, finding, unit_a, unit_a2):
@@ -360,6 +369,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, units=[UnitEntry(unit_a2), UnitEntry(unit_a)]),
+            expected_version=finding.version,
         )
         assert _units(finding) == [
             ("区财政局", "responsible", 1),
@@ -381,6 +391,7 @@ class TestFindingUpdate:
                     UnitEntry(unit_a),
                 ],
             ),
+            expected_version=finding.version,
         )
         assert _units(finding) == [
             ("区商务和经济合作局", "responsible", 1),
@@ -391,7 +402,10 @@ class TestFindingUpdate:
     def test_removed_unit_is_unlinked_with_history(self, alice, finding, unit_a, unit_a2):
         link = finding.unit_links.get(unit=unit_a2)
         services.finding_update(
-            user=alice, finding=finding, data=_same(finding, units=[UnitEntry(unit_a)])
+            user=alice,
+            finding=finding,
+            data=_same(finding, units=[UnitEntry(unit_a)]),
+            expected_version=finding.version,
         )
         assert _units(finding) == [("区商务和经济合作局", "responsible", 1)]
         assert FindingUnit.history.get(id=link.pk, history_type="-").history_user == alice
@@ -411,6 +425,7 @@ class TestFindingUpdate:
                     measures=["只有一条"],
                     units=[UnitEntry(unit_a), UnitEntry(foreign)],
                 ),
+                expected_version=finding.version,
             )
         fresh = Finding.objects.get(pk=finding.pk)
         assert fresh.description == "县级公共服务中心未开始建设。"
@@ -425,6 +440,7 @@ class TestFindingUpdate:
             user=alice,
             finding=finding,
             data=_same(finding, category=None, new_category_name="资金管理问题"),
+            expected_version=finding.version,
         )
         finding.refresh_from_db()
         assert finding.category.name == "资金管理问题"
@@ -434,7 +450,9 @@ class TestFindingUpdate:
         self, alice, county_a, review_a, category_a, finding
     ):
         services.finding_create(user=alice, county=county_a, data=_data(review_a, category_a))
-        services.finding_update(user=alice, finding=finding, data=_same(finding))
+        services.finding_update(
+            user=alice, finding=finding, data=_same(finding), expected_version=finding.version
+        )
         finding.refresh_from_db()
         assert finding.order == 1
 
@@ -447,6 +465,7 @@ class TestFindingUpdate:
                 user=alice,
                 finding=finding,
                 data=_same(finding, status=status, result="已完成招标", description="改过"),
+                expected_version=finding.version,
             )
         assert exc.value.messages == ["整改状态须通过“申请销号”等操作变更。"]
         fresh = Finding.objects.get(pk=finding.pk)
@@ -456,9 +475,8 @@ class TestFindingUpdate:
             "县级公共服务中心未开始建设。",
         )
 
-    def test_editing_a_closed_finding_keeps_it_closed_on_its_date(
-        self, alice, county_a, review_a, category_a
-    ):
+    def test_editing_a_closed_finding_is_refused(self, alice, county_a, review_a, category_a):
+        # Closed means closed: a change needs 重新打开 first (tests/issues/test_closed_findings.py).
         data = _data(
             review_a,
             category_a,
@@ -467,23 +485,30 @@ class TestFindingUpdate:
             closed_on=dt.date(2019, 8, 1),
         )
         finding = services.finding_create(user=alice, county=county_a, data=data)
-        services.finding_update(
-            user=alice,
-            finding=finding,
-            data=_same(finding, status=None, closed_on=None, result="已完成。"),
-        )
+        with pytest.raises(services.TransitionError):
+            services.finding_update(
+                user=alice,
+                finding=finding,
+                data=_same(finding, status=None, closed_on=None, result="已完成。"),
+                expected_version=finding.version,
+            )
         finding.refresh_from_db()
         assert (finding.status, finding.closed_on) == (Finding.Status.CLOSED, dt.date(2019, 8, 1))
-        assert finding.result == "已完成。"
+        assert finding.result == "已完成"
 
     def test_each_save_is_a_new_version(self, alice, finding):
         assert Finding.objects.get(pk=finding.pk).version == 1
-        services.finding_update(user=alice, finding=finding, data=_same(finding))
+        services.finding_update(
+            user=alice, finding=finding, data=_same(finding), expected_version=finding.version
+        )
         assert Finding.objects.get(pk=finding.pk).version == 2
 
     def test_stale_version_is_refused(self, alice, finding):
         services.finding_update(
-            user=alice, finding=finding, data=_same(finding, description="第一次修改")
+            user=alice,
+            finding=finding,
+            data=_same(finding, description="第一次修改"),
+            expected_version=finding.version,
         )
         with pytest.raises(services.EditConflict):
             services.finding_update(
@@ -499,13 +524,21 @@ class TestFindingUpdate:
         user = request.getfixturevalue(who)
         with pytest.raises(PermissionDenied):
             services.finding_update(
-                user=user, finding=finding, data=_same(finding, description="改过")
+                user=user,
+                finding=finding,
+                data=_same(finding, description="改过"),
+                expected_version=finding.version,
             )
         assert Finding.objects.get(pk=finding.pk).description == "县级公共服务中心未开始建设。"
 
     def test_staff_of_another_county_may_not_update(self, bob, finding_a):
         with pytest.raises(PermissionDenied):
-            services.finding_update(user=bob, finding=finding_a, data=_same(finding_a))
+            services.finding_update(
+                user=bob,
+                finding=finding_a,
+                data=_same(finding_a),
+                expected_version=finding_a.version,
+            )
 
 
 class TestHistory:
@@ -523,7 +556,10 @@ class TestHistory:
         colleague = type(alice).objects.create_user(username="carol", county=alice.county)
         colleague.groups.set(alice.groups.all())
         services.finding_update(
-            user=colleague, finding=finding, data=_same(finding, description="已重新选址。")
+            user=colleague,
+            finding=finding,
+            data=_same(finding, description="已重新选址。"),
+            expected_version=finding.version,
         )
         latest = finding.history.first()
         assert latest.history_type == "~"

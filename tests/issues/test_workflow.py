@@ -414,7 +414,7 @@ FORBIDDEN = [
     (action, who)
     for action, (_state, allowed) in STEP.items()
     for who in ("alice", "lee", "rita", "nina", "uma")
-    if who != allowed
+    if who != allowed and not (action == "reopen" and who == "lee")  # the leader may reopen
 ]
 SERVICE = {
     "start": lambda user, f: services.finding_start(user=user, finding=f),
@@ -430,7 +430,7 @@ REFUSAL = {
     "submit": "只有本区县工作人员可以申请销号。",
     "close": "只有本区县领导可以审批销号。",
     "return": "只有本区县领导可以退回销号申请。",
-    "reopen": "只有本省审核人员可以重新打开已销号的问题。",
+    "reopen": "只有本区县领导或本省审核人员可以重新打开已销号的问题。",
 }
 
 
@@ -540,7 +540,7 @@ OFFERED = {
     Finding.Status.OPEN: {"alice": {"start"}},
     Finding.Status.IN_PROGRESS: {"alice": {"submit"}},
     Finding.Status.SUBMITTED: {"lee": {"close", "return"}},
-    Finding.Status.CLOSED: {"rita": {"reopen"}},
+    Finding.Status.CLOSED: {"rita": {"reopen"}, "lee": {"reopen"}},
 }
 
 

@@ -239,7 +239,12 @@ def test_reviews_follow_the_report_order(report):
 def test_moving_a_finding_to_another_category_leaves_no_gap(report, staff):
     moved = demo_finding("商务部复核组", "项目建设进度滞后问题", 2)
     target = Category.objects.get(review=moved.review, name="建设与运行问题")
-    services.finding_update(user=staff, finding=moved, data=finding_data(moved, category=target))
+    services.finding_update(
+        user=staff,
+        finding=moved,
+        data=finding_data(moved, category=target),
+        expected_version=moved.version,
+    )
 
     blocks = documents.report_blocks(doc_of(report))
     assert_numbered(blocks)
