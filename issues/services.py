@@ -260,6 +260,9 @@ def finding_update(
     current = Finding.objects.select_for_update().get(pk=finding.pk)
     check_editable(current)
     check_version(current, expected_version, changes_since)
+    # A ModelForm has already copied the posted values onto `finding`: the deadline rule
+    # compares with what is saved, not with that.
+    finding.deadline, finding.original_deadline = current.deadline, current.original_deadline
     finding.version = current.version + 1
     return _save_finding(finding, data, user, created=False)
 
