@@ -606,7 +606,10 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal:
         messages.error(request, refusal)
         return redirect(back)
-    form = ProgressWithdrawForm(request.POST or None, auto_id="withdraw_%s")
+    # Bound on every POST, also one without a reason (an empty QueryDict is falsy).
+    form = ProgressWithdrawForm(
+        request.POST if request.method == "POST" else None, auto_id="withdraw_%s"
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
