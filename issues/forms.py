@@ -402,3 +402,14 @@ class NoticeItemForm(StyledForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["counties"].queryset = County.objects.filter(province=province)
         self.fields["counties"].widget.attrs["class"] = "form-check-input"
+
+
+class ProgressWithdrawForm(StyledForm, forms.Form):
+    """Confirming the withdrawal of a progress note, with an optional reason."""
+
+    reason = forms.CharField(
+        label=_("撤回原因（可不填）"),
+        required=False,
+        max_length=100,
+        help_text=_("如：重复提交、填错了问题。区县领导和修改记录中可以看到。"),
+    )

@@ -51,7 +51,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
             )
         )
         month_start = today.replace(day=1)
-        noted = Progress.objects.filter(finding=OuterRef("pk"), date__gte=month_start)
+        noted = Progress.objects.visible().filter(finding=OuterRef("pk"), date__gte=month_start)
         lists.append(
             WorkList(
                 _("本月还没有填报进展的问题"),

@@ -201,6 +201,7 @@ def _save_finding(finding: Finding, data: FindingData, user: User, *, created: b
     return finding
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
     _check_can_edit(user, county)
@@ -248,6 +249,7 @@ def check_editable(finding: Finding) -> None:
         )
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_update(
     *, user: User, finding: Finding, data: FindingData, expected_version: int | None
@@ -267,6 +269,7 @@ def finding_update(
     return _save_finding(finding, data, user, created=False)
 
 
+@changesets.change_set()
 @transaction.atomic
 def progress_add(
     *, user: User, finding: Finding, note: str, date: dt.date | None = None, uploads=()
@@ -302,6 +305,7 @@ def progress_add(
     return progress
 
 
+@changesets.change_set()
 @transaction.atomic
 def unit_save(*, user: User, unit: Unit) -> Unit:
     _check_can_edit(user, unit.county)
@@ -359,6 +363,7 @@ def _require(condition: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_start(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """open → in_progress (staff)."""
@@ -373,6 +378,7 @@ def finding_start(*, user: User, finding: Finding, comment: str = "") -> Finding
     return _save_status(finding, user, Finding.Status.IN_PROGRESS)
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_submit_closeout(
     *, user: User, finding: Finding, result: str, evidence_waiver: str = "", comment: str = ""
@@ -404,6 +410,7 @@ def can_decide(user: User, finding: Finding) -> bool:
     return user.is_active and user.is_county_leader and user.county_id == finding.county_id
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """submitted → closed (county leader: 同意销号)."""
@@ -420,6 +427,7 @@ def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding
     )
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
     """submitted → in_progress (county leader: 退回, with a reason)."""
@@ -436,6 +444,7 @@ def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
     return _save_status(finding, user, Finding.Status.IN_PROGRESS)
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
     """closed → in_progress (province reviewer after a spot check, or the county leader;
@@ -511,6 +520,7 @@ def finding_actions(user: User, finding: Finding) -> list[str]:
 # Archive instead of delete.
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_archive(*, user: User, finding: Finding) -> Finding:
     _check_can_edit(user, finding.county)
@@ -520,6 +530,7 @@ def finding_archive(*, user: User, finding: Finding) -> Finding:
     return _save_changes(finding, user, archived_at=timezone.now(), archived_by=user)
 
 
+@changesets.change_set()
 @transaction.atomic
 def finding_restore(*, user: User, finding: Finding) -> Finding:
     _require(
@@ -536,6 +547,7 @@ def finding_restore(*, user: User, finding: Finding) -> Finding:
 # Evidence (佐证材料): checked on the way in, hidden rather than deleted.
 
 
+@changesets.change_set()
 @transaction.atomic
 def evidence_add(
     *,
@@ -568,6 +580,7 @@ def evidence_add(
     return evidence
 
 
+@changesets.change_set()
 @transaction.atomic
 def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
     _check_can_edit(user, evidence.finding.county)
@@ -577,6 +590,7 @@ def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
     return evidence
 
 
+@changesets.change_set()
 @transaction.atomic
 def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
     _require(can_decide(user, evidence.finding), _("只有本区县领导可以恢复佐证材料。"))
@@ -602,6 +616,7 @@ def _check_province_reviewer(user: User, province_id: int | None) -> None:
         raise PermissionDenied(_("只有本省审核人员可以维护省级通报。"))
 
 
+@changesets.change_set()
 @transaction.atomic
 def notice_create(*, user: User, province, data: dict) -> Review:
     _check_province_reviewer(user, province.pk)
@@ -612,6 +627,7 @@ def notice_create(*, user: User, province, data: dict) -> Review:
     return notice
 
 
+@changesets.change_set()
 @transaction.atomic
 def notice_item_add(
     *,
@@ -686,3 +702,65 @@ def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> l
         _sync_measures(finding, measures, user)
         copies.append(finding)
     return copies
+
+
+# ---------------------------------------------------------------------------
+# Progress notes: a note written by mistake (a double click, the wrong finding) is withdrawn
+# within a day of writing it, never deleted: the county leader still sees it, the history
+# tells it, and pages, counts, exports and documents leave it out (Progress.objects.visible()).
+
+PROGRESS_WITHDRAW_WITHIN = dt.timedelta(hours=24)
+WITHDRAW_REASON_MAX = 100  # simple-history keeps the reason in history_change_reason
+
+
+def can_withdraw_progress(user: User, progress: Progress, finding: Finding) -> bool:
+    """The note's author or the county's staff (the office); not the leader, who decides."""
+    return user.is_active and (
+        user.can_edit_county(finding.county_id)
+        or (user.pk == progress.author_id and user.county_id == finding.county_id)
+    )
+
+
+def progress_withdraw_refusal(progress: Progress, finding: Finding) -> str:
+    """Why the note cannot be withdrawn now, or "" when it can."""
+    if progress.is_withdrawn:
+        return _("这条进展已经撤回。")
+    if finding.is_archived:
+        return _("该问题已归档，不能撤回进展。")
+    if timezone.now() > progress.created_at + PROGRESS_WITHDRAW_WITHIN:
+        return _("进展填报已超过一天，不能撤回。")
+    return ""
+
+
+def progress_may_withdraw(user: User, progress: Progress, finding: Finding) -> bool:
+    """Whether to offer the user the 撤回 button on this note now."""
+    return can_withdraw_progress(user, progress, finding) and not progress_withdraw_refusal(
+        progress, finding
+    )
+
+
+@changesets.change_set()
+@transaction.atomic
+def progress_withdraw(*, user: User, progress: Progress, reason: str = "") -> Progress:
+    """Hide a progress note (kept, with who withdrew it and when). The status it may have
+    moved (the first note starts the rectification) stays as it is."""
+    progress = Progress.objects.select_for_update().select_related("finding").get(pk=progress.pk)
+    finding = progress.finding
+    _require(
+        can_withdraw_progress(user, progress, finding),
+        _("只有填报人或本区县工作人员可以撤回整改进展。"),
+    )
+    refusal = progress_withdraw_refusal(progress, finding)
+    if refusal:
+        raise TransitionError(refusal)
+    reason = reason.strip()
+    if len(reason) > WITHDRAW_REASON_MAX:
+        raise ValidationError(
+            {"reason": _("撤回原因不能超过%(n)d个字。") % {"n": WITHDRAW_REASON_MAX}}
+        )
+    progress.withdrawn_at, progress.withdrawn_by = timezone.now(), user
+    stamp(progress, user, created=False)
+    progress._change_reason = reason or None
+    # Only the withdrawal is saved: a note written before today's length limits stays as it is.
+    progress.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at", "updated_by"])
+    return progress

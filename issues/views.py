@@ -26,6 +26,7 @@ from .forms import (
     NoticeForm,
     NoticeItemForm,
     ProgressForm,
+    ProgressWithdrawForm,
     SubmitCloseoutForm,
     UnitForm,
     UnitFormSet,
@@ -112,6 +113,9 @@ def _detail_page(
     can_decide = services.can_decide(user, finding)
     if not can_decide:
         evidence = evidence.filter(removed_at__isnull=True)
+    # Withdrawn notes: the county leader sees them, marked; everybody else does not.
+    notes = finding.progress_notes.select_related("author", "withdrawn_by")
+    notes = list((notes if can_decide else notes.visible()).prefetch_related("evidence"))
     return render(
         request,
         "issues/finding_detail.html",
@@ -123,7 +127,10 @@ def _detail_page(
             "related": finding.related.for_user(request.user).select_related(
                 "review", "category", "county"
             ),
-            "notes": finding.progress_notes.select_related("author").prefetch_related("evidence"),
+            "notes": notes,
+            "withdrawable": {
+                note.pk for note in notes if services.progress_may_withdraw(user, note, finding)
+            },
             "can_edit": can_edit,
             # Content is locked while a close-out waits for approval and after it.
             "can_change": can_edit
@@ -594,3 +601,53 @@ def notice_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         messages.error(request, _("未保存,请按提示修改。"))
     return render(request, "issues/notice_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------
+# Progress notes: withdrawing one, after a confirmation page (not a browser confirm()).
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    progress = get_object_or_404(
+        Progress.objects.for_user(request.user).select_related(
+            "author", "finding", "finding__county", "finding__review", "finding__category"
+        ),
+        pk=pk,
+    )
+    finding = progress.finding
+    if not services.can_withdraw_progress(request.user, progress, finding):
+        raise PermissionDenied(_("只有填报人或本区县工作人员可以撤回整改进展。"))
+    back = f"{finding.get_absolute_url()}#progress"
+    refusal = services.progress_withdraw_refusal(progress, finding)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(back)
+    # Bound on every POST, also one without a reason (an empty QueryDict is falsy).
+    form = ProgressWithdrawForm(
+        request.POST if request.method == "POST" else None, auto_id="withdraw_%s"
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.progress_withdraw(
+                    user=request.user, progress=progress, reason=form.cleaned_data["reason"]
+                )
+            except services.TransitionError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(back)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("整改进展已撤回；区县领导仍可查看，修改记录中保留。"))
+                return redirect(back)
+        messages.error(request, _("未撤回，请按提示修改。"))
+        status = 400
+    return render(
+        request,
+        "issues/progress_withdraw.html",
+        {"progress": progress, "finding": finding, "form": form},
+        status=status,
+    )

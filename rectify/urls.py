@@ -18,6 +18,11 @@ urlpatterns = [
     path("findings/<int:pk>/", issue_views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/edit/", issue_views.finding_edit, name="finding_edit"),
     path("findings/<int:pk>/progress/", issue_views.progress_add, name="progress_add"),
+    path(
+        "findings/progress/<int:pk>/withdraw/",
+        issue_views.progress_withdraw,
+        name="progress_withdraw",
+    ),
     path("findings/<int:pk>/evidence/", issue_views.evidence_upload, name="evidence_upload"),
     path("findings/<int:pk>/archive/", issue_views.finding_archive, name="finding_archive"),
     path("findings/<int:pk>/restore/", issue_views.finding_restore, name="finding_restore"),

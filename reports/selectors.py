@@ -96,7 +96,8 @@ def county_summary(county: County, today: dt.date) -> dict:
         .order_by("deadline", "id")[:8]
     )
     recent = (
-        Progress.objects.filter(finding__county=county, finding__archived_at__isnull=True)
+        Progress.objects.visible()
+        .filter(finding__county=county, finding__archived_at__isnull=True)
         .select_related("finding", "author")
         .order_by("-date", "-id")[:6]
     )
@@ -168,7 +169,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
     a finding was a third of a large export's time, and a prefetched measure points back at
     its finding, a cycle only the garbage collector frees, so memory would grow with the
     findings instead of staying at one chunk."""
-    latest = Progress.objects.filter(finding=OuterRef("pk")).order_by("-date", "-id")
+    latest = Progress.objects.visible().filter(finding=OuterRef("pk")).order_by("-date", "-id")
     qs = findings.annotate(
         latest_note=Subquery(latest.values("note")[:1]),
         latest_date=Subquery(latest.values("date")[:1]),

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from issues import services
+from issues import changesets, services
 from issues.models import County, Finding, ImportBatch, Progress, Review, Unit, User
 
 from .document import ParsedDocument
@@ -78,6 +78,7 @@ class ImportRefused(Exception):
         self.messages = messages
 
 
+@changesets.change_set()  # one import is one entry in each finding's history
 @transaction.atomic
 def import_apply(
     *,
