@@ -33,6 +33,7 @@ from .forms import (
     unit_initial,
 )
 from .models import Evidence, Finding, FindingUnit, Progress, Review, Unit
+from .reviews import county_review_labels, review_labels
 from .timeline import finding_timeline
 
 
@@ -73,12 +74,17 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     # The tally already counted the rows: spare the paginator its own COUNT query.
     paginator.__dict__["count"] = counts.total
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # The reviews the filter offers and the rows show, each named apart from the others.
+    labels = review_labels([*filterset.shown_reviews, *(f.review for f in page.object_list)])
+    filterset.review_labels = labels
     return render(
         request,
         "issues/finding_list.html",
         {
             "filter": filterset,
             "page": page,
+            "review_labels": labels,
             "tally": counts,
             "today": today,
             "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
@@ -142,6 +148,8 @@ def _detail_page(
             .first(),
             "timeline": finding_timeline(finding),
             "today": timezone.localdate(),
+            # Named among the county's reviews, as in its ledger (one query).
+            "review_labels": county_review_labels(finding.county_id),
         },
         status=status,
     )
@@ -488,10 +496,12 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def my_work(request: HttpRequest) -> HttpResponse:
     """What waits for the logged-in user."""
     today = timezone.localdate()
+    work = selectors.my_work(request.user, today)
+    labels = review_labels(f.review for work_list in work for f in work_list.findings)
     return render(
         request,
         "issues/my_work.html",
-        {"work": selectors.my_work(request.user, today), "today": today},
+        {"work": work, "today": today, "review_labels": labels},
     )
 
 

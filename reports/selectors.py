@@ -22,6 +22,7 @@ from issues.models import (
     StatusChange,
     lead_unit,
 )
+from issues.reviews import review_labels
 
 from .models import Indicator, IndicatorReading
 
@@ -79,14 +80,16 @@ def _tallies(findings: QuerySet, key: str, today: dt.date) -> dict[int, Tally]:
 class Row:
     obj: object
     tally: Tally
+    label: str = ""  # a review's name among the rows (issues.reviews.review_labels)
 
 
 def county_summary(county: County, today: dt.date) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
     findings = Finding.objects.active().filter(county=county)
     by_review = _tallies(findings, "review", today)
-    reviews = Review.objects.filter(pk__in=by_review).order_by("start_date", "id")
-    rows = [Row(review, by_review[review.pk]) for review in reviews]
+    reviews = list(Review.objects.filter(pk__in=by_review).order_by("start_date", "id"))
+    labels = review_labels(reviews)
+    rows = [Row(review, by_review[review.pk], labels[review.pk]) for review in reviews]
     total = tally(findings, today)
     upcoming = (
         findings.open()
@@ -100,7 +103,13 @@ def county_summary(county: County, today: dt.date) -> dict:
         .select_related("finding", "author")
         .order_by("-date", "-id")[:6]
     )
-    return {"rows": rows, "total": total, "upcoming": upcoming, "recent": recent}
+    return {
+        "rows": rows,
+        "total": total,
+        "upcoming": upcoming,
+        "recent": recent,
+        "review_labels": labels,
+    }
 
 
 def province_summary(province: Province, today: dt.date) -> dict:
@@ -145,6 +154,7 @@ _LEDGER_FIELDS = (
     "county__name",
     "county__code",
     "county__province__name",
+    "review_id",
     "review__team",
     "category__name",
     "category__order",
@@ -161,8 +171,9 @@ _LEDGER_FIELDS = (
 
 
 def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
-    """Rows for the ledger export, streamed in chunks: three queries per chunk (findings with
-    their latest progress, measures, units), whatever the number of findings.
+    """Rows for the ledger export, streamed in chunks: one query for the reviews' names, then
+    three per chunk (findings with their latest progress, measures, units), whatever the
+    number of findings.
 
     Everything is read as plain values (tuples), not model instances: building five instances
     a finding was a third of a large export's time, and a prefetched measure points back at
@@ -174,6 +185,14 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         latest_date=Subquery(latest.values("date")[:1]),
     ).values_list(*_LEDGER_FIELDS)
     labels = {value: str(label) for value, label in Finding.Status.choices}
+    # Reviews named as the ledger page names them, among all the reviews of the counties
+    # exported, so that an import of the file finds each one again (one query).
+    counties = findings.order_by().values("county_id")
+    review_names = review_labels(
+        Review.objects.filter(counties__in=counties)
+        .distinct()
+        .only("id", "team", "start_date", "issued_on", "reference_number")
+    )
     closed = Finding.Status.CLOSED.value
     responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
     found = qs.iterator(chunk_size=chunk_size)
@@ -198,7 +217,8 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             county,
             county_code,
             province,
-            review,
+            review_id,
+            team,
             category,
             category_order,
             order,
@@ -213,7 +233,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         ) in chunk:
             yield LedgerRow(
                 county=county,
-                review=review,
+                review=review_names.get(review_id, team),
                 category=category,
                 category_order=category_order,
                 order=order,
@@ -340,6 +360,8 @@ def county_dashboard(county: County, today: dt.date) -> dict:
     )
     for row in [*by_category, *by_unit]:
         row["tally"] = Tally.pop_from(row)
+    for row in by_category:
+        row["review_label"] = summary["review_labels"].get(row["review_id"], row["review__team"])
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
         StatusChange.objects.filter(

@@ -544,8 +544,9 @@ HOME_QUERIES_PROVINCE = 8
 # authors) and the evidence of those notes (prefetched); and the timeline: history of the
 # finding, its unit links, measures, notes and evidence (each with the acting user), the
 # names of reviews, categories and units those records mention (one query each), and the
-# workflow's status changes with their actors.
-DETAIL_QUERIES = 21
+# workflow's status changes with their actors; and the county's reviews, which name the
+# finding's review apart from another of the same team (issues.reviews).
+DETAIL_QUERIES = 22
 
 
 class TestQueryCounts:
