@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services, submissions
 from .forms import CategoriesForm, CategoryAddForm, ReviewForm
@@ -46,6 +46,7 @@ def _count(qs: QuerySet, field: str) -> Coalesce:
 
 
 @login_required
+@require_safe
 def review_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     findings = _findings_in_scope(user).filter(review=OuterRef("pk"))
@@ -109,6 +110,7 @@ def _detail_page(
 
 
 @login_required
+@require_safe
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _get_review_for_user(request, pk))
 

@@ -61,3 +61,31 @@ def county_review_labels(county_id: int) -> dict[int, str]:
         "id", "team", "start_date", "issued_on", "reference_number"
     )
     return review_labels(reviews)
+
+
+def review_labels_by_county(pairs: Iterable[tuple[int, Review]]) -> dict[tuple[int, int], str]:
+    """(county id, review id) → the review's name among the reviews given for that county:
+    reviews are told apart within a county; another county's review of the same team (the
+    same 商务部复核组 visiting both) is told apart by the county itself."""
+    by_county: dict[int, list[Review]] = {}
+    for county_id, review in pairs:
+        by_county.setdefault(county_id, []).append(review)
+    return {
+        (county_id, pk): label
+        for county_id, reviews in by_county.items()
+        for pk, label in review_labels(reviews).items()
+    }
+
+
+def label_findings(findings: Iterable, shown: Iterable[Review] = ()) -> None:
+    """Set `review_label` on each finding (fetched with its review): its review's name among
+    the reviews of the same county on the page, the findings' own and `shown` (a list's
+    choices, say). Runs no query."""
+    findings = list(findings)
+    shown = list(shown)
+    counties = {f.county_id for f in findings}
+    names = review_labels_by_county(
+        [*((f.county_id, f.review) for f in findings), *((c, r) for c in counties for r in shown)]
+    )
+    for f in findings:
+        f.review_label = names[(f.county_id, f.review_id)]

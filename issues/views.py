@@ -33,7 +33,7 @@ from .forms import (
     unit_initial,
 )
 from .models import Evidence, Finding, FindingUnit, Progress, Review, Unit
-from .reviews import county_review_labels, review_labels
+from .reviews import county_review_labels, label_findings, review_labels
 from .timeline import finding_timeline
 
 
@@ -76,15 +76,14 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     # The reviews the filter offers and the rows show, each named apart from the others.
-    labels = review_labels([*filterset.shown_reviews, *(f.review for f in page.object_list)])
-    filterset.review_labels = labels
+    filterset.review_labels = review_labels(filterset.shown_reviews)
+    label_findings(page.object_list, shown=filterset.shown_reviews)
     return render(
         request,
         "issues/finding_list.html",
         {
             "filter": filterset,
             "page": page,
-            "review_labels": labels,
             "tally": counts,
             "today": today,
             "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
@@ -497,12 +496,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """What waits for the logged-in user."""
     today = timezone.localdate()
     work = selectors.my_work(request.user, today)
-    labels = review_labels(f.review for work_list in work for f in work_list.findings)
-    return render(
-        request,
-        "issues/my_work.html",
-        {"work": work, "today": today, "review_labels": labels},
-    )
+    label_findings(f for work_list in work for f in work_list.findings)
+    return render(request, "issues/my_work.html", {"work": work, "today": today})
 
 
 def _get_notice_for_user(request: HttpRequest, pk: int) -> Review:

@@ -22,7 +22,7 @@ from issues.models import (
     StatusChange,
     lead_unit,
 )
-from issues.reviews import review_labels
+from issues.reviews import review_labels, review_labels_by_county
 
 from .models import Indicator, IndicatorReading
 
@@ -151,6 +151,7 @@ class LedgerRow:
 # select_related) and no get_FOO_display per row.
 _LEDGER_FIELDS = (
     "pk",
+    "county_id",
     "county__name",
     "county__code",
     "county__province__name",
@@ -185,13 +186,21 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         latest_date=Subquery(latest.values("date")[:1]),
     ).values_list(*_LEDGER_FIELDS)
     labels = {value: str(label) for value, label in Finding.Status.choices}
-    # Reviews named as the ledger page names them, among all the reviews of the counties
-    # exported, so that an import of the file finds each one again (one query).
-    counties = findings.order_by().values("county_id")
-    review_names = review_labels(
-        Review.objects.filter(counties__in=counties)
-        .distinct()
-        .only("id", "team", "start_date", "issued_on", "reference_number")
+    # Reviews named as the county's ledger page names them, among all the county's reviews,
+    # so that an import of the file finds each one again (one query).
+    links = Review.counties.through.objects.filter(
+        county__in=findings.order_by().values("county_id")
+    ).values_list(
+        "county_id",
+        "review_id",
+        "review__team",
+        "review__start_date",
+        "review__issued_on",
+        "review__reference_number",
+    )
+    review_names = review_labels_by_county(
+        (county_id, Review(pk=pk, team=team, start_date=s, issued_on=i, reference_number=r))
+        for county_id, pk, team, s, i, r in links
     )
     closed = Finding.Status.CLOSED.value
     responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
@@ -214,6 +223,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             units.setdefault((finding_id, role), []).append(name)
         for (
             pk,
+            county_id,
             county,
             county_code,
             province,
@@ -233,7 +243,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         ) in chunk:
             yield LedgerRow(
                 county=county,
-                review=review_names.get(review_id, team),
+                review=review_names.get((county_id, review_id), team),
                 category=category,
                 category_order=category_order,
                 order=order,
