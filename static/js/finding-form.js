@@ -14,7 +14,7 @@
       const wanted = review.value ? groups.filter((g) => g.dataset.review === review.value) : groups;
       groups.forEach((g) => g.remove());
       wanted.forEach((g) => categories.appendChild(g));
-      const kept = wanted.some((g) => Array.from(g.options).some((o) => o.value === chosen));
+      const kept = chosen && wanted.some((g) => g.querySelector(`option[value="${CSS.escape(chosen)}"]`));
       categories.value = kept ? chosen : "";
     }
 
