@@ -496,7 +496,12 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """What waits for the logged-in user."""
     today = timezone.localdate()
     work = selectors.my_work(request.user, today)
-    label_findings(f for work_list in work for f in work_list.findings)
+    # A county's reviews are named among all of them, as in its ledger (one query).
+    county_reviews = Review.objects.filter(counties=request.user.county_id)
+    label_findings(
+        (f for work_list in work for f in work_list.findings),
+        shown=county_reviews if request.user.county_id else (),
+    )
     return render(request, "issues/my_work.html", {"work": work, "today": today})
 
 

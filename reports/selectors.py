@@ -87,9 +87,15 @@ def county_summary(county: County, today: dt.date) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
     findings = Finding.objects.active().filter(county=county)
     by_review = _tallies(findings, "review", today)
-    reviews = list(Review.objects.filter(pk__in=by_review).order_by("start_date", "id"))
+    # Named among all the county's reviews, as its ledger names them; a row for each that
+    # has findings.
+    reviews = list(
+        Review.objects.filter(Q(counties=county) | Q(pk__in=by_review))
+        .distinct()
+        .order_by("start_date", "id")
+    )
     labels = review_labels(reviews)
-    rows = [Row(review, by_review[review.pk], labels[review.pk]) for review in reviews]
+    rows = [Row(r, by_review[r.pk], labels[r.pk]) for r in reviews if r.pk in by_review]
     total = tally(findings, today)
     upcoming = (
         findings.open()

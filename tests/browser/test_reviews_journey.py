@@ -126,6 +126,15 @@ def test_staff_keep_a_review_and_its_categories(
     assert (finding.review, finding.category.name) == (review, "项目推进问题")
     expect(page.locator("nav[aria-label=breadcrumb]")).to_contain_text("省督查组（2026年3月）")
 
+    # The ledger and the dashboard name the visit the same way.
+    page.goto("/findings/")
+    row = page.locator(f"tr[data-finding='{finding.pk}']")
+    expect(row).to_contain_text("省督查组（2026年3月）")
+    screenshot(page, "ledger")
+    page.goto("/counties/510811/")
+    expect(page.locator("main")).to_contain_text("省督查组（2026年3月）发现问题1个")
+    screenshot(page, "dashboard")
+
     # The category that now has a finding stays; the empty one could go.
     page.goto(f"/reviews/{review.pk}/")
     page.get_by_role("button", name="删除类别“项目推进问题”").click()

@@ -194,6 +194,13 @@ class TestLabelsWhereReviewsAreNamed:
         html = client.get(reverse("my_work")).content.decode()
         assert OLD in html and NEW in html
 
+    def test_my_work_names_a_review_among_all_the_county_s(self, client, alice, inspections):
+        old, new = inspections
+        Finding.objects.filter(review=old).delete()
+        client.force_login(alice)
+        html = client.get(reverse("my_work")).content.decode()
+        assert NEW in html
+
     def test_county_dashboard(self, client, alice, inspections):
         client.force_login(alice)
         response = client.get(reverse("county_dashboard", args=["510811"]))
@@ -202,6 +209,17 @@ class TestLabelsWhereReviewsAreNamed:
         assert f"{OLD}发现问题1个" in html and f"{NEW}发现问题1个" in html
         assert [c["review_label"] for c in response.context["by_category"]] == [OLD, NEW]
         assert response.context["charts"]["reviews"]["yAxis"]["data"] == [OLD, NEW]
+
+    def test_dashboard_names_a_review_among_all_the_county_s(self, client, alice, county_a):
+        """As the ledger does: the 2017 visit has no findings, yet the 2026 one reads dated."""
+        Factory.review(county_a, Review.Kind.PROVINCE_SUPERVISION, "省督查组", dt.date(2017, 7, 11))
+        new = Factory.review(
+            county_a, Review.Kind.PROVINCE_SUPERVISION, "省督查组", dt.date(2026, 3, 2)
+        )
+        Factory.finding(alice, county_a, new)
+        client.force_login(alice)
+        response = client.get(reverse("county_dashboard", args=["510811"]))
+        assert [row.label for row in response.context["rows"]] == [NEW]
 
     def test_report_summary_sentence_and_headings(self, county_a, inspections):
         doc = report_document(default_report(county_a, TODAY))
