@@ -1,3 +1,5 @@
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -120,7 +122,13 @@ class FindingFilter(django_filters.FilterSet):
         fields = self.form.fields
         if not user.county_id:
             self._narrow_choices(fields)
-        fields["category"].label_from_instance = lambda c: f"{c.review.team} · {c.name}"
+        # Reviews are named as issues.reviews.review_labels names them among those on the
+        # page; the view sets `review_labels` once it has the page's rows.
+        self.review_labels: dict[int, str] = {}
+        fields["review"].widget.choices = self._review_choices
+        fields["category"].label_from_instance = lambda c: (
+            f"{self.review_labels.get(c.review_id) or c.review.label} · {c.name}"
+        )
         if not user.county_id:
             for name in ("unit", "lead_unit"):
                 fields[name].label_from_instance = lambda u: (
@@ -155,6 +163,18 @@ class FindingFilter(django_filters.FilterSet):
                 field.empty_label = _("全部(选择区县后可按此筛选)")
             model = field.queryset.model
             field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
+
+    @cached_property
+    def shown_reviews(self) -> list[Review]:
+        """The reviews the review filter offers (read once, when the page needs them)."""
+        return list(self.form.fields["review"].queryset)
+
+    def _review_choices(self) -> list:
+        empty = self.form.fields["review"].empty_label
+        return [
+            ("", empty),
+            *((r.pk, self.review_labels.get(r.pk) or r.label) for r in self.shown_reviews),
+        ]
 
     @property
     def qs(self):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
@@ -8,7 +10,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category, County, Finding, FindingUnit, Measure, Progress, Review, Unit
-from .services import FindingData, UnitEntry
+from .reviews import review_labels
+from .services import CategoryEntry, FindingData, UnitEntry
 
 
 class DateInput(forms.DateInput):
@@ -50,7 +53,14 @@ class FastSelect(forms.Select):
                 ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options),
             )
             parts.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group, html) if group else html
+                format_html(
+                    '<optgroup label="{}"{}>{}</optgroup>',
+                    group,
+                    flatatt(self.group_attrs(group)),
+                    html,
+                )
+                if group
+                else html
             )
         return format_html(
             '<select name="{}"{}>{}</select>',
@@ -58,6 +68,22 @@ class FastSelect(forms.Select):
             flatatt(widget["attrs"]),
             mark_safe("".join(parts)),  # noqa: S308 - built by format_html above
         )
+
+    def group_attrs(self, group: str) -> dict:
+        return {}
+
+
+class CategorySelect(FastSelect):
+    """Categories grouped by review (<optgroup data-review="…">), so that the page can offer
+    only the chosen review's (static/js/finding-form.js)."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(attrs, choices)
+        self.group_reviews: dict[str, int] = {}
+
+    def group_attrs(self, group: str) -> dict:
+        review = self.group_reviews.get(group)
+        return {} if review is None else {"data-review": review}
 
 
 class StyledForm:
@@ -116,10 +142,24 @@ class FindingForm(StyledForm, forms.ModelForm):
         reviews = Review.objects.filter(counties=county)
         self.fields["review"].queryset = reviews
         self.fields["review"].empty_label = _("请选择检查")
+        # The reviews by the names that tell them apart; read once, when the form is shown.
+        shown = _LabelledReviews(reviews)
+        self.fields["review"].widget.choices = lambda: [
+            ("", self.fields["review"].empty_label),
+            *((r.pk, shown.labels[r.pk]) for r in shown.reviews),
+        ]
         category = self.fields["category"]
-        category.queryset = Category.objects.filter(review__in=reviews).select_related("review")
-        category.label_from_instance = lambda c: f"{c.review.team} · {c.order}. {c.name}"
+        category.queryset = Category.objects.filter(review__in=reviews)
         category.empty_label = _("请选择类别")
+        category.widget = CategorySelect(attrs={"data-review-select": self["review"].auto_id})
+        style_widget(category.widget)
+        # Without JavaScript, "按所选检查更新类别" sends the form back to offer only the
+        # chosen review's categories.
+        only = self.data.get("review") if "refresh_categories" in self.data else None
+        category.widget.choices = lambda: [
+            ("", category.empty_label),
+            *shown.category_groups(category.widget, only=only),
+        ]
         related = self.fields["related"]
         related.queryset = (
             Finding.objects.filter(county=county)
@@ -186,6 +226,41 @@ class FindingForm(StyledForm, forms.ModelForm):
             measures=measures.texts(),
             units=units.entries(),
         )
+
+
+class _LabelledReviews:
+    """A form's reviews and their categories, each read once and only when shown."""
+
+    def __init__(self, reviews):
+        self._reviews = reviews
+
+    @cached_property
+    def reviews(self) -> list[Review]:
+        return list(self._reviews)
+
+    @cached_property
+    def labels(self) -> dict[int, str]:
+        return review_labels(self.reviews)
+
+    @cached_property
+    def categories(self) -> list[Category]:
+        return list(
+            Category.objects.filter(review__in=self._reviews).order_by("review", "order", "id")
+        )
+
+    def category_groups(self, widget: CategorySelect, only: str | None = None) -> list:
+        groups = []
+        for review in self.reviews:
+            if only and str(review.pk) != only:
+                continue
+            options = [
+                (c.pk, f"{c.order}. {c.name}") for c in self.categories if c.review_id == review.pk
+            ]
+            if options:
+                label = self.labels[review.pk]
+                widget.group_reviews[label] = review.pk
+                groups.append((label, options))
+        return groups
 
 
 class RowForm(StyledForm, forms.Form):
@@ -361,6 +436,7 @@ class NoticeForm(StyledForm, forms.ModelForm):
         model = Review
         fields = [
             "team",
+            "issuer",
             "title",
             "reference_number",
             "start_date",
@@ -413,3 +489,91 @@ class ProgressWithdrawForm(StyledForm, forms.Form):
         max_length=100,
         help_text=_("如：重复提交、填错了问题。区县领导和修改记录中可以看到。"),
     )
+
+
+# ---------------------------------------------------------------------------
+# Reviews and their categories (检查与问题类别).
+
+
+class ReviewForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = [
+            "team",
+            "kind",
+            "issuer",
+            "title",
+            "reference_number",
+            "start_date",
+            "end_date",
+            "issued_on",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "issued_on": DateInput(),
+        }
+
+
+class CategoryAddForm(StyledForm, forms.Form):
+    name = forms.CharField(label=_("类别名称"), max_length=200)
+    order = forms.IntegerField(
+        label=_("排在第几个"),
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text=_("留空则排在最后。"),
+    )
+
+
+class CategoriesForm(forms.Form):
+    """All of a review's categories at once: each one's name and order number, so that
+    renaming and reordering work without JavaScript."""
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = list(categories)
+        for n, c in enumerate(self.categories, start=1):
+            self.fields[f"name_{c.pk}"] = forms.CharField(
+                label=_("类别名称"),
+                max_length=200,
+                initial=c.name,
+                widget=forms.TextInput(attrs={"aria-label": _("第%(n)d个类别的名称") % {"n": n}}),
+            )
+            self.fields[f"order_{c.pk}"] = forms.IntegerField(
+                label=_("序号"),
+                min_value=1,
+                max_value=999,
+                initial=c.order,
+                widget=forms.NumberInput(
+                    attrs={
+                        "aria-label": _("第%(n)d个类别的序号") % {"n": n},
+                        "style": "width: 4.5rem",
+                    }
+                ),
+            )
+        for field in self.fields.values():
+            style_widget(field.widget)
+
+    def rows(self) -> list[tuple[Category, forms.BoundField, forms.BoundField]]:
+        return [(c, self[f"name_{c.pk}"], self[f"order_{c.pk}"]) for c in self.categories]
+
+    def clean(self):
+        cleaned = super().clean()
+        seen: set[str] = set()
+        for c in self.categories:
+            name = (cleaned.get(f"name_{c.pk}") or "").strip()
+            if name in seen:
+                self.add_error(f"name_{c.pk}", _("与前面的类别重名。"))
+            seen.add(name)
+        return cleaned
+
+    def entries(self) -> list[CategoryEntry]:
+        return [
+            CategoryEntry(
+                category=c,
+                name=self.cleaned_data[f"name_{c.pk}"],
+                order=self.cleaned_data[f"order_{c.pk}"],
+            )
+            for c in self.categories
+        ]

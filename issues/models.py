@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .text import chinese_month
 from .uploads import evidence_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
@@ -396,6 +397,18 @@ class Review(Tracked):
     def __str__(self) -> str:
         if self.start_date:
             return f"{self.team}({self.start_date:%Y-%m-%d})"
+        return self.team
+
+    @property
+    def label(self) -> str:
+        """The team with the month or 文号 that tells it apart: 省督查组（2017年7月）. Pages
+        name reviews through issues.reviews.review_labels, which keeps the team alone
+        where no other review shown beside it has the same; this is for a review alone."""
+        day = self.start_date or self.issued_on
+        if day is not None:
+            return f"{self.team}（{chinese_month(day)}）"
+        if self.reference_number:
+            return f"{self.team}（{self.reference_number}）"
         return self.team
 
 

@@ -764,3 +764,189 @@ def progress_withdraw(*, user: User, progress: Progress, reason: str = "") -> Pr
     # Only the withdrawal is saved: a note written before today's length limits stays as it is.
     progress.save(update_fields=["withdrawn_at", "withdrawn_by", "updated_at", "updated_by"])
     return progress
+
+
+# ---------------------------------------------------------------------------
+# Reviews and categories (检查与问题类别): a county's own reviews are its staff's to keep; a
+# provincial notice is its province's; a review shared by several counties that is not a
+# notice belongs to no one county, so none of them changes it alone.
+
+# What the review forms may change; the counties and the province are fixed at creation.
+REVIEW_FIELDS = frozenset(
+    {
+        "kind",
+        "team",
+        "issuer",
+        "title",
+        "reference_number",
+        "start_date",
+        "end_date",
+        "issued_on",
+        "report_deadline",
+    }
+)
+
+
+def review_edit_refusal(user: User, review: Review, county_ids: set[int] | None = None) -> str:
+    """Why `user` may not change `review` or its categories; "" when they may.
+    `county_ids` (the review's counties) spares a query when the caller has them."""
+    if review.province_id is not None:
+        if can_manage_notices(user, review.province_id):
+            return ""
+        return _("这是省级通报，由发文省份的审核人员维护；区县不能修改。")
+    if not (user.is_active and user.is_county_staff):
+        return _("只有本区县工作人员可以修改检查及其问题类别。")
+    if county_ids is None:
+        county_ids = set(review.counties.values_list("pk", flat=True))
+    if user.county_id not in county_ids:
+        return _("您没有修改该检查的权限。")
+    if county_ids != {user.county_id}:
+        return _("该检查还涉及其他区县，不能由一个区县单独修改；如需修改，请联系系统管理员。")
+    return ""
+
+
+def _check_can_edit_review(user: User, review: Review) -> None:
+    refusal = review_edit_refusal(user, review)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def _review_data(data: dict) -> dict:
+    unknown = set(data) - REVIEW_FIELDS
+    if unknown:
+        raise ValueError(f"not review fields: {sorted(unknown)}")
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
+@transaction.atomic
+def review_create(*, user: User, county: County, data: dict) -> Review:
+    """A review of the county, entered by its staff (a notice is created by notice_create)."""
+    _check_can_edit(user, county)
+    review = Review(**_review_data(data))
+    stamp(review, user, created=True)
+    review.full_clean()
+    review.save()
+    review.counties.add(county)
+    return review
+
+
+@transaction.atomic
+def review_update(*, user: User, review: Review, data: dict) -> Review:
+    """Reviews carry no version: the row is locked and the fields given are set."""
+    current = Review.objects.select_for_update().get(pk=review.pk)
+    _check_can_edit_review(user, current)
+    for name, value in _review_data(data).items():
+        setattr(current, name, value)
+    stamp(current, user, created=False)
+    current.full_clean()
+    current.save()
+    return current
+
+
+def _renumber(categories: list[Category], user: User) -> None:
+    """Number the categories 1, 2, 3… in the order given, saving only those that move."""
+    for position, category in enumerate(categories, start=1):
+        if category.order != position:
+            category.order = position
+            stamp(category, user, created=False)
+            category.save()
+
+
+def _clean_category_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写类别名称。")})
+    if len(name) > Category._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("类别名称不能超过200个字。")})
+    return name
+
+
+@transaction.atomic
+def category_create(*, user: User, review: Review, name: str, order: int | None = None) -> Category:
+    """A new category, last or at position `order` (the others move down one)."""
+    _check_can_edit_review(user, review)
+    name = _clean_category_name(name)
+    categories = list(review.categories.select_for_update().order_by("order", "id"))
+    if any(c.name == name for c in categories):
+        raise ValidationError({"name": _("该检查中已有类别“%(name)s”。") % {"name": name}})
+    position = len(categories) + 1 if order is None else max(1, min(order, len(categories) + 1))
+    category = Category(review=review, name=name, order=position)
+    stamp(category, user, created=True)
+    category.full_clean()
+    category.save()
+    categories.insert(position - 1, category)
+    _renumber(categories, user)
+    return category
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryEntry:
+    """A category as the review page's form sends it back: its name and order number."""
+
+    category: Category
+    name: str
+    order: int
+
+
+@transaction.atomic
+def categories_update(*, user: User, review: Review, entries: list[CategoryEntry]) -> None:
+    """Rename and reorder a review's categories at once. The numbers given sort them (on a
+    tie, the one given a new number goes first, so "3 → 1" moves the third to the top);
+    then they are numbered 1, 2, 3… again."""
+    _check_can_edit_review(user, review)
+    current = {c.pk: c for c in review.categories.select_for_update()}
+    given = {e.category.pk: e for e in entries}
+    if not set(given) <= set(current):
+        raise ValidationError(_("问题类别不属于该检查。"))
+    names: dict[int, str] = {}
+    for pk, category in current.items():
+        entry = given.get(pk)
+        names[pk] = _clean_category_name(entry.name) if entry else category.name
+    seen: dict[str, int] = {}
+    for pk, name in names.items():
+        if name in seen:
+            raise ValidationError({"name": _("类别“%(name)s”重复了。") % {"name": name}})
+        seen[name] = pk
+
+    def sort_key(category: Category):
+        entry = given.get(category.pk)
+        number = entry.order if entry else category.order
+        return (number, number == category.order, category.order, category.pk)
+
+    ordered = sorted(current.values(), key=sort_key)
+    renamed = [pk for pk, c in current.items() if names[pk] != c.name]
+    if any(names[pk] in {c.name for c in current.values()} for pk in renamed):
+        # Names swapped between categories: clear the old ones first, or the unique
+        # constraint would refuse the first save. Not history: the saves below are.
+        for pk in renamed:
+            Category.objects.filter(pk=pk).update(name=f"\u0000{pk}")
+    for position, category in enumerate(ordered, start=1):
+        if category.name != names[category.pk] or category.order != position:
+            category.name, category.order = names[category.pk], position
+            stamp(category, user, created=False)
+            category.full_clean(validate_constraints=False)
+            category.save()
+
+
+@transaction.atomic
+def category_remove(*, user: User, category: Category) -> None:
+    """Only an empty category goes: one that findings (even archived ones) or notice items
+    use stays, so that nothing loses its heading."""
+    review = category.review
+    _check_can_edit_review(user, review)
+    used = Finding.objects.filter(category=category).count()
+    if used:
+        raise ValidationError(
+            _(
+                "类别“%(name)s”下有 %(n)d 个问题（含已归档的），不能删除；"
+                "可以改名，或先把这些问题改到其他类别。"
+            )
+            % {"name": category.name, "n": used}
+        )
+    if NoticeItem.objects.filter(category=category).exists():
+        raise ValidationError(
+            _("类别“%(name)s”下有通报问题，不能删除；可以改名。") % {"name": category.name}
+        )
+    category._history_user = user
+    category.delete()
+    _renumber(list(review.categories.order_by("order", "id")), user)

@@ -24,6 +24,10 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def chinese_month(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月"
+
+
 def measures_text(items: list[str]) -> str:
     """一是…;二是…。 — one item is written as it is."""
     items = [i.strip().rstrip(";；。") for i in items if i.strip()]  # noqa: B005

@@ -34,6 +34,7 @@ from .forms import (
     unit_initial,
 )
 from .models import Evidence, Finding, FindingUnit, Progress, Review, Unit
+from .reviews import county_review_labels, label_findings, review_labels
 from .timeline import finding_timeline
 
 
@@ -74,6 +75,10 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     # The tally already counted the rows: spare the paginator its own COUNT query.
     paginator.__dict__["count"] = counts.total
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # The reviews the filter offers and the rows show, each named apart from the others.
+    filterset.review_labels = review_labels(filterset.shown_reviews)
+    label_findings(page.object_list, shown=filterset.shown_reviews)
     return render(
         request,
         "issues/finding_list.html",
@@ -152,6 +157,8 @@ def _detail_page(
             .first(),
             "timeline": finding_timeline(finding),
             "today": timezone.localdate(),
+            # Named among the county's reviews, as in its ledger (one query).
+            "review_labels": county_review_labels(finding.county_id),
         },
         status=status,
     )
@@ -191,6 +198,9 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
             if f"add_{prefix}" in data:
                 adding_row = prefix
                 data = _add_row(data, prefix)
+        if "refresh_categories" in data:
+            # Without JavaScript: offer the chosen review's categories; not a save either.
+            adding_row = "categories"
         form = FindingForm(data, instance=instance, county=county)
         measures = MeasureFormSet(data, prefix="measures")
         units = UnitFormSet(data, prefix="units", county=county)
@@ -510,11 +520,14 @@ def evidence_restore(request: HttpRequest, pk: int) -> HttpResponse:
 def my_work(request: HttpRequest) -> HttpResponse:
     """What waits for the logged-in user."""
     today = timezone.localdate()
-    return render(
-        request,
-        "issues/my_work.html",
-        {"work": selectors.my_work(request.user, today), "today": today},
+    work = selectors.my_work(request.user, today)
+    # A county's reviews are named among all of them, as in its ledger (one query).
+    county_reviews = Review.objects.filter(counties=request.user.county_id)
+    label_findings(
+        (f for work_list in work for f in work_list.findings),
+        shown=county_reviews if request.user.county_id else (),
     )
+    return render(request, "issues/my_work.html", {"work": work, "today": today})
 
 
 def _get_notice_for_user(request: HttpRequest, pk: int) -> Review:
@@ -650,4 +663,34 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         "issues/progress_withdraw.html",
         {"progress": progress, "finding": finding, "form": form},
         status=status,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Editing a provincial notice (its team, 文号, dates): the province's reviewers only.
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _get_notice_for_user(request, pk)
+    if not services.can_manage_notices(request.user, notice.province_id):
+        raise PermissionDenied(_("只有本省审核人员可以修改省级通报。"))
+    form = NoticeForm(request.POST or None, instance=notice)
+    if request.method == "POST":
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in NoticeForm.Meta.fields}
+            try:
+                services.review_update(user=request.user, review=notice, data=data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("通报的修改已保存。"))
+                return redirect("notice_detail", pk=notice.pk)
+        messages.error(request, _("保存失败，请按提示修改。您填写的内容都已保留。"))
+    return render(
+        request,
+        "issues/reviews/notice_edit.html",
+        {"form": form, "notice": notice},
+        status=400 if request.method == "POST" else 200,
     )

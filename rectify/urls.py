@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from issues import review_views
 from issues import views as issue_views
 from issues.importing import views as import_views
 from reports import views as report_views
@@ -34,10 +35,22 @@ urlpatterns = [
     path("notices/new/", issue_views.notice_create, name="notice_create"),
     path("notices/<int:pk>/", issue_views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/items/", issue_views.notice_item_add, name="notice_item_add"),
+    path("notices/<int:pk>/edit/", issue_views.notice_edit, name="notice_edit"),
     path("findings/export.xlsx", report_views.ledger_xlsx, name="ledger_xlsx"),
     path("imports/", import_views.import_start_view, name="import_start"),
     path("imports/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("imports/<int:pk>/cancel/", import_views.import_cancel_view, name="import_cancel"),
+    path("reviews/", review_views.review_list, name="review_list"),
+    path("reviews/new/", review_views.review_create, name="review_create"),
+    path("reviews/<int:pk>/", review_views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/edit/", review_views.review_edit, name="review_edit"),
+    path("reviews/<int:pk>/categories/", review_views.categories_save, name="categories_save"),
+    path("reviews/<int:pk>/categories/new/", review_views.category_add, name="category_add"),
+    path(
+        "reviews/<int:pk>/categories/<int:category_pk>/remove/",
+        review_views.category_remove,
+        name="category_remove",
+    ),
     path("units/", issue_views.unit_list, name="unit_list"),
     path("units/new/", issue_views.unit_create, name="unit_create"),
     path("units/<int:pk>/edit/", issue_views.unit_edit, name="unit_edit"),

@@ -32,7 +32,7 @@ def _bar(
 
 
 def county_charts(data: dict) -> dict:
-    reviews = [row.obj.team for row in data["rows"]]
+    reviews = [row.label for row in data["rows"]]
     tallies = [row.tally for row in data["rows"]]
     units = data["by_unit"][:10]
     burndown = data["burndown"]

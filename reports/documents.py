@@ -10,6 +10,7 @@ import re
 from django.db.models import Prefetch
 
 from issues.models import County, Finding, FindingUnit, Review
+from issues.reviews import review_labels
 from issues.text import chinese_numeral, deadline_text, measures_text
 
 from .models import Report
@@ -187,6 +188,8 @@ def report_document(report: Report) -> ReportDocument:
         )
         categories[finding.category_id] = finding.category
 
+    # Two reviews of the same team are told apart by their date: 省督查组（2017年7月）.
+    names = review_labels(reviews)
     doc_reviews = []
     for review in reviews:
         by_category = by_review.get(review.pk, {})
@@ -218,7 +221,7 @@ def report_document(report: Report) -> ReportDocument:
                     )
                 )
             doc_categories.append(DocCategory(cat_no, categories[category_id].name, doc_findings))
-        doc_reviews.append(DocReview(len(doc_reviews) + 1, review.team, doc_categories))
+        doc_reviews.append(DocReview(len(doc_reviews) + 1, names[review.pk], doc_categories))
 
     return ReportDocument(
         county_name=report.county.display_short_name,

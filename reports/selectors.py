@@ -22,6 +22,7 @@ from issues.models import (
     StatusChange,
     lead_unit,
 )
+from issues.reviews import review_labels, review_labels_by_county
 
 from .models import Indicator, IndicatorReading
 
@@ -79,14 +80,22 @@ def _tallies(findings: QuerySet, key: str, today: dt.date) -> dict[int, Tally]:
 class Row:
     obj: object
     tally: Tally
+    label: str = ""  # a review's name among the rows (issues.reviews.review_labels)
 
 
 def county_summary(county: County, today: dt.date) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
     findings = Finding.objects.active().filter(county=county)
     by_review = _tallies(findings, "review", today)
-    reviews = Review.objects.filter(pk__in=by_review).order_by("start_date", "id")
-    rows = [Row(review, by_review[review.pk]) for review in reviews]
+    # Named among all the county's reviews, as its ledger names them; a row for each that
+    # has findings.
+    reviews = list(
+        Review.objects.filter(Q(counties=county) | Q(pk__in=by_review))
+        .distinct()
+        .order_by("start_date", "id")
+    )
+    labels = review_labels(reviews)
+    rows = [Row(r, by_review[r.pk], labels[r.pk]) for r in reviews if r.pk in by_review]
     total = tally(findings, today)
     upcoming = (
         findings.open()
@@ -101,7 +110,13 @@ def county_summary(county: County, today: dt.date) -> dict:
         .select_related("finding", "author")
         .order_by("-date", "-id")[:6]
     )
-    return {"rows": rows, "total": total, "upcoming": upcoming, "recent": recent}
+    return {
+        "rows": rows,
+        "total": total,
+        "upcoming": upcoming,
+        "recent": recent,
+        "review_labels": labels,
+    }
 
 
 def province_summary(province: Province, today: dt.date) -> dict:
@@ -143,9 +158,11 @@ class LedgerRow:
 # select_related) and no get_FOO_display per row.
 _LEDGER_FIELDS = (
     "pk",
+    "county_id",
     "county__name",
     "county__code",
     "county__province__name",
+    "review_id",
     "review__team",
     "category__name",
     "category__order",
@@ -162,8 +179,9 @@ _LEDGER_FIELDS = (
 
 
 def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
-    """Rows for the ledger export, streamed in chunks: three queries per chunk (findings with
-    their latest progress, measures, units), whatever the number of findings.
+    """Rows for the ledger export, streamed in chunks: one query for the reviews' names, then
+    three per chunk (findings with their latest progress, measures, units), whatever the
+    number of findings.
 
     Everything is read as plain values (tuples), not model instances: building five instances
     a finding was a third of a large export's time, and a prefetched measure points back at
@@ -175,6 +193,22 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         latest_date=Subquery(latest.values("date")[:1]),
     ).values_list(*_LEDGER_FIELDS)
     labels = {value: str(label) for value, label in Finding.Status.choices}
+    # Reviews named as the county's ledger page names them, among all the county's reviews,
+    # so that an import of the file finds each one again (one query).
+    links = Review.counties.through.objects.filter(
+        county__in=findings.order_by().values("county_id")
+    ).values_list(
+        "county_id",
+        "review_id",
+        "review__team",
+        "review__start_date",
+        "review__issued_on",
+        "review__reference_number",
+    )
+    review_names = review_labels_by_county(
+        (county_id, Review(pk=pk, team=team, start_date=s, issued_on=i, reference_number=r))
+        for county_id, pk, team, s, i, r in links
+    )
     closed = Finding.Status.CLOSED.value
     responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
     found = qs.iterator(chunk_size=chunk_size)
@@ -196,10 +230,12 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             units.setdefault((finding_id, role), []).append(name)
         for (
             pk,
+            county_id,
             county,
             county_code,
             province,
-            review,
+            review_id,
+            team,
             category,
             category_order,
             order,
@@ -214,7 +250,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         ) in chunk:
             yield LedgerRow(
                 county=county,
-                review=review,
+                review=review_names.get((county_id, review_id), team),
                 category=category,
                 category_order=category_order,
                 order=order,
@@ -341,6 +377,8 @@ def county_dashboard(county: County, today: dt.date) -> dict:
     )
     for row in [*by_category, *by_unit]:
         row["tally"] = Tally.pop_from(row)
+    for row in by_category:
+        row["review_label"] = summary["review_labels"].get(row["review_id"], row["review__team"])
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
         StatusChange.objects.filter(

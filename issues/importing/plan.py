@@ -15,9 +15,10 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from issues.models import County, Finding, FindingUnit, Review, Unit
+from issues.reviews import review_labels
 from issues.text import deadline_text
 
-from .cleaning import same_text, structural
+from .cleaning import is_furniture, is_separator, prepare, same_text, structural
 from .document import ParsedDocument, ParsedFinding, ParsedReview
 
 NEW = "new"
@@ -69,11 +70,28 @@ class UnitMatch:
 
 
 @dataclasses.dataclass
+class ReviewDraft:
+    """What a review the import creates is called: what the document says (its heading, the
+    date and 文号 of its opening paragraphs), as the user corrected it in the preview."""
+
+    team: str = ""
+    kind: str = ""
+    start_date: dt.date | None = None
+    reference_number: str = ""
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return (self.team or _("未注明检查组"))[:100]
+
+
+@dataclasses.dataclass
 class ReviewPlan:
     index: int
     parsed: ParsedReview
     review: Review | None
     candidates: list[Review]
+    draft: ReviewDraft = dataclasses.field(default_factory=ReviewDraft)
 
     @property
     def is_new(self) -> bool:
@@ -126,6 +144,8 @@ class ImportPlan:
     findings: list[FindingPlan]
     units: list[UnitMatch]
     new_categories: list[tuple[str, str]]
+    # The county's reviews by the names that tell them apart (issues.reviews).
+    review_labels: dict[int, str] = dataclasses.field(default_factory=dict)
 
     def count(self, state: str) -> int:
         return sum(1 for f in self.findings if f.state == state)
@@ -139,8 +159,17 @@ class ImportPlan:
         return [u for u in self.units if u.needs_decision]
 
     @property
+    def draft_errors(self) -> list[str]:
+        return [e for r in self.reviews if r.is_new for e in r.draft.errors]
+
+    @property
     def can_apply(self) -> bool:
-        return bool(self.findings) and not self.document.errors and not self.undecided_units
+        return (
+            bool(self.findings)
+            and not self.document.errors
+            and not self.undecided_units
+            and not self.draft_errors
+        )
 
     def summary_lines(self) -> list[str]:
         c = self.counts
@@ -156,7 +185,9 @@ class ImportPlan:
                 _("检查「%(label)s」:%(state)s,%(n)d 个问题")
                 % {
                     "label": r.label,
-                    "state": _("新建") if r.is_new else str(r.review),
+                    "state": _("新建“%(name)s”") % {"name": r.draft.name}
+                    if r.is_new
+                    else self.review_labels.get(r.review.pk, r.review.label),
                     "n": len(r.parsed.findings),
                 }
             )
@@ -256,8 +287,16 @@ def _review_candidates(county: County) -> list[Review]:
     return list(Review.objects.filter(counties=county).order_by("start_date", "id"))
 
 
-def _match_review(parsed: ParsedReview, candidates: list[Review], taken: set[int]):
+def _match_review(
+    parsed: ParsedReview, candidates: list[Review], taken: set[int], labels: dict[int, str]
+):
     free = [r for r in candidates if r.pk not in taken]
+    # Our own 台账 names a review as the ledger does (省督查组（2017年7月）): that name is the one.
+    heading = structural(parsed.heading).strip()
+    if heading:
+        for r in free:
+            if heading in (structural(labels.get(r.pk, "")), structural(r.label)):
+                return r
     team = structural(parsed.team)
     for r in free:
         if parsed.kind == r.kind and team and structural(r.team) == team:
@@ -323,12 +362,19 @@ def build_plan(
     *,
     review_choices: dict[int, str] | None = None,
     unit_decisions: dict[str, str] | None = None,
+    review_names: dict[int, dict] | None = None,
+    opening: str = "",
 ) -> ImportPlan:
     """`review_choices` maps a parsed review's index to a review id of the county or "new";
-    `unit_decisions` maps an unknown unit name to a unit id, "new" or "same:<other name>"."""
+    `unit_decisions` maps an unknown unit name to a unit id, "new" or "same:<other name>";
+    `review_names` maps a new review's index to what the user named it in the preview
+    (team, kind, start_date, reference_number); `opening` is the document's text, whose
+    first paragraphs suggest a new review's date and 文号."""
     review_choices = review_choices or {}
     candidates = _review_candidates(county)
+    labels = review_labels(candidates)
     by_id = {str(r.pk): r for r in candidates}
+    dates, reference = opening_facts(opening)
     taken: set[int] = set()
     reviews: list[ReviewPlan] = []
     for i, parsed in enumerate(document.reviews):
@@ -338,10 +384,20 @@ def build_plan(
         elif choice in by_id:
             review = by_id[choice]
         else:
-            review = _match_review(parsed, candidates, taken)
+            review = _match_review(parsed, candidates, taken, labels)
         if review is not None:
             taken.add(review.pk)
-        reviews.append(ReviewPlan(i, parsed, review, candidates))
+        draft = _draft(
+            parsed,
+            start_date=dates[i] if i < len(dates) else None,
+            # A 文号 at the head of a feedback list or notice is the review's own; a county's
+            # report carries the county's.
+            reference=reference
+            if document.kind == "feedback" and len(document.reviews) == 1
+            else "",
+            named=(review_names or {}).get(i),
+        )
+        reviews.append(ReviewPlan(i, parsed, review, candidates, draft))
 
     names: list[str] = []
     for f in document.findings:
@@ -374,7 +430,81 @@ def build_plan(
                     used.add(match.pk)
                     _compare(plan, match, resolved)
                 findings.append(plan)
-    return ImportPlan(county, document, reviews, findings, units, new_categories)
+    return ImportPlan(county, document, reviews, findings, units, new_categories, labels)
+
+
+# --- naming a new review ------------------------------------------------------------------
+
+OPENING_LINES = 12
+REFERENCE = re.compile(
+    r"[\u4e00-\u9fff]{1,16}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*第?\s*\d{1,5}\s*号"
+)
+CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def _day(match: re.Match) -> dt.date | None:
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def opening_facts(text: str) -> tuple[list[dt.date], str]:
+    """The dates (年月日, in order) and the first 文号 (赣商务建设字〔2017〕193号) of the
+    document's first paragraphs, where a notice or feedback list says who came when."""
+    lines = [ln for ln in prepare(text or "") if ln and not is_separator(ln)]
+    lines = [ln for ln in lines if not is_furniture(ln)][:OPENING_LINES]
+    dates: list[dt.date] = []
+    reference = ""
+    for line in lines:
+        if not reference and (m := REFERENCE.search(line)):
+            reference = re.sub(r"\s+", "", m.group(0))
+        dates += [d for d in map(_day, CN_DATE.finditer(line)) if d is not None]
+    return dates, reference
+
+
+def _parse_day(text: str) -> dt.date | None:
+    """2017-07-11 (a date input) or 2017年7月11日; ValueError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    m = CN_DATE.fullmatch(structural(text))
+    if m:
+        day = _day(m)
+        if day is None:
+            raise ValueError(text)
+        return day
+    return dt.date.fromisoformat(text)
+
+
+def _draft(
+    parsed: ParsedReview, *, start_date: dt.date | None, reference: str, named: dict | None
+) -> ReviewDraft:
+    """What the document says a new review is; what the user typed in the preview wins."""
+    kind = parsed.kind or Review.Kind.OTHER
+    team = parsed.team or parsed.heading.strip()[:100]
+    if not team and kind != Review.Kind.OTHER:
+        team = str(Review.Kind(kind).label)  # the kind chosen for a list without a heading
+    draft = ReviewDraft(team=team, kind=kind, start_date=start_date, reference_number=reference)
+    if named is None:
+        return draft
+    draft.team = (named.get("team") or "").strip()
+    if named.get("kind") in Review.Kind.values:
+        draft.kind = named["kind"]
+    draft.reference_number = (named.get("reference_number") or "").strip()
+    raw_date = named.get("start_date") or ""
+    try:
+        draft.start_date = _parse_day(raw_date)
+    except ValueError:
+        draft.start_date = None
+        draft.errors.append(
+            _("检查日期「%(text)s」无法识别，请按 2017-07-11 的格式填写。") % {"text": raw_date}
+        )
+    if len(draft.team) > 100:
+        draft.errors.append(_("检查组名称不能超过100个字。"))
+    if len(draft.reference_number) > 100:
+        draft.errors.append(_("文号不能超过100个字。"))
+    return draft
 
 
 def _names(units: list[str], resolved: dict[str, Unit | None]) -> list[str]:

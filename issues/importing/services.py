@@ -61,6 +61,8 @@ def batch_plan(batch: ImportBatch, decisions: dict | None = None) -> ImportPlan:
         batch_document(batch),
         review_choices={int(k): v for k, v in decisions.get("reviews", {}).items()},
         unit_decisions=decisions.get("units", {}),
+        review_names={int(k): v for k, v in decisions.get("names", {}).items()},
+        opening=batch.source_text,
     )
 
 
@@ -105,6 +107,7 @@ def import_apply(
         _("请确认单位「%(name)s」:新建,或选择已有单位。") % {"name": u.name}
         for u in plan.undecided_units
     ]
+    problems += plan.draft_errors
     if not plan.findings:
         problems.append(_("没有识别出任何问题,未导入。"))
     if problems:
@@ -145,11 +148,13 @@ def import_apply(
     created_reviews = []
     for rp in plan.reviews:
         if rp.review is None:
-            parsed = rp.parsed
+            draft = rp.draft
             review = Review(
-                kind=parsed.kind or Review.Kind.OTHER,
-                team=(parsed.team or parsed.heading or _("未注明检查组"))[:100],
-                title=parsed.heading[:300],
+                kind=draft.kind or Review.Kind.OTHER,
+                team=draft.name,
+                title=rp.parsed.heading[:300],
+                start_date=draft.start_date,
+                reference_number=draft.reference_number,
             )
             services.stamp(review, user, created=True)
             review.full_clean()

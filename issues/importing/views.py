@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from issues.models import ImportBatch, Unit
+from issues.models import ImportBatch, Review, Unit
 
 from . import ledger
 from .document import parse_document
@@ -104,6 +104,12 @@ def _decisions_from(request: HttpRequest, batch: ImportBatch) -> dict:
         value = request.POST.get(f"review_{rp.index}", "")
         if value:
             decisions["reviews"][str(rp.index)] = value
+        if f"review_{rp.index}_team" in request.POST:
+            # How the user named a review the import creates (plan.ReviewDraft).
+            decisions.setdefault("names", {})[str(rp.index)] = {
+                field: request.POST.get(f"review_{rp.index}_{field}", "")
+                for field in ("team", "kind", "start_date", "reference_number")
+            }
     create_all = request.POST.get("action") == "create_units"
     for k, m in enumerate(current.units):
         if m.unit is None:
@@ -155,6 +161,7 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "field_choices": list(ledger.FIELDS.items()),
             "can_edit": request.user.can_edit_county(batch.county_id),
             "NEW": NEW,
+            "review_kinds": Review.Kind.choices,
         },
         status=status,
     )

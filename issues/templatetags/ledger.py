@@ -60,3 +60,12 @@ def row_class(finding, today) -> str:
 def once_field():
     """The hidden one-time token of a creating form (issues.submissions)."""
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
+
+
+@register.filter
+def review_label(review, labels=None) -> str:
+    """The review's name among those on the page (issues.reviews.review_labels, passed as
+    `labels`); its own Review.label when the page has none for it."""
+    if review is None:
+        return ""
+    return (labels or {}).get(review.pk) or review.label

@@ -37,8 +37,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Queries of the detail page for a county-A user, whatever the length of the history. The
 # timeline takes eight: the finding's history (with users, reviews and categories joined), the
 # related findings each record saw, its unit links (units joined), measures, notes, evidence,
-# extension/archive requests and the workflow's status changes.
-DETAIL_QUERIES = 20
+# extension/archive requests and the workflow's status changes; and one more for the county's
+# reviews, which name the finding's review apart from another of the same team.
+DETAIL_QUERIES = 21
 REGISTERED = [
     "登记了该问题",
     "新增整改措施:加快选址",

@@ -545,8 +545,10 @@ HOME_QUERIES_PROVINCE = 8
 # authors) and the evidence of those notes (prefetched); and the timeline: history of the
 # finding (with the acting user, review and category), the related findings each of its
 # records saw, its unit links (with units), measures, notes, evidence and extension/archive
-# requests (each with the acting user), and the workflow's status changes with their actors.
-DETAIL_QUERIES = 20
+# requests (each with the acting user), and the workflow's status changes with their actors;
+# and the county's reviews, which name the finding's review apart from another of the same
+# team (issues.reviews).
+DETAIL_QUERIES = 21
 
 
 class TestQueryCounts:

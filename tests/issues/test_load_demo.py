@@ -328,6 +328,7 @@ class TestIdempotence:
         zhaohua = County.objects.get(code="510811")
         staff = User.objects.get(username="staff-510811")
         finding = _finding(zhaohua, Review.Kind.MOFCOM_REVIEW, 1, 1)
+        deadline = finding.deadline
         services.finding_update(
             user=staff,
             finding=finding,
@@ -354,7 +355,7 @@ class TestIdempotence:
         assert _row_counts() == before
         finding.refresh_from_db()
         assert finding.description == "公共服务中心已完成选址。"
-        deadline = finding.deadline
+        assert finding.deadline == deadline
         assert (finding.status, finding.result) == ("submitted", "已建成并投入运营。")
         assert list(finding.measures.values_list("text", flat=True)) == ["已完成选址"]
         assert _names(finding, FindingUnit.Role.RESPONSIBLE) == ["区财政局"]

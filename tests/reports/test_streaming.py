@@ -213,6 +213,7 @@ def bulk_findings(county: County, n: int) -> None:
             order=i + 1,
             description=f"第{i}个问题:村级站点建成且正常运行的比例偏低,培训人次未达计划。" * 3,
             deadline=dt.date(2019, 9, 30) if i % 3 else dt.date(2019, 12, 31),
+            original_deadline=dt.date(2019, 9, 30) if i % 3 else dt.date(2019, 12, 31),
             result="已完成整改,建立长效机制。" * 4 if i % 2 else "",
         )
         for i in range(n)
@@ -230,11 +231,11 @@ def bulk_findings(county: County, n: int) -> None:
 
 
 # Session, user; the counties with their figures, the tallies per county, the provinces; the
-# findings, their measures, their units (one chunk).
-NATION_LEDGER_QUERIES = 8
+# names of the reviews (issues.reviews); the findings, their measures, their units (one chunk).
+NATION_LEDGER_QUERIES = 9
 # Session, user, the user's province, the province; the tallies per county, the counties, the
-# total; the findings, their measures, their units (one chunk).
-PROVINCE_LEDGER_QUERIES = 10
+# total; the names of the reviews; the findings, their measures, their units (one chunk).
+PROVINCE_LEDGER_QUERIES = 11
 
 
 @pytest.mark.parametrize("n", [3, 30])
@@ -259,8 +260,9 @@ def test_findings_are_read_in_chunks(county_a, monkeypatch, django_assert_num_qu
     bulk_findings(county_a, 25)
     monkeypatch.setattr(ledgers, "CHUNK_SIZE", 10)
     out = io.BytesIO()
-    # The count, then the findings and two prefetches for each of three chunks.
-    with django_assert_num_queries(1 + 1 + 2 * 3):
+    # The count, the reviews' names, then the findings and two prefetches for each of three
+    # chunks.
+    with django_assert_num_queries(1 + 1 + 1 + 2 * 3):
         ledgers.write_ledger_xlsx(out, Finding.objects.in_ledger_order(), scope="测试", today=TODAY)
     ws = openpyxl.load_workbook(out)["整改台账"]
     assert len(data_rows(ws)) == 25
