@@ -730,6 +730,10 @@ class Measure(Tracked):
     order = models.PositiveSmallIntegerField(_("排序"))
     text = LimitedTextField(_("措施内容"), max_length=2000)
 
+    # A finding's measures together: the 台账 writes them into one spreadsheet cell (at most
+    # 32,767 characters in .xlsx), so they must fit without being cut.
+    TOTAL_MAX_LENGTH = 10000
+
     history = HistoricalRecords(bases=[ChangeSetHistory])
 
     class Meta:

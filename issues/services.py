@@ -143,6 +143,14 @@ def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
     """Keep the measure rows in the order given; rows are updated in place so that
     the history shows what changed in each item."""
     texts = [t for t in (tidy(t) for t in texts) if t]
+    total = sum(len(t) for t in texts)
+    if total > Measure.TOTAL_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "measures": _("整改措施合计不能超过%(limit)d字（现为%(total)d字）。")
+                % {"limit": Measure.TOTAL_MAX_LENGTH, "total": total}
+            }
+        )
     existing = list(finding.measures.all())
     for position, text in enumerate(texts, start=1):
         if position <= len(existing):

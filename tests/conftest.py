@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 
 from issues import services
@@ -184,3 +187,19 @@ def fast_password_hasher(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *global_settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_clock():
+    """RECTIFY_TEST_CLOCK=03:00 runs the whole suite as if it were 03:00 in Shanghai today
+    (the clock ticks on from there): the hours when Shanghai's date and UTC's differ are where
+    a "today" taken from the wrong clock shows. Tests that fix the time themselves still do."""
+    value = os.environ.get("RECTIFY_TEST_CLOCK", "").strip()
+    if not value:
+        yield
+        return
+    shanghai = ZoneInfo("Asia/Shanghai")
+    hour, minute = (int(part) for part in value.split(":"))
+    start = dt.datetime.combine(dt.datetime.now(shanghai).date(), dt.time(hour, minute), shanghai)
+    with time_machine.travel(start, tick=True):
+        yield

@@ -590,3 +590,15 @@ class TestWhatTheUserSeesIsWhatIsSaved:
         assert "2000" in html and "2001" in html  # Django's message: at most 2000, it has 2001
         assert form_data(html, "finding-form")["description"] == long
         assert not Finding.objects.exists()
+
+    def test_measures_together_must_fit_one_spreadsheet_cell(
+        self, staff_client, review_a, category_a, unit_a
+    ):
+        rows = {f"measures-{i}-text": "措" * 2000 for i in range(6)}
+        rows.update({f"measures-{i}-ORDER": "" for i in range(6)})
+        data = _post_data(review_a, category_a, [(unit_a, R)], **rows)
+        data["measures-TOTAL_FORMS"] = "6"
+        response = staff_client.post(NEW_URL, data)
+        assert response.status_code == 200
+        assert "整改措施合计不能超过10000字（现为12000字）。" in response.content.decode()
+        assert not Finding.objects.exists()
