@@ -641,6 +641,7 @@ class TestQueryCounts:
         )
         for i in range(n):
             # n edits, notes, pieces of evidence and workflow steps: all in the timeline.
+            finding.refresh_from_db()  # the version the editor would have loaded
             services.finding_update(
                 user=alice,
                 finding=finding,

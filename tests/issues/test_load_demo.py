@@ -367,6 +367,9 @@ class TestIdempotence:
         staff = User.objects.get(username="staff-510811")
         finding = _finding(zhaohua, Review.Kind.PROVINCE_EVALUATION, 1, 3)
         if change == "renumber":
+            if finding.is_closed:  # closed means closed: renumbering needs 重新打开 first
+                leader = User.objects.get(username="leader-510811")
+                finding = services.finding_reopen(user=leader, finding=finding, reason="调整序号")
             services.finding_update(
                 user=staff,
                 finding=finding,

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from issues import services
-from issues.models import Category, County, Finding, Province, Review, Role
+from issues.models import Category, County, Finding, Province, Review, Role, User
 from issues.text import chinese_numeral, deadline_text, measures_text
 from reports import documents
 from reports.documents import Block
@@ -239,6 +239,9 @@ def test_reviews_follow_the_report_order(report):
 def test_moving_a_finding_to_another_category_leaves_no_gap(report, staff):
     moved = demo_finding("商务部复核组", "项目建设进度滞后问题", 2)
     target = Category.objects.get(review=moved.review, name="建设与运行问题")
+    if moved.is_closed:  # closed means closed: moving it needs 重新打开 first
+        leader = User.objects.get(username=f"leader-{moved.county.code}")
+        moved = services.finding_reopen(user=leader, finding=moved, reason="调整类别")
     services.finding_update(
         user=staff,
         finding=moved,

@@ -73,7 +73,7 @@ def url(name: str, *args) -> str:
 def form_data(report: Report, choices: list[tuple[Review, bool, int]], **changes) -> dict:
     """What the edit form posts: the report's fields, then one row per review of the county
     (in the page's order: by start date) with its checkbox and order."""
-    data = {}
+    data = {"version": str(report.version)}
     for name in FORM_FIELDS:
         value = getattr(report, name)
         data[name] = value.isoformat() if isinstance(value, dt.date) else value
