@@ -17,11 +17,12 @@ from issues import services
 from issues.models import Finding, FindingUnit, Unit
 from issues.services import FindingData, UnitEntry
 from issues.timeline import finding_timeline
+from tests import approvals
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Queries of the detail page for a county-A staff user, whatever the length of the history.
-DETAIL_QUERIES = 21
+DETAIL_QUERIES = 22  # with the extension and archive requests
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
@@ -102,26 +103,27 @@ def texts(finding: Finding) -> list[str]:
     return [event.text for event in finding_timeline(finding)]
 
 
-def test_a_deadline_change_reads_as_a_sentence(clock, zhang, finding):
+def test_a_deadline_change_reads_as_a_sentence(clock, zhang, li, finding):
     clock.move_to(at(2019, 6, 5))
-    edit(finding, zhang, deadline=dt.date(2019, 9, 30))
+    # A deadline moves only by an extension: zhang asks, li approves.
+    approvals.extend(finding, dt.date(2019, 9, 30), staff=zhang, leader=li)
     assert sentences(finding) == [
-        "张三 2019年6月5日 将完成时限由 2019年5月30日 改为 2019年9月30日",
+        "李四 2019年6月5日 将完成时限由 2019年5月30日 改为 2019年9月30日",
         "张三 2019年5月1日 登记了该问题",
     ]
 
 
-def test_the_user_name_falls_back_to_the_username(clock, alice, county_a, review_a, factory):
+def test_the_user_name_falls_back_to_the_username(clock, alice, lee, county_a, review_a, factory):
     finding = factory.finding(alice, county_a, review_a, deadline=dt.date(2019, 5, 30))
     clock.move_to(at(2019, 6, 5))
-    edit(finding, alice, deadline=None)
-    assert sentences(finding)[0] == "alice 2019年6月5日 将完成时限由 2019年5月30日 改为 (空)"
+    approvals.extend(finding, dt.date(2019, 9, 30), staff=alice, leader=lee)
+    assert sentences(finding)[0] == "lee 2019年6月5日 将完成时限由 2019年5月30日 改为 2019年9月30日"
 
 
-def test_the_day_is_the_day_in_shanghai(clock, zhang, finding):
+def test_the_day_is_the_day_in_shanghai(clock, zhang, li, finding):
     clock.move_to(dt.datetime(2019, 6, 5, 20, 0, tzinfo=dt.UTC))  # 04:00 on the 6th in Shanghai
-    edit(finding, zhang, deadline=dt.date(2019, 9, 30))
-    assert sentences(finding)[0].startswith("张三 2019年6月6日 ")
+    approvals.extend(finding, dt.date(2019, 9, 30), staff=zhang, leader=li)
+    assert sentences(finding)[0].startswith("李四 2019年6月6日 ")
 
 
 def test_measures_typed_with_the_new_finding_are_part_of_registering_it(finding):
@@ -274,12 +276,12 @@ def test_workflow_steps_with_their_comments(clock, zhang, li, wang, finding):
 
 def test_archive_and_restore(clock, zhang, li, finding):
     clock.move_to(at(2019, 6, 1))
-    services.finding_archive(user=zhang, finding=finding)
+    approvals.archive(finding, staff=zhang, leader=li)  # zhang asks, li approves
     clock.move_to(at(2019, 6, 2))
-    services.finding_restore(user=li, finding=Finding.objects.get(pk=finding.pk))
+    services.finding_restore(user=zhang, finding=Finding.objects.get(pk=finding.pk))
     assert sentences(finding)[:2] == [
-        "李四 2019年6月2日 恢复了该问题",
-        "张三 2019年6月1日 归档了该问题",
+        "张三 2019年6月2日 恢复了该问题",
+        "李四 2019年6月1日 归档了该问题",
     ]
 
 
@@ -301,12 +303,12 @@ def history_card(html: str) -> str:
     return html[start : html.index("</ul>", start)]
 
 
-def test_detail_page_shows_the_timeline(client, clock, zhang, lee, finding):
+def test_detail_page_shows_the_timeline(client, clock, zhang, li, finding):
     clock.move_to(at(2019, 6, 5))
-    edit(finding, zhang, deadline=dt.date(2019, 9, 30))
+    approvals.extend(finding, dt.date(2019, 9, 30), staff=zhang, leader=li)
     clock.move_to(at(2019, 6, 6))
     services.progress_add(user=zhang, finding=finding, note="已完成选址。")
-    client.force_login(lee)
+    client.force_login(li)
     html = client.get(finding.get_absolute_url()).content.decode()
     card = history_card(html)
     items = [
@@ -317,7 +319,7 @@ def test_detail_page_shows_the_timeline(client, clock, zhang, lee, finding):
     assert items[-1].endswith("张三 登记了该问题")
     assert any(
         i.startswith("2019年6月5日")
-        and i.endswith("张三 将完成时限由 2019年5月30日 改为 2019年9月30日")
+        and i.endswith("李四 将完成时限由 2019年5月30日 改为 2019年9月30日")
         for i in items
     ), items
     assert any(i.endswith("张三 填报整改进展(2019年6月6日):已完成选址。") for i in items), items
@@ -335,12 +337,9 @@ def grow_history(clock, finding, staff, leader, rounds: int) -> None:
     """Edits, measures, units, notes, evidence and workflow steps, `rounds` times over."""
     for i in range(rounds):
         clock.shift(dt.timedelta(days=1))
-        edit(
-            finding,
-            staff,
-            deadline=dt.date(2019, 6, 1) + dt.timedelta(days=i),
-            measures=["加快选址", f"第{i}轮措施"],
-        )
+        current = Finding.objects.get(pk=finding.pk).deadline
+        approvals.extend(finding, current + dt.timedelta(days=1), staff=staff, leader=leader)
+        edit(finding, staff, measures=["加快选址", f"第{i}轮措施"])
         services.progress_add(user=staff, finding=finding, note=f"第{i}轮进展")
         evidence = services.evidence_add(
             user=staff, finding=finding, upload=SimpleUploadedFile(f"{i}.pdf", PDF)

@@ -26,6 +26,7 @@ from issues.models import (
     Unit,
     User,
 )
+from tests import approvals
 
 PASSWORD = "demo-password-for-tests"
 DATA = Path(__file__).resolve().parents[2] / "issues" / "demo" / "data"
@@ -335,11 +336,13 @@ class TestIdempotence:
                 review=finding.review,
                 category=finding.category,
                 description="公共服务中心已完成选址。",
-                deadline=dt.date(2019, 12, 31),
+                deadline=finding.deadline,
                 measures=["已完成选址"],
                 units=[services.UnitEntry(Unit.objects.get(county=zhaohua, name="区财政局"))],
             ),
         )
+        leader = User.objects.get(username="leader-510811")
+        approvals.extend(finding, dt.date(2019, 12, 31), staff=staff, leader=leader)
         services.finding_submit_closeout(
             user=staff, finding=finding, result="已建成并投入运营。", evidence_waiver="现场可查"
         )

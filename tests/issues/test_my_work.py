@@ -13,6 +13,7 @@ import time_machine
 
 from issues import services
 from issues.models import Finding, FindingUnit
+from tests import approvals
 from tests.conftest import Factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,7 +37,7 @@ def uma(county_a, unit_a):
 
 
 @pytest.fixture
-def ledger(alice, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, factory):
+def ledger(alice, lee, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, factory):
     def a(name, deadline, units, **kw):
         return factory.finding(
             alice, county_a, review_a, description=name, deadline=deadline, units=units, **kw
@@ -73,7 +74,7 @@ def ledger(alice, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, 
     services.finding_submit_closeout(
         user=alice, finding=f["submitted"], result="已补齐台账。", evidence_waiver="见台账。"
     )
-    services.finding_archive(user=alice, finding=f["archived"])
+    approvals.archive(f["archived"], staff=alice, leader=lee)
     return f
 
 

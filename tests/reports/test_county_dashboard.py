@@ -22,6 +22,7 @@ from issues.models import Category, County, Finding, Review, Role, Unit, User
 from reports import selectors
 from reports.models import Indicator, IndicatorReading
 from reports.services import reading_add
+from tests import approvals
 from tests.conftest import Factory
 from tests.reports.conftest import travel
 
@@ -185,7 +186,8 @@ class TestFigures:
 
     def test_archived_findings_are_left_out(self, zhaohua, staff):
         finding = Finding.objects.filter(county=zhaohua, status=Finding.Status.CLOSED).first()
-        services.finding_archive(user=staff, finding=finding)
+        leader = User.objects.get(username="leader-510811")
+        approvals.archive(finding, staff=staff, leader=leader)
         data = selectors.county_dashboard(zhaohua, TODAY)
         assert (data["total"].total, data["total"].closed) == (24, 11)
 

@@ -138,11 +138,11 @@ class TestNationLedger:
         assert tonggu[col["销号情况"]] == "已销号"
         assert tonggu[col["整改结果"]] == "已整改。"
 
-    def test_archived_findings_are_left_out(self, client, nina, nation, alice):
-        from issues import services
+    def test_archived_findings_are_left_out(self, client, nina, nation, alice, lee):
+        from tests import approvals
 
         finding = Finding.objects.get(description="昭化区的第二个问题。")
-        services.finding_archive(user=alice, finding=finding)
+        approvals.archive(finding, staff=alice, leader=lee)
         client.force_login(nina)
         wb = openpyxl.load_workbook(io.BytesIO(download(client)))
         assert len(data_rows(wb["四川省"])) == 2
@@ -213,6 +213,7 @@ def bulk_findings(county: County, n: int) -> None:
             order=i + 1,
             description=f"第{i}个问题:村级站点建成且正常运行的比例偏低,培训人次未达计划。" * 3,
             deadline=dt.date(2019, 9, 30) if i % 3 else dt.date(2019, 12, 31),
+            original_deadline=dt.date(2019, 9, 30) if i % 3 else dt.date(2019, 12, 31),
             result="已完成整改,建立长效机制。" * 4 if i % 2 else "",
         )
         for i in range(n)
