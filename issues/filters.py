@@ -2,12 +2,12 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .forms import FastSelect, style_widget
-from .models import Category, County, Finding, Review, Unit
+from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit
 
 
 def _reviews(request):
@@ -90,6 +90,27 @@ class FindingFilter(django_filters.FilterSet):
     )
     archived = django_filters.BooleanFilter(
         label=_("仅看已归档"), method="filter_archived", widget=forms.CheckboxInput
+    )
+    # Extensions, archive requests and close-out timing (counted against the original deadline).
+    extension = django_filters.ChoiceFilter(
+        widget=FastSelect,
+        label=_("延期"),
+        choices=[
+            ("extended", _("经批准延期")),
+            ("pending", _("延期申请待审批")),
+        ],
+        method="filter_extension",
+        empty_label=_("全部"),
+    )
+    timing = django_filters.ChoiceFilter(
+        widget=FastSelect,
+        label=_("销号情况"),
+        choices=Timing.choices,
+        method="filter_timing",
+        empty_label=_("全部"),
+    )
+    archive_pending = django_filters.BooleanFilter(
+        label=_("归档申请待审批"), method="filter_archive_pending", widget=forms.CheckboxInput
     )
     deadline = django_filters.DateFromToRangeFilter(
         label=_("完成时限"),
@@ -204,7 +225,25 @@ class FindingFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(self.today) if value else queryset
 
+    def filter_extension(self, queryset, name, value):
+        if value == "extended":
+            return queryset.extended()
+        if value == "pending":
+            return queryset.filter(_pending(FindingRequest.Kind.EXTENSION))
+        return queryset
+
+    def filter_timing(self, queryset, name, value):
+        return queryset.closed_timing(value) if value else queryset
+
+    def filter_archive_pending(self, queryset, name, value):
+        return queryset.filter(_pending(FindingRequest.Kind.ARCHIVE)) if value else queryset
+
     def filter_due_within(self, queryset, name, value):
         if value is None:
             return queryset
         return queryset.due_within(int(value), self.today)
+
+
+def _pending(kind: str) -> Exists:
+    """The finding has a request of this kind waiting for the leader."""
+    return Exists(FindingRequest.objects.pending().filter(finding=OuterRef("pk"), kind=kind))

@@ -577,3 +577,50 @@ class CategoriesForm(forms.Form):
             )
             for c in self.categories
         ]
+
+
+# ---------------------------------------------------------------------------
+# Requests: extension and archive (延期申请、归档申请).
+
+
+class ExtensionRequestForm(StyledForm, forms.Form):
+    new_deadline = forms.DateField(
+        label=_("申请延期至"),
+        widget=DateInput(),
+        error_messages={"required": _("请填写延期后的完成时限。")},
+    )
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请说明申请延期的理由。")},
+    )
+
+
+class ArchiveRequestForm(StyledForm, forms.Form):
+    reason = forms.CharField(
+        label=_("归档理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：与其他问题重复登记。归档后该问题不出现在台账和文书中，可以恢复。"),
+        error_messages={"required": _("请说明申请归档的理由。")},
+    )
+
+
+class DecisionForm(StyledForm, forms.Form):
+    """The leader's decision on a request: the button pressed says which."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", _("同意")), ("refuse", _("不同意"))], widget=forms.HiddenInput
+    )
+    comment = forms.CharField(
+        label=_("审批意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("不同意须说明理由。"),
+    )
+
+    @property
+    def approve(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"

@@ -485,13 +485,23 @@ class Timing(models.TextChoices):
 # The close-out timing rules as conditions on a finding row; Finding.closeout_timing() is
 # the same rule for one row in Python. A finding with a deadline always has an original one
 # (constraint finding_original_deadline_set).
+# Only a close-out the leader approved here (closed_by set) has a date of its own: one recorded
+# from a document (an import, the demo) carries the document's date, which only says it was
+# closed by then, so it is never counted as late or extended on that date's evidence.
 TIMING_Q = {
     Timing.ON_TIME: Q(status="closed")
-    & (Q(original_deadline__isnull=True) | Q(closed_on__lte=F("original_deadline"))),
-    Timing.EXTENDED: Q(
-        status="closed", closed_on__gt=F("original_deadline"), closed_on__lte=F("deadline")
+    & (
+        Q(original_deadline__isnull=True)
+        | Q(closed_on__lte=F("original_deadline"))
+        | Q(closed_by__isnull=True)
     ),
-    Timing.LATE: Q(status="closed", closed_on__gt=F("original_deadline"))
+    Timing.EXTENDED: Q(
+        status="closed",
+        closed_by__isnull=False,
+        closed_on__gt=F("original_deadline"),
+        closed_on__lte=F("deadline"),
+    ),
+    Timing.LATE: Q(status="closed", closed_by__isnull=False, closed_on__gt=F("original_deadline"))
     & Q(closed_on__gt=F("deadline")),
 }
 EXTENDED_Q = Q(deadline__gt=F("original_deadline"))
@@ -679,7 +689,11 @@ class Finding(Tracked):
         """Timing.ON_TIME / EXTENDED / LATE for a closed finding (as TIMING_Q), else None."""
         if not self.is_closed or self.closed_on is None:
             return None
-        if self.original_deadline is None or self.closed_on <= self.original_deadline:
+        if (
+            self.original_deadline is None
+            or self.closed_on <= self.original_deadline
+            or self.closed_by_id is None
+        ):
             return Timing.ON_TIME
         if self.deadline is not None and self.closed_on <= self.deadline:
             return Timing.EXTENDED

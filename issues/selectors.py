@@ -9,23 +9,35 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from .models import County, Finding, NoticeItem, Progress, User
+from .models import County, Finding, FindingRequest, NoticeItem, Progress, User
 
 
 @dataclasses.dataclass
 class WorkList:
     title: str
-    findings: list
+    findings: list  # findings, or FindingRequests when kind == "requests"
     empty: str
+    kind: str = "findings"
 
 
 def _rows(qs: QuerySet, limit: int = 100) -> list[Finding]:
     return list(qs.select_related("review", "category", "county").with_lead_unit()[:limit])
 
 
+def _requests(qs: QuerySet, limit: int = 100) -> list[FindingRequest]:
+    """Pending requests with what their rows show, oldest first: one query."""
+    return list(
+        qs.pending()
+        .filter(finding__archived_at__isnull=True)
+        .select_related("finding", "finding__review", "finding__county", "created_by")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
 def my_work(user: User, today: dt.date) -> list[WorkList]:
     """What waits for the user: their unit's overdue and due-soon findings, findings without
-    a progress note this month, close-out requests to approve, recently closed to spot-check."""
+    a progress note this month, close-out, extension and archive requests to approve (or,
+    for staff, their own requests still waiting), recently closed to spot-check."""
     findings = Finding.objects.for_user(user).active()
     lists = []
     soon = settings.RECTIFY_DUE_SOON_DAYS
@@ -59,6 +71,14 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 _("所有未销号的问题本月都已填报进展。"),
             )
         )
+        lists.append(
+            WorkList(
+                _("我提交的待审批申请"),
+                _requests(FindingRequest.objects.for_user(user).filter(created_by=user)),
+                _("没有等待审批的延期或归档申请。"),
+                kind="requests",
+            )
+        )
     if user.is_county_leader:
         lists.append(
             WorkList(
@@ -67,6 +87,21 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 _("没有等待审批的销号申请。"),
             )
         )
+        requests = FindingRequest.objects.for_user(user)
+        lists += [
+            WorkList(
+                _("等待审批的延期申请"),
+                _requests(requests.filter(kind=FindingRequest.Kind.EXTENSION)),
+                _("没有等待审批的延期申请。"),
+                kind="requests",
+            ),
+            WorkList(
+                _("等待审批的归档申请"),
+                _requests(requests.filter(kind=FindingRequest.Kind.ARCHIVE)),
+                _("没有等待审批的归档申请。"),
+                kind="requests",
+            ),
+        ]
     if user.is_province_reviewer:
         since = today - dt.timedelta(days=30)
         lists.append(

@@ -18,6 +18,7 @@ from .models import (
     County,
     Evidence,
     Finding,
+    FindingRequest,
     FindingUnit,
     Measure,
     NoticeItem,
@@ -27,7 +28,7 @@ from .models import (
     Unit,
     User,
 )
-from .text import tidy
+from .text import chinese_date, tidy
 from .uploads import check_upload
 
 
@@ -96,7 +97,7 @@ def _next_order(*, county: County, category: Category, exclude: Finding | None =
 
 def _set_deadline(finding: Finding, deadline: dt.date | None) -> None:
     """A deadline is set once; after that it moves only by an approved extension
-    (extension_decide), so that nobody moves a date behind the leader's back."""
+    (request_decide), so that nobody moves a date behind the leader's back."""
     if finding.deadline is not None and deadline != finding.deadline:
         raise ValidationError(
             {"deadline": _("完成时限已确定,不能直接修改;如需调整,请提交延期申请,由领导审批。")}
@@ -525,17 +526,8 @@ def finding_actions(user: User, finding: Finding) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
-# Archive instead of delete.
-
-
-@changesets.change_set()
-@transaction.atomic
-def finding_archive(*, user: User, finding: Finding) -> Finding:
-    _check_can_edit(user, finding.county)
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
-    if finding.is_archived:
-        raise TransitionError(_("该问题已经归档。"))
-    return _save_changes(finding, user, archived_at=timezone.now(), archived_by=user)
+# Archive instead of delete: archiving is a request the leader approves (archive_request,
+# request_decide below); restoring is direct.
 
 
 @changesets.change_set()
@@ -958,3 +950,177 @@ def category_remove(*, user: User, category: Category) -> None:
     category._history_user = user
     category.delete()
     _renumber(list(review.categories.order_by("order", "id")), user)
+
+
+# Requests: extension and archive (延期申请、归档申请). County staff ask, with a reason; the
+# county leader approves or refuses (a refusal says why). Nobody moves a deadline or archives
+# a finding directly: the original deadline stays on record and the request is the trace.
+
+
+def can_request(user: User, finding: Finding) -> bool:
+    """County staff of the finding's county file extension and archive requests."""
+    return user.can_edit_county(finding.county_id)
+
+
+def may_withdraw(user: User, request: FindingRequest) -> bool:
+    """The requester, or the county's staff, may withdraw a pending request."""
+    same_county = user.county_id == request.finding.county_id
+    return user.is_active and (
+        (user.pk == request.created_by_id and same_county)
+        or user.can_edit_county(request.finding.county_id)
+    )
+
+
+def require_may_request(user: User, finding: Finding, kind: str) -> None:
+    if kind == FindingRequest.Kind.EXTENSION:
+        message = _("只有本区县工作人员可以申请延期。")
+    else:
+        message = _("只有本区县工作人员可以申请归档。")
+    _require(can_request(user, finding), message)
+
+
+def require_may_decide(user: User, request: FindingRequest) -> None:
+    _require(can_decide(user, request.finding), _("只有本区县领导可以审批延期和归档申请。"))
+
+
+def require_may_withdraw(user: User, request: FindingRequest) -> None:
+    _require(may_withdraw(user, request), _("只有申请人或本区县工作人员可以撤回申请。"))
+
+
+def _check_no_pending(finding: Finding, kind: str) -> None:
+    if finding.requests.filter(kind=kind, status=FindingRequest.Status.PENDING).exists():
+        raise ValidationError(
+            _("该问题已有一项%(kind)s在等待领导审批，请勿重复提交；如需修改，请先撤回。")
+            % {"kind": FindingRequest.Kind(kind).label}
+        )
+
+
+def _file_request(user: User, finding: Finding, kind: str, reason: str, **fields):
+    request = FindingRequest(finding=finding, kind=kind, reason=reason, **fields)
+    stamp(request, user, created=True)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def extension_request(
+    *, user: User, finding: Finding, new_deadline: dt.date | None, reason: str
+) -> FindingRequest:
+    """申请延期: ask the leader to move the deadline to `new_deadline`."""
+    require_may_request(user, finding, FindingRequest.Kind.EXTENSION)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.is_archived:
+        raise TransitionError(_("该问题已归档，不能申请延期。"))
+    if finding.is_closed:
+        raise TransitionError(_("该问题已销号，不能申请延期。"))
+    if finding.deadline is None:
+        raise ValidationError(
+            {
+                "new_deadline": _(
+                    "该问题还没有完成时限：请在“修改”中直接填写完成时限，无需申请延期。"
+                )
+            }
+        )
+    reason = reason.strip()
+    errors = {}
+    if new_deadline is None:
+        errors["new_deadline"] = _("请填写延期后的完成时限。")
+    elif new_deadline <= finding.deadline:
+        errors["new_deadline"] = _("延期后的完成时限须晚于现在的完成时限（%(date)s）。") % {
+            "date": chinese_date(finding.deadline)
+        }
+    if not reason:
+        errors["reason"] = _("请说明申请延期的理由。")
+    if errors:
+        raise ValidationError(errors)
+    _check_no_pending(finding, FindingRequest.Kind.EXTENSION)
+    return _file_request(
+        user,
+        finding,
+        FindingRequest.Kind.EXTENSION,
+        reason,
+        current_deadline=finding.deadline,
+        new_deadline=new_deadline,
+    )
+
+
+@transaction.atomic
+def archive_request(*, user: User, finding: Finding, reason: str) -> FindingRequest:
+    """申请归档 (撤销): ask the leader to take the finding off the ledger, with a reason."""
+    require_may_request(user, finding, FindingRequest.Kind.ARCHIVE)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.is_archived:
+        raise TransitionError(_("该问题已经归档。"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请说明申请归档的理由。")})
+    _check_no_pending(finding, FindingRequest.Kind.ARCHIVE)
+    return _file_request(user, finding, FindingRequest.Kind.ARCHIVE, reason)
+
+
+def _lock_request(request: FindingRequest) -> FindingRequest:
+    return (
+        FindingRequest.objects.select_for_update()
+        .select_related("finding", "finding__county")
+        .get(pk=request.pk)
+    )
+
+
+def _check_pending(request: FindingRequest, verb: str) -> None:
+    if not request.is_pending:
+        raise TransitionError(
+            _("该申请当前为“%(status)s”，不能再%(verb)s。")
+            % {"status": request.get_status_display(), "verb": verb}
+        )
+
+
+def _approve(request: FindingRequest, user: User) -> None:
+    """Carry out an approved request on the locked, current finding row."""
+    finding = Finding.objects.select_for_update().get(pk=request.finding_id)
+    if finding.is_archived:
+        raise TransitionError(_("该问题已归档，不能再办理该申请。"))
+    if request.kind == FindingRequest.Kind.EXTENSION:
+        if finding.is_closed:
+            raise TransitionError(_("该问题已销号，不能再延期；可以不同意该申请。"))
+        if finding.deadline is not None and request.new_deadline <= finding.deadline:
+            raise TransitionError(_("申请延期至的日期不晚于现在的完成时限，不能同意。"))
+        # The deadline moves; original_deadline stays as it was first set.
+        _save_changes(finding, user, deadline=request.new_deadline)
+    else:
+        _save_changes(finding, user, archived_at=timezone.now(), archived_by=user)
+
+
+@transaction.atomic
+def request_decide(
+    *, user: User, request: FindingRequest, approve: bool, comment: str = ""
+) -> FindingRequest:
+    """The county leader approves (同意) or refuses (不同意, with a reason) a request."""
+    request = _lock_request(request)
+    require_may_decide(user, request)
+    _check_pending(request, _("审批"))
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("不同意须说明理由。")})
+    if approve:
+        _approve(request, user)
+    request.status = FindingRequest.Status.APPROVED if approve else FindingRequest.Status.REFUSED
+    request.decided_by, request.decided_at = user, timezone.now()
+    request.decision_comment = comment
+    stamp(request, user, created=False)
+    request.full_clean()
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_withdraw(*, user: User, request: FindingRequest) -> FindingRequest:
+    """The requester (or the county's staff) takes back a request still waiting."""
+    request = _lock_request(request)
+    require_may_withdraw(user, request)
+    _check_pending(request, _("撤回"))
+    request.status = FindingRequest.Status.WITHDRAWN
+    stamp(request, user, created=False)
+    request.full_clean()
+    request.save()
+    return request

@@ -19,8 +19,11 @@ from reports.selectors import tally
 from . import selectors, services, submissions
 from .filters import FindingFilter
 from .forms import (
+    ArchiveRequestForm,
     CommentForm,
+    DecisionForm,
     EvidenceForm,
+    ExtensionRequestForm,
     FindingForm,
     MeasureFormSet,
     NoticeForm,
@@ -33,8 +36,9 @@ from .forms import (
     measure_initial,
     unit_initial,
 )
-from .models import Evidence, Finding, FindingUnit, Progress, Review, Unit
+from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
 from .reviews import county_review_labels, label_findings, review_labels
+from .text import chinese_date
 from .timeline import finding_timeline
 
 
@@ -102,6 +106,7 @@ def _detail_page(
     submit_form: SubmitCloseoutForm | None = None,
     comment_form: CommentForm | None = None,
     status: int = 200,
+    request_forms: dict | None = None,
 ) -> HttpResponse:
     user = request.user
     links = list(finding.unit_links.select_related("unit"))
@@ -159,6 +164,7 @@ def _detail_page(
             "today": timezone.localdate(),
             # Named among the county's reviews, as in its ledger (one query).
             "review_labels": county_review_labels(finding.county_id),
+            **_requests_context(user, finding, request_forms or {}),
         },
         status=status,
     )
@@ -426,19 +432,6 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = _get_finding_for_user(request, pk)
-    try:
-        services.finding_archive(user=request.user, finding=finding)
-    except services.TransitionError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("问题已归档,不再出现在台账和文书中;可随时恢复。"))
-    return redirect(finding)
-
-
-@login_required
-@require_POST
 def finding_restore(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     try:
@@ -694,3 +687,159 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {"form": form, "notice": notice},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# Requests: extension and archive (延期申请、归档申请). Staff file them on the finding's page;
+# the county leader approves or refuses them there (and finds them in 我的待办).
+
+
+def _requests_context(user, finding: Finding, forms: dict) -> dict:
+    """The finding page's 延期和归档 card: the requests (one query), the forms for staff and a
+    decision form per pending request for the leader."""
+    found = list(finding.requests.select_related("created_by", "decided_by"))
+    pending = [r for r in found if r.is_pending]
+    can_request = services.can_request(user, finding) and not finding.is_archived
+    can_decide = services.can_decide(user, finding)
+    for r in pending:
+        r.decision_form = forms.get(("decision", r.pk)) or DecisionForm(
+            auto_id=f"decision{r.pk}_%s"
+        )
+        r.can_withdraw = services.may_withdraw(user, r)
+    kinds = {r.kind for r in pending}
+    may_extend = (
+        can_request
+        and not finding.is_closed
+        and finding.deadline is not None
+        and FindingRequest.Kind.EXTENSION not in kinds
+    )
+    may_archive = can_request and FindingRequest.Kind.ARCHIVE not in kinds
+    return {
+        "finding_requests": found,
+        "pending_requests": pending,
+        "past_requests": [r for r in found if not r.is_pending],
+        "can_request": can_request,
+        "can_decide_requests": can_decide,
+        # A form sent with errors is shown again, whatever else changed meanwhile.
+        "extension_form": forms.get("extension")
+        or (ExtensionRequestForm(auto_id="extension_%s") if may_extend else None),
+        "archive_form": forms.get("archive")
+        or (ArchiveRequestForm(auto_id="archive_%s") if may_archive else None),
+    }
+
+
+def _requests_anchor(finding: Finding) -> str:
+    return f"{finding.get_absolute_url()}#requests"
+
+
+def _file(request: HttpRequest, finding: Finding, form, key: str, create, done: str):
+    """File a request through its one-time token; a form sent twice files one request."""
+    if form.is_valid():
+        try:
+            submissions.once(submissions.token_from(request.POST), request.user, create)
+        except submissions.AlreadySubmitted:
+            messages.info(request, _("该表单已经提交过,没有重复保存。"))
+            return redirect(_requests_anchor(finding))
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_requests_anchor(finding))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(_requests_anchor(finding))
+    messages.error(request, _("申请未提交，请按提示修改。您填写的内容都已保留。"))
+    return _detail_page(request, finding, status=400, request_forms={key: form})
+
+
+@login_required
+@require_POST
+def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    services.require_may_request(request.user, finding, FindingRequest.Kind.EXTENSION)
+    form = ExtensionRequestForm(request.POST, auto_id="extension_%s")
+
+    def create():
+        return services.extension_request(
+            user=request.user,
+            finding=finding,
+            new_deadline=form.cleaned_data["new_deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+
+    return _file(
+        request, finding, form, "extension", create, _("延期申请已提交，等待区县领导审批。")
+    )
+
+
+@login_required
+@require_POST
+def finding_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    """申请归档: staff no longer archive directly; the leader approves the request."""
+    finding = _get_finding_for_user(request, pk)
+    services.require_may_request(request.user, finding, FindingRequest.Kind.ARCHIVE)
+    form = ArchiveRequestForm(request.POST, auto_id="archive_%s")
+
+    def create():
+        return services.archive_request(
+            user=request.user, finding=finding, reason=form.cleaned_data["reason"]
+        )
+
+    return _file(request, finding, form, "archive", create, _("归档申请已提交，等待区县领导审批。"))
+
+
+def _get_request_for_user(request: HttpRequest, pk: int) -> FindingRequest:
+    qs = FindingRequest.objects.for_user(request.user).select_related("finding", "finding__county")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_POST
+def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    finding_request = _get_request_for_user(request, pk)
+    services.require_may_decide(request.user, finding_request)
+    finding = _get_finding_for_user(request, finding_request.finding_id)
+    form = DecisionForm(request.POST, auto_id=f"decision{pk}_%s")
+    if form.is_valid():
+        try:
+            decided = services.request_decide(
+                user=request.user,
+                request=finding_request,
+                approve=form.approve,
+                comment=form.cleaned_data["comment"],
+            )
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_requests_anchor(finding))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _decision_message(decided))
+            return redirect(_requests_anchor(finding))
+    messages.error(request, _("审批未完成，请按提示修改。"))
+    return _detail_page(request, finding, status=400, request_forms={("decision", pk): form})
+
+
+def _decision_message(decided: FindingRequest) -> str:
+    if decided.status == FindingRequest.Status.REFUSED:
+        return _("已不同意该%(kind)s。") % {"kind": decided.get_kind_display()}
+    if decided.kind == FindingRequest.Kind.EXTENSION:
+        return _("已同意延期：完成时限改为%(date)s。") % {
+            "date": chinese_date(decided.new_deadline)
+        }
+    return _("已同意归档：该问题不再出现在台账和文书中，可以恢复。")
+
+
+@login_required
+@require_POST
+def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    finding_request = _get_request_for_user(request, pk)
+    services.require_may_withdraw(request.user, finding_request)
+    try:
+        services.request_withdraw(user=request.user, request=finding_request)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("%(kind)s已撤回。") % {"kind": finding_request.get_kind_display()}
+        )
+    return redirect(_requests_anchor(finding_request.finding))

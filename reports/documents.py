@@ -9,7 +9,7 @@ import re
 
 from django.db.models import Prefetch
 
-from issues.models import County, Finding, FindingUnit, Review
+from issues.models import County, Finding, FindingUnit, Review, Timing
 from issues.reviews import review_labels
 from issues.text import chinese_numeral, deadline_text, measures_text
 
@@ -32,6 +32,7 @@ class DocFinding:
     is_ongoing: bool
     result: str
     closed: bool
+    timing: str = ""  # Timing of a close-out by the report's date (against the original deadline)
 
     @property
     def measures_text(self) -> str:
@@ -79,6 +80,20 @@ class DocReview:
     def open(self) -> int:
         return self.total - self.closed
 
+    def timed(self, timing: str) -> int:
+        return sum(f.closed and f.timing == timing for f in self.findings)
+
+    @property
+    def timing_clause(self) -> str:
+        """（其中按期销号X个、延期后销号Y个、逾期销号Z个）, only when some were not on time."""
+        extended, late = self.timed(Timing.EXTENDED), self.timed(Timing.LATE)
+        if not extended and not late:
+            return ""
+        return (
+            f"（其中按期销号{self.timed(Timing.ON_TIME)}个、"
+            f"延期后销号{extended}个、逾期销号{late}个）"
+        )
+
     @property
     def report_heading(self) -> str:
         return f"({self.numeral}){self.team}发现问题及整改情况"
@@ -90,9 +105,9 @@ class DocReview:
     @property
     def summary_clause(self) -> str:
         if self.total and not self.open:
-            return f"{self.team}发现问题{self.total}个,已全部销号"
+            return f"{self.team}发现问题{self.total}个,已全部销号{self.timing_clause}"
         return (
-            f"{self.team}发现问题{self.total}个,已销号问题{self.closed}个,"
+            f"{self.team}发现问题{self.total}个,已销号问题{self.closed}个{self.timing_clause},"
             f"{self.open}个问题正在加紧整改"
         )
 
@@ -215,9 +230,8 @@ def report_document(report: Report) -> ReportDocument:
                         deadline=f.deadline,
                         is_ongoing=f.is_ongoing,
                         result=f.result,
-                        closed=f.is_closed
-                        and f.closed_on is not None
-                        and f.closed_on <= report.date,
+                        closed=f.was_closed_by(report.date),
+                        timing=f.closeout_timing() or "",
                     )
                 )
             doc_categories.append(DocCategory(cat_no, categories[category_id].name, doc_findings))

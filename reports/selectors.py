@@ -7,10 +7,22 @@ import datetime as dt
 import itertools
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from issues.models import (
+    TIMING_Q,
     County,
     Finding,
     FindingUnit,
@@ -20,6 +32,7 @@ from issues.models import (
     Province,
     Review,
     StatusChange,
+    Timing,
     lead_unit,
 )
 from issues.reviews import review_labels, review_labels_by_county
@@ -35,6 +48,11 @@ class Tally:
     in_progress: int = 0
     overdue: int = 0
     due_soon: int = 0
+    # Close-outs against the ORIGINAL deadline (TIMING_Q): on time, after an approved
+    # extension but within it, and late.
+    closed_on_time: int = 0
+    closed_extended: int = 0
+    closed_late: int = 0
 
     @classmethod
     def pop_from(cls, row: dict) -> Tally:
@@ -64,7 +82,19 @@ def _tally_annotations(today: dt.date) -> dict:
         "in_progress": Count("id", filter=Q(status=Finding.Status.IN_PROGRESS)),
         "overdue": Count("id", filter=not_closed & Q(deadline__lt=today)),
         "due_soon": Count("id", filter=not_closed & Q(deadline__gte=today, deadline__lte=soon)),
+        "closed_on_time": Count("id", filter=TIMING_Q[Timing.ON_TIME]),
+        "closed_extended": Count("id", filter=TIMING_Q[Timing.EXTENDED]),
+        "closed_late": Count("id", filter=TIMING_Q[Timing.LATE]),
     }
+
+
+def timing_annotation() -> Case:
+    """Timing.ON_TIME / EXTENDED / LATE of each closed finding, "" for the others (TIMING_Q)."""
+    return Case(
+        *[When(condition, then=Value(timing.value)) for timing, condition in TIMING_Q.items()],
+        default=Value(""),
+        output_field=CharField(),
+    )
 
 
 def tally(findings: QuerySet, today: dt.date) -> Tally:
@@ -152,6 +182,20 @@ class LedgerRow:
     overdue: bool
     county_code: str = ""
     province: str = ""
+    original_deadline: dt.date | None = None  # 原定完成时限, shown when an extension moved it
+    timing: str = ""  # Timing value of a closed finding (按期 / 延期后 / 逾期销号)
+
+    @property
+    def is_extended(self) -> bool:
+        return (
+            self.deadline is not None
+            and self.original_deadline is not None
+            and self.deadline > self.original_deadline
+        )
+
+    @property
+    def timing_label(self) -> str:
+        return str(Timing(self.timing).label) if self.timing else ""
 
 
 # Columns the ledger export reads, as plain values: no model instances (five a finding with
@@ -175,6 +219,8 @@ _LEDGER_FIELDS = (
     "closed_on",
     "latest_note",
     "latest_date",
+    "original_deadline",
+    "timing",
 )
 
 
@@ -191,6 +237,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
     qs = findings.annotate(
         latest_note=Subquery(latest.values("note")[:1]),
         latest_date=Subquery(latest.values("date")[:1]),
+        timing=timing_annotation(),
     ).values_list(*_LEDGER_FIELDS)
     labels = {value: str(label) for value, label in Finding.Status.choices}
     # Reviews named as the county's ledger page names them, among all the county's reviews,
@@ -247,6 +294,8 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             closed_on,
             latest_note,
             latest_date,
+            original_deadline,
+            timing,
         ) in chunk:
             yield LedgerRow(
                 county=county,
@@ -270,6 +319,8 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
                 overdue=deadline is not None and deadline < today and status != closed,
                 county_code=county_code,
                 province=province,
+                original_deadline=original_deadline,
+                timing=timing,
             )
 
 

@@ -76,6 +76,7 @@ PROVINCE_SORTS = {
     "closed": lambda r: r.tally.closed,
     "rate": lambda r: r.tally.closure_rate,
     "overdue": lambda r: r.tally.overdue,
+    "late": lambda r: r.tally.closed_late,
     "investment": lambda r: r.investment,
     "funds": lambda r: r.funds,
 }

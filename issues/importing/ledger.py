@@ -73,7 +73,9 @@ HEADERS = {
     "销号情况": "closeout",
     "是否销号": "closeout",
 }
-IGNORED = {"销号日期", "是否逾期", "备注", "逾期", "状态"}
+# Columns our own export writes that an import leaves alone: the original deadline and the
+# close-out timing are the ledger's own record (an extension is a request, not an import).
+IGNORED = {"销号日期", "是否逾期", "备注", "逾期", "状态", "原定完成时限", "是否按期销号"}
 PROGRESS_DATE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)\s*[::]\s*")
 
 

@@ -108,6 +108,7 @@ class Change:
     label: str
     old: str
     new: str
+    reason: str = ""  # why a difference is shown but not applied (FindingPlan.held)
 
 
 @dataclasses.dataclass
@@ -119,6 +120,9 @@ class FindingPlan:
     existing: Finding | None
     changes: list[Change] = dataclasses.field(default_factory=list)
     notes: list[str] = dataclasses.field(default_factory=list)
+    # Differences the import does not apply: a deadline moves only by an approved extension,
+    # and a closed finding is not changed at all.
+    held: list[Change] = dataclasses.field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -201,6 +205,10 @@ class ImportPlan:
                 )
             for note in f.notes:
                 lines.append(f"  ! {note}")
+            for c in f.held:
+                lines.append(
+                    f"  ! {c.reason} — {f.category} ({f.order}) {c.label}：{c.old or '—'} → {c.new}"
+                )
         new_units = [u.name for u in self.units if u.creates]
         if new_units:
             lines.append(_("将新建单位:%(names)s") % {"names": "、".join(new_units)})
@@ -319,6 +327,7 @@ def _existing_findings(county: County, reviews: list[Review]) -> dict[int, list[
         .prefetch_related(
             "measures",
             Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit")),
+            "progress_notes",
         )
         .order_by("category__order", "order", "id")
     )
@@ -542,17 +551,18 @@ def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | Non
     new_coop = _names(p.cooperating, resolved)
     if (p.units or p.cooperating) and new_coop != cooperating:
         change("cooperating", _("配合单位"), "、".join(cooperating), "、".join(new_coop))
-    if p.deadline_text and (
-        finding.deadline != p.deadline_date or finding.is_ongoing != p.is_ongoing
-    ):
-        change(
-            "deadline",
-            _("完成时限"),
-            deadline_text(finding.deadline, finding.is_ongoing),
-            deadline_text(p.deadline_date, p.is_ongoing),
-        )
+    if p.deadline_text:
+        _compare_deadline(plan, finding)
     if p.result and not same_text(finding.result, p.result):
         change("result", _("整改结果"), finding.result, p.result)
+    if finding.is_closed:
+        # Closed means closed: what the document says differently is shown, not applied.
+        if p.progress and not any(
+            same_text(n.note, p.progress) for n in finding.progress_notes.all()
+        ):
+            change("progress", _("整改进展"), "", p.progress)
+        plan.held += [dataclasses.replace(c, reason=_("已销号，未更新")) for c in plan.changes]
+        plan.changes = []
     if p.closeout:
         closed_in_doc = p.is_closed
         if closed_in_doc != finding.is_closed:
@@ -562,6 +572,33 @@ def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | Non
                 )
                 % {"doc": p.closeout, "ledger": finding.get_status_display()}
             )
+
+
+def _compare_deadline(plan: FindingPlan, finding: Finding) -> None:
+    """A deadline the ledger has is moved only by an approved extension: a different date in
+    the document is shown, not applied. A missing deadline is filled in, and 并长期坚持 may
+    change."""
+    p = plan.parsed
+    kept = finding.deadline if finding.deadline is not None else p.deadline_date
+    if finding.deadline is not None and finding.deadline != p.deadline_date:
+        plan.held.append(
+            Change(
+                "deadline",
+                _("完成时限"),
+                deadline_text(finding.deadline, finding.is_ongoing),
+                deadline_text(p.deadline_date, p.is_ongoing),
+                reason=_("完成时限不同：须申请延期"),
+            )
+        )
+    if finding.deadline != kept or finding.is_ongoing != p.is_ongoing:
+        plan.changes.append(
+            Change(
+                "deadline",
+                _("完成时限"),
+                deadline_text(finding.deadline, finding.is_ongoing),
+                deadline_text(kept, p.is_ongoing),
+            )
+        )
 
 
 def _same_list(a: list[str], b: list[str]) -> bool:

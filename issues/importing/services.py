@@ -203,7 +203,10 @@ def import_apply(
                 category=category,
                 order=finding.order if finding.category_id == category.pk else None,
                 description=p.description if "description" in current else finding.description,
-                deadline=p.deadline_date if "deadline" in current else finding.deadline,
+                # The plan never moves a deadline the ledger has (that takes an extension).
+                deadline=finding.deadline
+                if finding.deadline is not None or "deadline" not in current
+                else p.deadline_date,
                 is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,
                 result=p.result if "result" in current else finding.result,
                 measures=p.measures
@@ -222,7 +225,11 @@ def import_apply(
             counts["changed"] += 1
         else:
             counts["unchanged"] += 1
-        if p.progress and not Progress.objects.filter(finding=finding, note=p.progress).exists():
+        if (
+            p.progress
+            and not finding.is_closed  # closed means closed (shown in the plan as held)
+            and not Progress.objects.filter(finding=finding, note=p.progress).exists()
+        ):
             services.progress_add(user=user, finding=finding, note=p.progress, date=document_day)
             counts["progress"] += 1
     summary = {

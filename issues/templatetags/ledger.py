@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from issues import text
-from issues.models import Finding, Review
+from issues.models import Finding, Review, Timing
 from issues.submissions import FIELD, new_token
 
 register = template.Library()
@@ -69,3 +69,47 @@ def review_label(review, labels=None) -> str:
     if review is None:
         return ""
     return (labels or {}).get(review.pk) or review.label
+
+
+# Extensions and close-out timing: written once here, for the finding page, the ledger and
+# 我的待办 alike.
+
+TIMING_CLASSES = {
+    Timing.ON_TIME: "bg-success-subtle text-success-emphasis border border-success-subtle",
+    Timing.EXTENDED: "bg-warning-subtle text-warning-emphasis border border-warning-subtle",
+    Timing.LATE: "bg-danger-subtle text-danger-emphasis border border-danger-subtle",
+}
+
+
+@register.filter
+def extension_note(finding) -> str:
+    """原定2019年10月30日，经批准延期至2019年12月31日 (empty unless extended)."""
+    if not finding.is_extended:
+        return ""
+    return _("原定%(original)s，经批准延期至%(deadline)s") % {
+        "original": text.chinese_date(finding.original_deadline),
+        "deadline": text.chinese_date(finding.deadline),
+    }
+
+
+@register.filter
+def original_deadline_note(finding) -> str:
+    """原定2019年10月30日 (empty unless extended): the short form for narrow columns."""
+    if not finding.is_extended:
+        return ""
+    return _("原定%(original)s") % {"original": text.chinese_date(finding.original_deadline)}
+
+
+@register.simple_tag
+def timing_badge(finding) -> str:
+    """按期销号 / 延期后销号 / 逾期销号 for a closed finding, counted against its original
+    deadline (Finding.closeout_timing, the same rule as TIMING_Q)."""
+    timing = finding.closeout_timing()
+    if timing is None:
+        return ""
+    return format_html(
+        '<span class="badge {}" data-timing="{}">{}</span>',
+        TIMING_CLASSES[timing],
+        timing,
+        Timing(timing).label,
+    )

@@ -36,12 +36,16 @@ COLUMNS = [  # header, width in characters
     ("责任单位", 20),
     ("配合单位", 16),
     ("完成时限", 16),
+    ("原定完成时限", 14),
     ("最新进展", 36),
     ("整改结果", 40),
     ("销号情况", 10),
     ("销号日期", 14),
+    ("是否按期销号", 11),
     ("是否逾期", 9),
 ]
+# How closed findings met their deadline, counted against the original one (Timing).
+TIMINGS = [("on_time", "按期销号"), ("extended", "延期后销号"), ("late", "逾期销号")]
 STATUSES = [
     ("open", "未整改"),
     ("in_progress", "整改中"),
@@ -177,17 +181,20 @@ def _write_ledger_row(
     _text(ws, r, c + 4, "、".join(row.units), body)
     _text(ws, r, c + 5, "、".join(row.cooperating), body)
     _text(ws, r, c + 6, deadline_text(row.deadline, row.is_ongoing), f.center)
-    _text(ws, r, c + 7, progress, body)
-    _text(ws, r, c + 8, row.result, body)
-    ws.write_string(r, c + 9, "已销号" if row.status == "closed" else "未销号", f.center)
+    # The deadline first set, when an approved extension moved it.
+    _put(ws, r, c + 7, row.original_deadline if row.is_extended else None, f.date)
+    _text(ws, r, c + 8, progress, body)
+    _text(ws, r, c + 9, row.result, body)
+    ws.write_string(r, c + 10, "已销号" if row.status == "closed" else "未销号", f.center)
     if row.closed_on is None:
-        ws.write_blank(r, c + 10, None, f.date)
+        ws.write_blank(r, c + 11, None, f.date)
     else:
-        ws.write_datetime(r, c + 10, row.closed_on, f.date)
+        ws.write_datetime(r, c + 11, row.closed_on, f.date)
+    _text(ws, r, c + 12, dict(TIMINGS).get(row.timing, ""), f.center)
     if row.overdue:
-        ws.write_string(r, c + 11, "是", f.alert)
+        ws.write_string(r, c + 13, "是", f.alert)
     else:
-        ws.write_string(r, c + 11, "否", f.center)
+        ws.write_string(r, c + 13, "否", f.center)
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, fmt: Format) -> None:
@@ -208,18 +215,21 @@ class _Tally:
             self.order.append(key)
         self.counts[key][row.status] += 1
         self.counts[key]["overdue"] += row.overdue
+        if row.timing:
+            self.counts[key][row.timing] += 1
 
 
 def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
     ws = _add_sheet(wb, "统计")
     columns = [("问题来源", 16), ("问题类别", 24), ("问题数", 9)]
     columns += [(label, 11) for _, label in STATUSES] + [("逾期", 8)]
+    columns += [(label, 11) for _, label in TIMINGS]
     r = _setup_sheet(
         ws,
         f,
         columns,
         f"{title}(统计)",
-        "按检查、问题类别和整改状态统计",
+        "按检查、问题类别和整改状态统计；是否按期销号按原定完成时限计",
         len(tally.order) + 1,
         freeze=(3, 0),
     )
@@ -227,16 +237,18 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
     for review, category in tally.order:
         counts = tally.counts[(review, category)]
         numbers = [counts[s] for s, _ in STATUSES]
+        timings = [counts[t] for t, _ in TIMINGS]
         totals.update(counts)
         _put(ws, r, 0, review, f.body)
         _put(ws, r, 1, category, f.body)
-        for c, n in enumerate([sum(numbers), *numbers, counts["overdue"]], start=2):
+        for c, n in enumerate([sum(numbers), *numbers, counts["overdue"], *timings], start=2):
             ws.write_number(r, c, n, f.center)
         r += 1
     numbers = [totals[s] for s, _ in STATUSES]
+    timings = [totals[t] for t, _ in TIMINGS]
     ws.write_string(r, 0, "合计", f.header)
     ws.write_blank(r, 1, None, f.header)
-    for c, n in enumerate([sum(numbers), *numbers, totals["overdue"]], start=2):
+    for c, n in enumerate([sum(numbers), *numbers, totals["overdue"], *timings], start=2):
         ws.write_number(r, c, n, f.header)
 
 

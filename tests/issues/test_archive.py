@@ -1,5 +1,7 @@
 """No hard deletes: a finding is archived (hidden from the ledger, the landing page, the report
-documents and the exports) and can be restored; nothing in the UI deletes it."""
+documents and the exports) and can be restored; nothing in the UI deletes it. Archiving is a
+request staff file with a reason and the county leader approves (tests/issues/test_requests.py
+tests the requests themselves)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from issues import services
-from issues.models import Finding, StatusChange
+from issues.models import Finding, FindingRequest, StatusChange, User
 from reports import documents
 from reports.models import Report
 from reports.services import report_save
+from tests import approvals
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 KEPT = "乡镇物流站点未实现共配。"
@@ -32,14 +35,14 @@ def clock():
 
 
 @pytest.fixture
-def kept(alice, county_a, review_a, unit_a, factory) -> Finding:
+def kept(alice, lee, county_a, review_a, unit_a, factory) -> Finding:
     return factory.finding(
         alice, county_a, review_a, description=KEPT, units=[unit_a], deadline=dt.date(2019, 9, 1)
     )
 
 
 @pytest.fixture
-def doomed(alice, county_a, review_a, unit_a, factory) -> Finding:
+def doomed(alice, lee, county_a, review_a, unit_a, factory) -> Finding:
     """Overdue, with a progress note: it counts everywhere until archived."""
     finding = factory.finding(
         alice,
@@ -54,7 +57,8 @@ def doomed(alice, county_a, review_a, unit_a, factory) -> Finding:
 
 
 def archive(finding: Finding, user) -> Finding:
-    return services.finding_archive(user=user, finding=Finding.objects.get(pk=finding.pk))
+    """Archived at `user`'s request, approved by the county leader (lee)."""
+    return approvals.archive(finding, staff=user, leader=User.objects.get(username="lee"))
 
 
 def messages_of(response) -> list[str]:
@@ -75,15 +79,20 @@ def xlsx_descriptions(content: bytes) -> list[str]:
 # Archiving
 
 
-def test_staff_archives_and_the_row_is_kept(client, alice, kept, doomed):
+def test_staff_ask_the_leader_approves_and_the_row_is_kept(client, alice, lee, kept, doomed):
     client.force_login(alice)
-    response = client.post(f"/findings/{doomed.pk}/archive/")
+    response = client.post(f"/findings/{doomed.pk}/archive/", {"reason": "重复登记。"})
     assert response.status_code == 302
-    assert response["Location"] == doomed.get_absolute_url()
-    assert messages_of(response) == ["问题已归档,不再出现在台账和文书中;可随时恢复。"]
+    assert response["Location"] == f"{doomed.get_absolute_url()}#requests"
+    assert messages_of(response) == ["归档申请已提交，等待区县领导审批。"]
+    assert not Finding.objects.get(pk=doomed.pk).is_archived  # only asked so far
+    client.force_login(lee)
+    request = FindingRequest.objects.get(finding=doomed)
+    response = client.post(f"/requests/{request.pk}/decide/", {"decision": "approve"})
+    assert messages_of(response)[-1] == "已同意归档：该问题不再出现在台账和文书中，可以恢复。"
     doomed.refresh_from_db()
     assert doomed.is_archived
-    assert doomed.archived_by == alice
+    assert doomed.archived_by == lee
     assert doomed.version == 3  # created, started by the note, archived
     assert Finding.objects.filter(pk=doomed.pk).exists()
     assert doomed.progress_notes.count() == 1
@@ -95,7 +104,7 @@ def test_the_archived_page_still_opens_and_says_so(client, alice, lee, rita, doo
     archive(doomed, alice)
     client.force_login(alice)
     html = client.get(doomed.get_absolute_url()).content.decode()
-    assert "该问题已于 2019年9月10日 由 alice 归档,不出现在台账和文书中。" in html
+    assert "该问题已于 2019年9月10日 由 lee 归档,不出现在台账和文书中。" in html
     assert f"/findings/{doomed.pk}/edit/" not in html
     assert f"/findings/{doomed.pk}/archive/" not in html
     assert f"/findings/{doomed.pk}/progress/" not in html
@@ -113,16 +122,18 @@ def test_the_archived_page_still_opens_and_says_so(client, alice, lee, rita, doo
 
 
 @pytest.mark.parametrize("who, status", [("lee", 403), ("rita", 403), ("nina", 403), ("bob", 404)])
-def test_only_staff_archive(request, client, doomed, who, status):
+def test_only_staff_ask_to_archive(request, client, doomed, who, status):
     client.force_login(request.getfixturevalue(who))
-    assert client.post(f"/findings/{doomed.pk}/archive/").status_code == status
+    response = client.post(f"/findings/{doomed.pk}/archive/", {"reason": "重复登记。"})
+    assert response.status_code == status
     assert not Finding.objects.get(pk=doomed.pk).is_archived
+    assert not FindingRequest.objects.exists()
 
 
 def test_archiving_twice_says_so(client, alice, doomed):
     archive(doomed, alice)
     client.force_login(alice)
-    response = client.post(f"/findings/{doomed.pk}/archive/")
+    response = client.post(f"/findings/{doomed.pk}/archive/", {"reason": "重复登记。"})
     assert response.status_code == 302
     assert messages_of(response) == ["该问题已经归档。"]
 
@@ -362,7 +373,7 @@ def test_removed_evidence_and_archived_findings_stay_in_the_database(
     )
     client.force_login(alice)
     client.post(f"/evidence/{evidence.pk}/remove/")
-    client.post(f"/findings/{doomed.pk}/archive/")
+    archive(doomed, alice)
     finding = Finding.objects.get(pk=doomed.pk)
     assert finding.is_archived
     assert finding.evidence.get().is_removed

@@ -37,9 +37,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Queries of the detail page for a county-A user, whatever the length of the history. The
 # timeline takes eight: the finding's history (with users, reviews and categories joined), the
 # related findings each record saw, its unit links (units joined), measures, notes, evidence,
-# extension/archive requests and the workflow's status changes; and one more for the county's
-# reviews, which name the finding's review apart from another of the same team.
-DETAIL_QUERIES = 21
+# extension/archive requests and the workflow's status changes; one for the county's reviews,
+# which name the finding's review apart from another of the same team; and one for the
+# requests card (pending and past extension/archive requests, with requester and approver).
+DETAIL_QUERIES = 22
 REGISTERED = [
     "登记了该问题",
     "新增整改措施:加快选址",
@@ -171,7 +172,7 @@ def test_an_edit_is_one_entry_with_its_fields_measures_and_units(
 def test_a_deadline_set_after_registering(clock, zhang, county_a, review_a, factory):
     finding = factory.finding(zhang, county_a, review_a, measures=[])
     clock.move_to(at(2019, 6, 5))
-    edit(finding, zhang, deadline=dt.date(2019, 9, 30))
+    edit(finding, zhang, deadline=dt.date(2019, 9, 30))  # the first deadline: no approval
     assert sentences(finding) == [
         "张三 2019年6月5日 将完成时限由 (空) 改为 2019年9月30日",
         "张三 2019年5月1日 登记了该问题",
@@ -185,7 +186,7 @@ def test_the_user_name_falls_back_to_the_username(clock, alice, county_a, review
     assert sentences(finding)[0] == "alice 2019年6月5日 填写了整改结果:已完成选址。"
 
 
-def test_the_day_is_the_day_in_shanghai(clock, zhang, finding):
+def test_the_day_is_the_day_in_shanghai(clock, zhang, li, finding):
     clock.move_to(dt.datetime(2019, 6, 5, 20, 0, tzinfo=dt.UTC))  # 04:00 on the 6th in Shanghai
     edit(finding, zhang, result="已完成选址。")
     assert sentences(finding)[0].startswith("张三 2019年6月6日 ")
@@ -341,12 +342,12 @@ def test_workflow_steps_with_their_comments_and_what_they_set(clock, zhang, li, 
 
 def test_archive_and_restore(clock, zhang, li, finding):
     clock.move_to(at(2019, 6, 1))
-    services.finding_archive(user=zhang, finding=finding)
+    approvals.archive(finding, staff=zhang, leader=li)  # zhang asks, li approves
     clock.move_to(at(2019, 6, 2))
-    services.finding_restore(user=li, finding=Finding.objects.get(pk=finding.pk))
+    services.finding_restore(user=zhang, finding=Finding.objects.get(pk=finding.pk))
     assert sentences(finding)[:2] == [
-        "李四 2019年6月2日 恢复了该问题",
-        "张三 2019年6月1日 归档了该问题",
+        "张三 2019年6月2日 恢复了该问题",
+        "李四 2019年6月1日 归档了该问题",
     ]
 
 
@@ -616,7 +617,7 @@ def test_detail_page_shows_one_entry_per_change_set(client, clock, zhang, lee, f
     edit(finding, zhang, result="已完成选址。", measures=["加快选址"])
     clock.move_to(at(2019, 6, 6))
     services.progress_add(user=zhang, finding=finding, note="已完成选址。")
-    client.force_login(lee)
+    client.force_login(li)
     html = client.get(finding.get_absolute_url()).content.decode()
     shown = history_entries(html)
     assert [lines for _, lines in shown] == [

@@ -19,6 +19,7 @@ from issues.importing.readers import read_workbook
 from issues.importing.services import import_apply
 from issues.models import Finding, ImportBatch
 from reports.ledgers import ledger_xlsx
+from tests import approvals
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -241,10 +242,13 @@ def ledger_a(alice, county_a, review_a, unit_a, unit_a2, factory):
     return [a, b, c]
 
 
-def test_our_own_export_imports_back_unchanged(alice, county_a, ledger_a):
+def test_our_own_export_imports_back_unchanged(alice, lee, county_a, ledger_a):
+    # An extended deadline: the export writes 原定完成时限, the import leaves it alone.
+    approvals.extend(ledger_a[0], dt.date(2019, 12, 31), staff=alice, leader=lee)
     findings = Finding.objects.filter(county=county_a).in_ledger_order()
     data = ledger_xlsx(findings, scope="昭化区", today=TODAY)
     rows = read_workbook(SimpleUploadedFile("昭化区整改台账.xlsx", data))
+    assert all(col["known"] for col in ledger.columns(rows)), ledger.columns(rows)
     doc = ledger.parse_rows(rows)
     assert doc.errors == [] and doc.unplaced == []
     plan = build_plan(county_a, doc)
@@ -252,7 +256,7 @@ def test_our_own_export_imports_back_unchanged(alice, county_a, ledger_a):
     assert plan.counts == {"new": 0, "changed": 0, "unchanged": 3}, [
         (f.parsed.description, f.changes) for f in plan.findings
     ]
-    assert all(not f.notes for f in plan.findings)
+    assert all(not f.notes and not f.held for f in plan.findings)
     history = (
         Finding.history.count(),
         county_a.findings.get(description="站点运营效果欠佳。").progress_notes.count(),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from issues import services
 from issues.importing.document import parse_document
 from issues.importing.plan import NEW, build_plan
 from issues.importing.services import ImportRefused, import_apply
@@ -80,12 +81,64 @@ def test_a_changed_document_updates_the_same_findings(alice, county_a, review_a,
     plan, summary = _apply(alice, county_a, changed)
     assert plan.counts == {"new": 0, "changed": 1, "unchanged": 1}
     (fp,) = [f for f in plan.findings if f.state == "changed"]
-    assert {c.field for c in fp.changes} == {"deadline", "measures"}
+    assert {c.field for c in fp.changes} == {"measures"}
+    # A deadline the ledger has moves only by an approved extension: shown, not applied.
+    assert [(c.field, c.old, c.new, c.reason) for c in fp.held] == [
+        ("deadline", "2019年10月31日前", "2019年11月30日前", "完成时限不同：须申请延期")
+    ]
     assert set(Finding.objects.values_list("pk", flat=True)) == ids
     second = Finding.objects.get(description="经验总结不足。")
-    assert second.deadline == dt.date(2019, 11, 30)
+    assert (second.deadline, second.original_deadline) == (dt.date(2019, 10, 31),) * 2
     assert second.measures.count() == 2
     assert second.version == 2
+    assert any("完成时限不同：须申请延期" in line for line in plan.summary_lines())
+
+
+def test_a_missing_deadline_is_filled_in_and_ongoing_may_change(alice, county_a, review_a, units):
+    _apply(alice, county_a, PLAN.replace("完成时限:2019年10月底前\n", ""))
+    second = Finding.objects.get(description="经验总结不足。")
+    assert second.deadline is None
+    plan, _ = _apply(alice, county_a, PLAN)
+    (fp,) = [f for f in plan.findings if f.state == "changed"]
+    assert ([c.field for c in fp.changes], fp.held) == (["deadline"], [])
+    second.refresh_from_db()
+    assert (second.deadline, second.original_deadline) == (dt.date(2019, 10, 31),) * 2
+    plan, _ = _apply(alice, county_a, PLAN.replace("2019年10月底前", "2019年10月底前,并长期坚持"))
+    (fp,) = [f for f in plan.findings if f.state == "changed"]
+    assert [(c.field, c.new) for c in fp.changes] == [("deadline", "2019年10月31日前,并长期坚持")]
+    second.refresh_from_db()
+    assert (second.deadline, second.is_ongoing) == (dt.date(2019, 10, 31), True)
+
+
+def test_a_closed_finding_is_not_updated(alice, lee, county_a, review_a, units):
+    _apply(alice, county_a, PLAN)
+    finding = Finding.objects.get(description="经验总结不足。")
+    services.finding_start(user=alice, finding=finding)
+    services.finding_submit_closeout(
+        user=alice, finding=finding, result="已总结。", evidence_waiver="现场查验。"
+    )
+    services.finding_close(user=lee, finding=finding)
+    before = Finding.objects.get(pk=finding.pk)
+    changed = PLAN.replace("2019年10月底前\n", "2019年11月30日前\n整改进展:已报送案例。\n").replace(
+        "总结物流经验。", "一是总结物流经验;二是报送案例。"
+    )
+    plan, summary = _apply(alice, county_a, changed)
+    assert plan.counts == {"new": 0, "changed": 0, "unchanged": 2}
+    (fp,) = [f for f in plan.findings if f.held]
+    assert [(c.field, c.reason) for c in fp.held] == [
+        ("deadline", "完成时限不同：须申请延期"),
+        ("measures", "已销号，未更新"),
+        ("progress", "已销号，未更新"),
+    ]
+    after = Finding.objects.get(pk=finding.pk)
+    assert (after.version, after.deadline, after.status) == (
+        before.version,
+        before.deadline,
+        Finding.Status.CLOSED,
+    )
+    assert list(after.measures.values_list("text", flat=True)) == ["总结物流经验"]
+    assert not after.progress_notes.exists()
+    assert summary["progress"] == 0
 
 
 def test_reworded_finding_is_matched_by_position_and_shown_as_changed(
@@ -227,6 +280,7 @@ def test_seed_000_into_an_empty_county(alice, county_a):
     assert set(findings.closed().values_list("closed_on", flat=True)) == {dt.date(2019, 9, 10)}
     again = build_plan(county_a, parse_document(SEED))
     assert again.counts == {"new": 0, "changed": 0, "unchanged": 25}
+    assert not any(f.held for f in again.findings)
 
 
 def test_one_unit_written_two_ways_in_the_same_document(alice, county_a, review_a):

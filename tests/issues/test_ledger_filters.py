@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from issues import services
 from issues.models import Finding, Review, Unit
+from tests import approvals
 
 TODAY = dt.date(2019, 9, 10)
 URL = "/findings/"
@@ -266,8 +267,8 @@ class TestFilters:
         assert 'value="资金"' in html
         assert 'name="due_within" value="14"' in html
 
-    def test_archived_findings_only_when_asked(self, as_alice, alice, ledger):
-        services.finding_archive(user=alice, finding=ledger["soon"])
+    def test_archived_findings_only_when_asked(self, as_alice, alice, lee, ledger):
+        approvals.archive(ledger["soon"], staff=alice, leader=lee)
         assert "soon" not in _keys(ledger, as_alice.get(URL))
         assert _counts(as_alice.get(URL).content.decode())["total"] == 4
         assert _keys(ledger, as_alice.get(URL, {"archived": "on"})) == ["soon"]
@@ -547,8 +548,9 @@ HOME_QUERIES_PROVINCE = 8
 # records saw, its unit links (with units), measures, notes, evidence and extension/archive
 # requests (each with the acting user), and the workflow's status changes with their actors;
 # and the county's reviews, which name the finding's review apart from another of the same
-# team (issues.reviews).
-DETAIL_QUERIES = 21
+# team (issues.reviews); and the requests card (extension and archive requests, with
+# requester and approver).
+DETAIL_QUERIES = 22
 
 
 class TestQueryCounts:
@@ -660,6 +662,13 @@ class TestQueryCounts:
             services.evidence_add(
                 user=alice, finding=finding, upload=SimpleUploadedFile(f"照片{i}.png", PNG)
             )
+            asked = services.extension_request(
+                user=alice,
+                finding=finding,
+                new_deadline=TODAY + dt.timedelta(days=30 + i),
+                reason=f"理由{i}",
+            )
+            services.request_decide(user=lee, request=asked, approve=False, comment=f"意见{i}")
             if i % 2 == 0:
                 services.finding_submit_closeout(user=alice, finding=finding, result=f"结果{i}")
                 services.finding_return(user=lee, finding=finding, reason=f"材料不全{i}")
@@ -671,6 +680,7 @@ class TestQueryCounts:
         assert len(response.context["related"]) == n
         assert len(response.context["notes"]) == n
         assert len(response.context["evidence"]) == n
+        assert len(response.context["finding_requests"]) == n
         assert len(response.context["timeline"]) > 3 * n
 
 

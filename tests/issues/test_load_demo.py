@@ -26,6 +26,7 @@ from issues.models import (
     Unit,
     User,
 )
+from tests import approvals
 
 PASSWORD = "demo-password-for-tests"
 DATA = Path(__file__).resolve().parents[2] / "issues" / "demo" / "data"
@@ -342,6 +343,8 @@ class TestIdempotence:
             ),
             expected_version=finding.version,
         )
+        leader = User.objects.get(username="leader-510811")
+        approvals.extend(finding, dt.date(2019, 12, 31), staff=staff, leader=leader)
         services.finding_submit_closeout(
             user=staff, finding=finding, result="已建成并投入运营。", evidence_waiver="现场可查"
         )
@@ -355,7 +358,7 @@ class TestIdempotence:
         assert _row_counts() == before
         finding.refresh_from_db()
         assert finding.description == "公共服务中心已完成选址。"
-        assert finding.deadline == deadline
+        assert (finding.deadline, finding.original_deadline) == (dt.date(2019, 12, 31), deadline)
         assert (finding.status, finding.result) == ("submitted", "已建成并投入运营。")
         assert list(finding.measures.values_list("text", flat=True)) == ["已完成选址"]
         assert _names(finding, FindingUnit.Role.RESPONSIBLE) == ["区财政局"]

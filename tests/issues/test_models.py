@@ -301,10 +301,10 @@ class TestFindingQuerySet:
         assert not Finding.objects.for_user(quinn).exists()
         assert Finding.objects.for_user(nina).count() == len(ledger) + 1
 
-    def test_active_and_archived(self, ledger, alice):
-        from issues import services
+    def test_active_and_archived(self, ledger, alice, lee):
+        from tests import approvals
 
-        services.finding_archive(user=alice, finding=ledger["today"])
+        approvals.archive(ledger["today"], staff=alice, leader=lee)
         assert _keys(ledger, Finding.objects.archived()) == {"today"}
         assert _keys(ledger, Finding.objects.active()) == set(ledger) - {"today"}
 

@@ -10,15 +10,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from issues import services
-from issues.models import Finding, FindingUnit
+from issues.models import Finding, FindingRequest, FindingUnit
+from tests import approvals
 from tests.conftest import Factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DUE = "逾期或即将到期的问题"
 QUIET = "本月还没有填报进展的问题"
 APPROVE = "等待审批的销号申请"
+EXTENSIONS = "等待审批的延期申请"
+ARCHIVES = "等待审批的归档申请"
+MINE = "我提交的待审批申请"
 RECENT = "近30天销号的问题(可抽查)"
 UNIT = "本单位逾期或即将到期的问题"
 
@@ -36,7 +42,7 @@ def uma(county_a, unit_a):
 
 
 @pytest.fixture
-def ledger(alice, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, factory):
+def ledger(alice, lee, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, factory):
     def a(name, deadline, units, **kw):
         return factory.finding(
             alice, county_a, review_a, description=name, deadline=deadline, units=units, **kw
@@ -73,7 +79,7 @@ def ledger(alice, bob, county_a, county_b, review_a, review_b, unit_a, unit_a2, 
     services.finding_submit_closeout(
         user=alice, finding=f["submitted"], result="已补齐台账。", evidence_waiver="见台账。"
     )
-    services.finding_archive(user=alice, finding=f["archived"])
+    approvals.archive(f["archived"], staff=alice, leader=lee)
     return f
 
 
@@ -96,11 +102,12 @@ def test_county_staff(client, alice, ledger):
     assert my_work(client, alice) == {
         DUE: ["站点运营欠佳", "物流未整合"],
         QUIET: ["站点运营欠佳", "培训率偏低"],
+        MINE: [],
     }
 
 
 def test_county_leader(client, lee, ledger):
-    assert my_work(client, lee) == {APPROVE: ["台账不全"]}
+    assert my_work(client, lee) == {APPROVE: ["台账不全"], EXTENSIONS: [], ARCHIVES: []}
 
 
 def test_province_reviewer(client, rita, ledger):
@@ -133,12 +140,12 @@ def test_unit_user_who_is_also_staff_gets_both(client, alice, unit_a, ledger):
     alice.unit = unit_a
     alice.save()
     lists = my_work(client, alice)
-    assert list(lists) == [UNIT, DUE, QUIET]
+    assert list(lists) == [UNIT, DUE, QUIET, MINE]
     assert lists[UNIT] == ["站点运营欠佳"]
 
 
 def test_another_countys_staff(client, bob, ledger):
-    assert my_work(client, bob) == {DUE: ["朝天站点未运营"], QUIET: ["朝天站点未运营"]}
+    assert my_work(client, bob) == {DUE: ["朝天站点未运营"], QUIET: ["朝天站点未运营"], MINE: []}
 
 
 def test_reviewer_of_another_province_sees_none_of_it(client, quinn, ledger):
@@ -165,9 +172,11 @@ def test_nothing_from_outside_the_scope(client, alice, lee, uma, ledger):
 
 
 def test_empty_lists_say_so(client, alice, lee, county_a):
-    assert my_work(client, lee) == {APPROVE: []}
+    assert my_work(client, lee) == {APPROVE: [], EXTENSIONS: [], ARCHIVES: []}
     html = client.get("/my/").content.decode()
     assert "没有等待审批的销号申请。" in html
+    assert "没有等待审批的延期申请。" in html
+    assert "没有等待审批的归档申请。" in html
     client.force_login(alice)
     html = client.get("/my/").content.decode()
     assert "没有逾期或即将到期的问题。" in html
@@ -181,7 +190,7 @@ def test_a_note_this_month_takes_it_off_the_quiet_list(client, alice, ledger):
 
 def test_approving_takes_it_off_the_leaders_list_and_onto_the_reviewers(client, lee, rita, ledger):
     services.finding_close(user=lee, finding=ledger["submitted"])
-    assert my_work(client, lee) == {APPROVE: []}
+    assert my_work(client, lee)[APPROVE] == []
     assert my_work(client, rita)[RECENT] == ["台账不全", "朝天中心未建", "中心未建"]
 
 
@@ -198,3 +207,64 @@ def test_anonymous_goes_to_log_in(client):
     response = client.get("/my/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/my/"
+
+
+# Extension and archive requests
+
+
+def ask(ledger, alice, bob):
+    """Pending: an extension of 培训率偏低 and an archive of 物流未整合 (alice), and an
+    extension in county B (bob); decided or withdrawn ones are not listed."""
+    services.extension_request(
+        user=alice, finding=ledger["later"], new_deadline=dt.date(2019, 12, 31), reason="汛期。"
+    )
+    services.archive_request(user=alice, finding=ledger["soon"], reason="重复登记。")
+    services.extension_request(
+        user=bob, finding=ledger["b_late"], new_deadline=dt.date(2019, 12, 31), reason="B县。"
+    )
+
+
+def test_the_leader_sees_requests_to_decide(client, alice, lee, bob, ledger):
+    ask(ledger, alice, bob)
+    refused = services.extension_request(
+        user=alice, finding=ledger["late"], new_deadline=dt.date(2019, 10, 31), reason="晚了。"
+    )
+    services.request_decide(user=lee, request=refused, approve=False, comment="不同意。")
+    lists = my_work(client, lee)
+    assert lists[EXTENSIONS] == ["培训率偏低"]
+    assert lists[ARCHIVES] == ["物流未整合"]
+    html = client.get("/my/").content.decode()
+    assert "完成时限由2019年10月30日延至2019年12月31日" in html
+    assert "汛期。" in html
+    assert "B县。" not in html
+
+
+def test_staff_see_their_own_pending_requests(client, alice, lee, bob, county_a, ledger):
+    ask(ledger, alice, bob)
+    assert my_work(client, alice)[MINE] == ["培训率偏低", "物流未整合"]
+    assert my_work(client, bob)[MINE] == ["朝天站点未运营"]
+    colleague = Factory.user("carol", "county_staff", county=county_a)
+    assert my_work(client, colleague)[MINE] == []
+    (pending,) = FindingRequest.objects.filter(finding=ledger["soon"])
+    services.request_decide(user=lee, request=pending, approve=True)
+    assert my_work(client, alice)[MINE] == ["培训率偏低"]
+    assert ARCHIVES in my_work(client, lee) and my_work(client, lee)[ARCHIVES] == []
+
+
+def test_the_lists_take_no_query_per_request(
+    client, alice, lee, bob, ledger, django_assert_max_num_queries
+):
+    ask(ledger, alice, bob)
+    client.force_login(lee)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/my/")
+    for key in ("late", "submitted"):
+        services.extension_request(
+            user=alice, finding=ledger[key], new_deadline=dt.date(2020, 1, 31), reason="多"
+        )
+    services.archive_request(user=alice, finding=ledger["late"], reason="多")
+    with django_assert_max_num_queries(len(few)):
+        response = client.get("/my/")
+    lists = {w.title: w for w in response.context["work"]}
+    assert len(lists[EXTENSIONS].findings) == 3
+    assert len(lists[ARCHIVES].findings) == 2

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from issues import reminders, services
 from issues.models import Finding, FindingUnit, ReminderLog, Role, Unit
+from tests import approvals
 from tests.conftest import Factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -105,7 +106,7 @@ def ledger(people, units, alice, lee, bob, county_a, county_b, review_a, review_
     services.finding_submit_closeout(
         user=alice, finding=f["submitted"], result="已补齐台账。", evidence_waiver="见系统台账。"
     )
-    services.finding_archive(user=alice, finding=f["archived"])
+    approvals.archive(f["archived"], staff=alice, leader=lee)
     return f
 
 

@@ -22,6 +22,7 @@ from issues.models import Category, County, Finding, Review, Role, Unit, User
 from reports import selectors
 from reports.models import Indicator, IndicatorReading
 from reports.services import reading_add
+from tests import approvals
 from tests.conftest import Factory
 from tests.reports.conftest import travel
 
@@ -185,7 +186,8 @@ class TestFigures:
 
     def test_archived_findings_are_left_out(self, zhaohua, staff):
         finding = Finding.objects.filter(county=zhaohua, status=Finding.Status.CLOSED).first()
-        services.finding_archive(user=staff, finding=finding)
+        leader = User.objects.get(username="leader-510811")
+        approvals.archive(finding, staff=staff, leader=leader)
         data = selectors.county_dashboard(zhaohua, TODAY)
         assert (data["total"].total, data["total"].closed) == (24, 11)
 
@@ -529,6 +531,11 @@ class TestLinks:
             "/findings/?status=submitted": 0,
             "/findings/?overdue=on": 13,
             "/findings/?due_within=7": 0,
+            # Close-outs against the original deadline: the demo's were recorded from the
+            # report (closed by its date), none approved late here.
+            "/findings/?timing=on_time": 12,
+            "/findings/?timing=extended": 0,
+            "/findings/?timing=late": 0,
         }
         for href, n in found.items():
             assert self.ledger_count(client, href) == n, href
@@ -569,7 +576,12 @@ class TestCharts:
         rows = [cells(r) for r in body_rows(table_after(page, "各次检查发现问题整改情况"))]
         assert options["yAxis"]["data"] == [r[0] for r in rows] == ["商务部复核组", "省绩效评价组"]
         data = series(options)
-        assert data["已销号"] == [int(r[2]) for r in rows] == [8, 4]
+        # The 已销号 cell: the number, then 按期/延期/逾期 under it.
+        assert [" ".join(r[2].split()[1:]) for r in rows] == [
+            "按期8 · 延期0 · 逾期0",
+            "按期4 · 延期0 · 逾期0",
+        ]
+        assert data["已销号"] == [int(r[2].split()[0]) for r in rows] == [8, 4]
         assert data["整改中"] == [7, 6]
         assert [sum(col) for col in zip(*data.values(), strict=True)] == [int(r[1]) for r in rows]
 

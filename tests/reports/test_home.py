@@ -103,11 +103,12 @@ class TestCountyHome:
         html = response.content.decode()
         assert "广元市昭化区" in html
         assert "截至 2019年9月10日" in html
-        # 检查, 时间, 问题数, 已销号, 未销号, 已逾期, 即将到期, 销号率
+        # 检查, 时间, 问题数, 已销号 (and how: against the original deadline), 未销号, 已逾期,
+        # 即将到期, 销号率
         assert _cells(html, "商务部复核组") == [
             "商务部复核组",
             "3",
-            "1",
+            "1 按期1 · 延期0 · 逾期0",
             "2",
             "1",
             "1",
@@ -122,7 +123,7 @@ class TestCountyHome:
             "0",
             "0%",
         ]
-        assert _cells(html, "合计")[1:] == ["4", "1", "3", "1", "1", "25%"]
+        assert _cells(html, "合计")[1:] == ["4", "1 按期1 · 延期0 · 逾期0", "3", "1", "1", "25%"]
 
     def test_summary_sentence(self, client, alice, county_a_ledger):
         client.force_login(alice)
@@ -188,7 +189,8 @@ class TestProvinceHome:
         assert response.templates[0].name == "reports/province_dashboard.html"
         html = response.content.decode()
         assert "四川省" in html
-        # 区县 (代码), 批次, 问题数, 已销号, 销号率, 已逾期, 投资完成率, 中央资金拨付率
+        # 区县 (代码), 批次, 问题数, 已销号, 销号率, 已逾期, 逾期销号, 投资完成率,
+        # 中央资金拨付率
         assert _cells(html, "广元市昭化区") == [
             "广元市昭化区 510811",
             "—",
@@ -196,6 +198,7 @@ class TestProvinceHome:
             "1",
             "25%",
             "1",
+            "0",
             "—",
             "—",
         ]
@@ -266,9 +269,11 @@ class TestDemoData:
     def test_tallies_on_the_day_of_the_report(self, client, demo):
         client.login(username="staff-510811", password="demo-password")
         html = client.get("/", follow=True).content.decode()
-        assert _cells(html, "商务部复核组")[1:] == ["15", "8", "7", "0", "0", "53%"]
-        assert _cells(html, "省绩效评价组")[1:] == ["10", "4", "6", "0", "0", "40%"]
-        assert _cells(html, "合计")[1:] == ["25", "12", "13", "0", "0", "48%"]
+        # The demo's close-outs were recorded from the report (closed by its date): on time.
+        closed = "{} 按期{} · 延期0 · 逾期0".format
+        assert _cells(html, "商务部复核组")[1:] == ["15", closed(8, 8), "7", "0", "0", "53%"]
+        assert _cells(html, "省绩效评价组")[1:] == ["10", closed(4, 4), "6", "0", "0", "40%"]
+        assert _cells(html, "合计")[1:] == ["25", closed(12, 12), "13", "0", "0", "48%"]
 
     def test_deadlines_draw_near(self, client, demo):
         with time_machine.travel(dt.datetime(2019, 9, 20, 10, tzinfo=dt.UTC), tick=False):

@@ -32,10 +32,12 @@ HEADER = [
     "责任单位",
     "配合单位",
     "完成时限",
+    "原定完成时限",
     "最新进展",
     "整改结果",
     "销号情况",
     "销号日期",
+    "是否按期销号",
     "是否逾期",
 ]
 COL = {name: i for i, name in enumerate(HEADER)}
@@ -132,7 +134,7 @@ def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
     ws = workbook(demo_exports.ledger)["整改台账"]
     assert ws.freeze_panes == "B4"
     assert ws.print_title_rows == "$3:$3"
-    assert ws.auto_filter.ref == "A3:M28"
+    assert ws.auto_filter.ref == "A3:O28"
     assert ws.page_setup.orientation == "landscape"
     # XlsxWriter leaves out fitToWidth="1": 1 is the attribute's default (ECMA-376
     # CT_PageSetup), so one page wide all the same.
@@ -140,11 +142,11 @@ def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
     assert ws.page_setup.paperSize == 8  # A3
     assert ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws["A1"].value and "A1:M1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["A1"].value and "A1:O1" in {str(r) for r in ws.merged_cells.ranges}
     for cell in (ws["D3"], ws["D4"], ws["E4"], ws["J28"]):
         assert cell.alignment.wrap_text is True, cell.coordinate
     assert ws.column_dimensions["D"].width >= 30
-    assert ws["L5"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["M5"].number_format == 'yyyy"年"m"月"d"日"'
 
 
 @pytest.mark.django_db
@@ -159,16 +161,20 @@ def test_demo_tally_sheet_adds_up(demo_exports):
         "已申请销号",
         "已销号",
         "逾期",
+        "按期销号",
+        "延期后销号",
+        "逾期销号",
     ]
     rows = data_rows(ws)
     *categories, total = rows
     assert len(categories) == 8
     assert categories[0][:3] == ("商务部复核组", "项目建设进度滞后问题", 4)
     assert total[0] == "合计"
-    assert total[2:] == (25, 0, 13, 0, 12, 8)
+    assert total[2:] == (25, 0, 13, 0, 12, 8, 12, 0, 0)  # the demo closed everything on time
     for row in categories:
         assert row[2] == sum(row[3:7])
-    for i in range(2, 8):
+        assert row[6] == sum(row[8:11])  # every close-out is counted once by its timing
+    for i in range(2, 11):
         assert total[i] == sum(row[i] for row in categories)
 
 
@@ -179,9 +185,9 @@ def test_demo_export_honours_the_ledger_filters(demo_exports):
     rows = data_rows(ws)
     assert len(rows) == 12
     assert {r[COL["销号情况"]] for r in rows} == {"已销号"}
-    assert ws.auto_filter.ref == "A3:M15"
+    assert ws.auto_filter.ref == "A3:O15"
     total = data_rows(workbook(demo_exports.closed_only)["统计"])[-1]
-    assert total[2:] == (12, 0, 0, 0, 12, 0)
+    assert total[2:] == (12, 0, 0, 0, 12, 0, 12, 0, 0)
 
 
 @pytest.mark.django_db
@@ -412,12 +418,12 @@ def test_overdue_findings_and_dates_are_styled(province_findings):
     rows[1] = dataclasses.replace(rows[1], overdue=True)
     content = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
     ws = workbook(content)["整改台账"]
-    header, closed, overdue = ws["D3"], ws["L4"], ws["M5"]
+    header, closed, overdue = ws["D3"], ws["M4"], ws["O5"]
     assert header.font.b and header.fill.fgColor.rgb.endswith("DDE7F3")
     assert closed.value == dt.datetime(2019, 9, 10) and closed.number_format == 'yyyy"年"m"月"d"日"'
     assert closed.border.left.style == "thin"
     assert overdue.value == "是" and overdue.font.b and overdue.font.color.rgb.endswith("C00000")
-    assert ws["M4"].value == "否" and not ws["M4"].font.b
+    assert ws["O4"].value == "否" and not ws["O4"].font.b
     assert ws["A4"].font.name == "宋体"
 
 

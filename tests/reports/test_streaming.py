@@ -138,11 +138,11 @@ class TestNationLedger:
         assert tonggu[col["销号情况"]] == "已销号"
         assert tonggu[col["整改结果"]] == "已整改。"
 
-    def test_archived_findings_are_left_out(self, client, nina, nation, alice):
-        from issues import services
+    def test_archived_findings_are_left_out(self, client, nina, nation, alice, lee):
+        from tests import approvals
 
         finding = Finding.objects.get(description="昭化区的第二个问题。")
-        services.finding_archive(user=alice, finding=finding)
+        approvals.archive(finding, staff=alice, leader=lee)
         client.force_login(nina)
         wb = openpyxl.load_workbook(io.BytesIO(download(client)))
         assert len(data_rows(wb["四川省"])) == 2
