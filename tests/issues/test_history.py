@@ -30,6 +30,7 @@ from issues.models import (
 )
 from issues.services import FindingData, UnitEntry
 from issues.timeline import changes_since, finding_timeline
+from tests import approvals
 from tests.issues.test_import_pages import TEXT
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -617,7 +618,7 @@ def test_detail_page_shows_one_entry_per_change_set(client, clock, zhang, lee, f
     edit(finding, zhang, result="已完成选址。", measures=["加快选址"])
     clock.move_to(at(2019, 6, 6))
     services.progress_add(user=zhang, finding=finding, note="已完成选址。")
-    client.force_login(li)
+    client.force_login(lee)
     html = client.get(finding.get_absolute_url()).content.decode()
     shown = history_entries(html)
     assert [lines for _, lines in shown] == [

@@ -301,7 +301,10 @@ def test_staff_cannot_move_a_deadline_directly(alice, finding_a):
         deadline=LATER,
     )
     with pytest.raises(ValidationError) as exc:
-        services.finding_update(user=alice, finding=fresh(finding_a), data=data)
+        finding = fresh(finding_a)
+        services.finding_update(
+            user=alice, finding=finding, data=data, expected_version=finding.version
+        )
     assert "deadline" in exc.value.message_dict
     assert fresh(finding_a).deadline == ORIGINAL
 
