@@ -584,6 +584,12 @@ def evidence_add(
 @transaction.atomic
 def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
     _check_can_edit(user, evidence.finding.county)
+    finding = Finding.objects.select_for_update().get(pk=evidence.finding_id)
+    if finding.status in (Finding.Status.SUBMITTED, Finding.Status.CLOSED):
+        # The leader approves (or approved) the close-out on this evidence.
+        raise TransitionError(
+            _("该问题已申请销号或已销号，佐证材料不能移除；如需调整，请领导先退回或重新打开。")
+        )
     evidence.removed_at, evidence.removed_by = timezone.now(), user
     stamp(evidence, user, created=False)
     evidence.save()

@@ -493,7 +493,11 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _get_evidence_for_user(request, pk)
-    services.evidence_remove(user=request.user, evidence=evidence)
+    try:
+        services.evidence_remove(user=request.user, evidence=evidence)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{evidence.finding.get_absolute_url()}#evidence")
     messages.success(
         request, _("佐证材料“%(title)s”已移除(领导可以恢复)。") % {"title": evidence.title}
     )

@@ -129,3 +129,20 @@ def test_a_leader_of_another_county_cannot_reopen(client, county_b, closed):
     response = client.post(f"/findings/{closed.pk}/reopen/", {"comment": "抽查"})
     assert response.status_code == 404
     assert Finding.objects.get(pk=closed.pk).status == Finding.Status.CLOSED
+
+
+@pytest.mark.parametrize("state", ["submitted", "closed"])
+def test_evidence_the_close_out_rests_on_cannot_be_removed(request, client, alice, state):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from issues.models import Evidence
+
+    finding = request.getfixturevalue(state)
+    pdf = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    evidence = services.evidence_add(user=alice, finding=finding, upload=pdf)
+    client.force_login(alice)
+    assert "/remove/" not in client.get(finding.get_absolute_url()).content.decode()
+    response = client.post(f"/evidence/{evidence.pk}/remove/")
+    assert response.status_code == 302
+    assert "佐证材料不能移除" in _messages(response)[0]
+    assert Evidence.objects.get(pk=evidence.pk).removed_at is None
