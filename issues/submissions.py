@@ -13,9 +13,12 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .models import Submission
@@ -70,3 +73,10 @@ def once(token: str | None, user, create: Callable[[], T]) -> T:
         submission.object_id = obj.pk
         submission.save(update_fields=["content_type", "object_id"])
     return obj
+
+
+def resubmitted(request: HttpRequest, to, *args, **kwargs) -> HttpResponse:
+    """The answer to a form sent again: the page the first sending led to (`to`, as for
+    `redirect`), saying why nothing new was saved."""
+    messages.info(request, _("该表单已经提交过，没有重复保存。"))
+    return redirect(to, *args, **kwargs)

@@ -38,6 +38,7 @@ from .forms import (
 )
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
 from .reviews import county_review_labels, label_findings, review_labels
+from .submissions import AlreadySubmitted, token_from
 from .text import chinese_date
 from .timeline import finding_timeline
 
@@ -217,7 +218,7 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
             try:
                 if finding is None:
                     finding = submissions.once(
-                        submissions.token_from(data),
+                        token_from(data),
                         request.user,
                         lambda: services.finding_create(
                             user=request.user, county=county, data=payload
@@ -232,9 +233,8 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                         expected_version=form.cleaned_data.get("version"),
                     )
                     messages.success(request, _("修改已保存。"))
-            except submissions.AlreadySubmitted as done:
-                messages.info(request, _("该表单已经提交过，没有重复保存。"))
-                return redirect(done.target or "finding_list")
+            except AlreadySubmitted as done:
+                return submissions.resubmitted(request, done.target or "finding_list")
             except services.EditConflict as conflict:
                 # Keep everything typed; show what the other person changed; the next save
                 # applies this input on top of the current version.
@@ -320,20 +320,27 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
         instance=Progress(finding=finding, author=request.user),
         auto_id="progress_%s",
     )
+    done = f"{finding.get_absolute_url()}#progress"
     if form.is_valid():
         try:
-            services.progress_add(
-                user=request.user,
-                finding=finding,
-                note=form.cleaned_data["note"],
-                date=form.cleaned_data["date"],
-                uploads=request.FILES.getlist("files"),
+            submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.progress_add(
+                    user=request.user,
+                    finding=finding,
+                    note=form.cleaned_data["note"],
+                    date=form.cleaned_data["date"],
+                    uploads=request.FILES.getlist("files"),
+                ),
             )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, done)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, _("整改进展已记录。"))
-            return redirect(f"{finding.get_absolute_url()}#progress")
+            return redirect(done)
     messages.error(request, _("进展未保存,请按提示修改。"))
     return _detail_page(request, finding, progress_form=form, status=400)
 
@@ -353,7 +360,14 @@ def _unit_form_page(request: HttpRequest, unit: Unit) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.unit_save(user=request.user, unit=form.instance)
+                # Only the new-unit form carries a token: an edit has none and simply saves.
+                submissions.once(
+                    token_from(request.POST),
+                    request.user,
+                    lambda: services.unit_save(user=request.user, unit=form.instance),
+                )
+            except AlreadySubmitted:
+                return submissions.resubmitted(request, "unit_list")
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -449,20 +463,27 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     _require_edit(request, finding.county_id)
     form = EvidenceForm(request.POST, request.FILES, auto_id="evidence_%s")
+    done = f"{finding.get_absolute_url()}#evidence"
     if form.is_valid():
         try:
-            services.evidence_add(
-                user=request.user,
-                finding=finding,
-                upload=form.cleaned_data["file"],
-                title=form.cleaned_data["title"],
-                date=form.cleaned_data["date"],
+            submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.evidence_add(
+                    user=request.user,
+                    finding=finding,
+                    upload=form.cleaned_data["file"],
+                    title=form.cleaned_data["title"],
+                    date=form.cleaned_data["date"],
+                ),
             )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, done)
         except ValidationError as exc:
             form.add_error("file", exc)
         else:
             messages.success(request, _("佐证材料已上传。"))
-            return redirect(f"{finding.get_absolute_url()}#evidence")
+            return redirect(done)
     messages.error(request, _("佐证材料未上传,请按提示修改。"))
     return _detail_page(request, finding, evidence_form=form, status=400)
 
@@ -570,15 +591,21 @@ def notice_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.notice_item_add(
-                user=request.user,
-                notice=notice,
-                category_name=data["category"],
-                description=data["description"],
-                measures=data["measures"].splitlines(),
-                counties=list(data["counties"]),
-                deadline=data["deadline"],
+            submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.notice_item_add(
+                    user=request.user,
+                    notice=notice,
+                    category_name=data["category"],
+                    description=data["description"],
+                    measures=data["measures"].splitlines(),
+                    counties=list(data["counties"]),
+                    deadline=data["deadline"],
+                ),
             )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, "notice_detail", pk=notice.pk)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -600,9 +627,17 @@ def notice_create(request: HttpRequest) -> HttpResponse:
     form = NoticeForm(request.POST or None, initial={"team": _("省督查组")})
     if request.method == "POST" and form.is_valid():
         try:
-            notice = services.notice_create(
-                user=user, province=user.province, data=form.cleaned_data
+            notice = submissions.once(
+                token_from(request.POST),
+                user,
+                lambda: services.notice_create(
+                    user=user, province=user.province, data=form.cleaned_data
+                ),
             )
+        except AlreadySubmitted as again:
+            if isinstance(again.target, Review):
+                return submissions.resubmitted(request, "notice_detail", pk=again.target.pk)
+            return submissions.resubmitted(request, "home")
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

@@ -15,9 +15,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from issues import submissions
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
 from issues.services import EditConflict
+from issues.submissions import AlreadySubmitted, token_from
 
 from . import charts, documents, ledgers, selectors, services
 from .exports.docx import render_docx
@@ -173,16 +175,23 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     county = indicator.project.county
+    done = f"{reverse('county_dashboard', args=[county.code])}#indicators"
     form = ReadingForm(request.POST)
     if form.is_valid():
         try:
-            services.reading_add(
-                user=request.user,
-                indicator=indicator,
-                date=form.cleaned_data["date"],
-                value=form.cleaned_data["value"],
-                note=form.cleaned_data["note"],
+            submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.reading_add(
+                    user=request.user,
+                    indicator=indicator,
+                    date=form.cleaned_data["date"],
+                    value=form.cleaned_data["value"],
+                    note=form.cleaned_data["note"],
+                ),
             )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, done)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -190,7 +199,7 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         errors = "; ".join(f"{form.fields[f].label}:{' '.join(e)}" for f, e in form.errors.items())
         messages.error(request, _("读数未保存:%(errors)s") % {"errors": errors})
-    return redirect(f"{reverse('county_dashboard', args=[county.code])}#indicators")
+    return redirect(done)
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -262,12 +271,22 @@ def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
         reviews = ReviewChoiceFormSet(request.POST, prefix="reviews", county=county)
         if form.is_valid() & reviews.is_valid():
             try:
-                report = services.report_save(
-                    user=request.user,
-                    report=form.instance,
-                    reviews=reviews.chosen(),
-                    expected_version=form.cleaned_data.get("version"),
+                # Only the new-report form carries a token: an edit has none and simply saves.
+                report = submissions.once(
+                    token_from(request.POST),
+                    request.user,
+                    lambda: services.report_save(
+                        user=request.user,
+                        report=form.instance,
+                        reviews=reviews.chosen(),
+                        expected_version=form.cleaned_data.get("version"),
+                    ),
                 )
+            except AlreadySubmitted as again:
+                first = again.target
+                if isinstance(first, Report) and not first.is_archived:
+                    return submissions.resubmitted(request, first)
+                return submissions.resubmitted(request, "report_list")
             except EditConflict as conflict:
                 data = request.POST.copy()
                 data["version"] = str(conflict.current.version)

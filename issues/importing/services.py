@@ -94,8 +94,15 @@ def import_apply(
     _check(user, county)
     today = today or timezone.localdate()
     if batch is not None:
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if not batch.is_pending:
+        # Claim the batch before anything is written, with a conditional update: of two
+        # confirmations sent together (a double click, two tabs) the second waits for the
+        # first's row lock, then finds the batch no longer pending and saves nothing. Should
+        # this transaction fail, the claim rolls back with it and the batch stays pending.
+        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
+            status=ImportBatch.Status.APPLIED, applied_at=timezone.now(), applied_by=user
+        )
+        batch = ImportBatch.objects.get(pk=batch.pk)
+        if not claimed:
             raise ImportRefused(
                 [_("该导入已%(status)s,不能再次保存。") % {"status": batch.get_status_display()}]
             )
@@ -239,9 +246,6 @@ def import_apply(
         "findings": len(plan.findings),
     }
     if batch is not None:
-        batch.status = ImportBatch.Status.APPLIED
-        batch.applied_at = timezone.now()
-        batch.applied_by = user
         batch.summary = summary
         services.stamp(batch, user, created=False)
         batch.save()

@@ -11,7 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from issues import submissions
 from issues.models import ImportBatch, Review, Unit
+from issues.submissions import AlreadySubmitted, token_from
 
 from . import ledger
 from .document import parse_document
@@ -53,33 +55,54 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         request.FILES if kind == "ledger" else None,
         prefix="xlsx",
     )
+    token = token_from(request.POST)
     if kind == "document" and document_form.is_valid():
         data = document_form.cleaned_data
-        parsed = parse_document(data["source_text"], default_kind=data["default_kind"])
-        batch = import_start(
-            user=request.user,
-            county=county,
-            kind=ImportBatch.Kind.DOCUMENT,
-            source_name=data["source_name"],
-            source_text=data["source_text"],
-            data=parsed.to_dict(),
-            options={"default_kind": data["default_kind"]},
-        )
-        messages.info(request, _("文件已读取,请核对下面的预览,确认后才会保存。"))
-        return redirect(batch)
+
+        def start_document() -> ImportBatch:
+            parsed = parse_document(data["source_text"], default_kind=data["default_kind"])
+            return import_start(
+                user=request.user,
+                county=county,
+                kind=ImportBatch.Kind.DOCUMENT,
+                source_name=data["source_name"],
+                source_text=data["source_text"],
+                data=parsed.to_dict(),
+                options={"default_kind": data["default_kind"]},
+            )
+
+        try:
+            batch = submissions.once(token, request.user, start_document)
+        except AlreadySubmitted as again:
+            return _sent_again(request, again)
+        except ValidationError as exc:
+            document_form.add_error(None, exc)
+        else:
+            messages.info(request, _("文件已读取,请核对下面的预览,确认后才会保存。"))
+            return redirect(batch)
     if kind == "ledger" and ledger_form.is_valid():
         upload = ledger_form.cleaned_data["file"]
         rows = ledger_form.rows
-        batch = import_start(
-            user=request.user,
-            county=county,
-            kind=ImportBatch.Kind.LEDGER,
-            source_name=upload.name,
-            data={"rows": rows},
-            options={"mapping": ledger.default_mapping(rows)},
-        )
-        messages.info(request, _("台账已读取,请核对各列的对应关系和预览,确认后才会保存。"))
-        return redirect(batch)
+        try:
+            batch = submissions.once(
+                token,
+                request.user,
+                lambda: import_start(
+                    user=request.user,
+                    county=county,
+                    kind=ImportBatch.Kind.LEDGER,
+                    source_name=upload.name,
+                    data={"rows": rows},
+                    options={"mapping": ledger.default_mapping(rows)},
+                ),
+            )
+        except AlreadySubmitted as again:
+            return _sent_again(request, again)
+        except ValidationError as exc:
+            ledger_form.add_error(None, exc)
+        else:
+            messages.info(request, _("台账已读取,请核对各列的对应关系和预览,确认后才会保存。"))
+            return redirect(batch)
     if request.method == "POST":
         messages.error(request, _("未能读取,请按提示修改。"))
     batches = ImportBatch.objects.for_user(request.user).select_related("created_by")[:20]
@@ -94,6 +117,22 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _sent_again(request: HttpRequest, again: AlreadySubmitted) -> HttpResponse:
+    """The same upload sent twice: the batch the first one made, not a second one."""
+    if isinstance(again.target, ImportBatch):
+        return submissions.resubmitted(request, again.target)
+    return submissions.resubmitted(request, "import_start")
+
+
+def _not_pending(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
+    """A preview form sent to a batch already saved or cancelled: a second click on 确认导入,
+    or an old page come back to with the back button. Show the batch as it is."""
+    if batch.status == ImportBatch.Status.APPLIED:
+        return submissions.resubmitted(request, batch)
+    messages.error(request, _("该导入已取消,台账没有任何改动。"))
+    return redirect(batch)
 
 
 def _decisions_from(request: HttpRequest, batch: ImportBatch) -> dict:
@@ -175,8 +214,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return _preview(request, batch)
     _require_staff(request)
     if not batch.is_pending:
-        messages.error(request, _("该导入已%(status)s。") % {"status": batch.get_status_display()})
-        return redirect(batch)
+        return _not_pending(request, batch)
     options = dict(batch.options)
     if batch.kind == ImportBatch.Kind.LEDGER and "col_" in "".join(request.POST):
         new_mapping = _mapping_from(request, batch)
@@ -198,6 +236,9 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, county=batch.county, plan=batch_plan(batch), batch=batch
         )
     except ImportRefused as e:
+        batch.refresh_from_db()
+        if not batch.is_pending:  # saved (or cancelled) by a request sent at the same time
+            return _not_pending(request, batch)
         for message in e.messages[:10]:
             messages.error(request, message)
         return _preview(request, batch, status=400)
