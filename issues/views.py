@@ -542,7 +542,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     # A county's reviews are named among all of them, as in its ledger (one query).
     county_reviews = Review.objects.filter(counties=request.user.county_id)
     label_findings(
-        (f for work_list in work for f in work_list.findings),
+        (
+            row.finding if work_list.kind == "requests" else row
+            for work_list in work
+            for row in work_list.findings
+        ),
         shown=county_reviews if request.user.county_id else (),
     )
     return render(request, "issues/my_work.html", {"work": work, "today": today})

@@ -22,6 +22,7 @@ from issues.models import Finding, Progress, Role
 from reports import selectors
 from reports.models import Report
 from reports.services import report_save
+from tests import approvals
 from tests.conftest import Factory
 from tests.issues.test_my_work import QUIET, my_work
 from tests.reports.test_ledger_xlsx import COL, data_rows, download, workbook
@@ -101,8 +102,8 @@ def test_not_twice(alice, carol, note):
     assert reloaded(note).withdrawn_by == alice
 
 
-def test_not_on_an_archived_finding(alice, finding_a, note):
-    services.finding_archive(user=alice, finding=finding_a)
+def test_not_on_an_archived_finding(alice, lee, finding_a, note):
+    approvals.archive(finding_a, staff=alice, leader=lee)
     with pytest.raises(services.TransitionError, match="已归档"):
         services.progress_withdraw(user=alice, progress=note)
 

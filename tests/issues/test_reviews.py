@@ -26,6 +26,7 @@ from issues.reviews import county_review_labels, review_labels
 from reports import selectors
 from reports.documents import default_report, report_document
 from reports.ledgers import ledger_xlsx
+from tests import approvals
 from tests.conftest import Factory
 from tests.issues.html_forms import form_data
 
@@ -583,9 +584,9 @@ class TestCategories:
         assert self.names(review_a) == ["项目建设进度滞后问题", "培训工作问题"]
         assert list(review_a.categories.values_list("order", flat=True)) == [1, 2]
 
-    def test_a_category_with_findings_stays(self, client, alice, finding_a):
+    def test_a_category_with_findings_stays(self, client, alice, lee, finding_a):
         category = finding_a.category
-        services.finding_archive(user=alice, finding=finding_a)  # even an archived one counts
+        approvals.archive(finding_a, staff=alice, leader=lee)  # even an archived one counts
         client.force_login(alice)
         response = client.post(self.remove_url(category))
         assert response.status_code == 302
