@@ -85,7 +85,8 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    // Cancelled by the page (a confirm() answered "no", formset.js's own buttons): not sent.
+    // Cancelled by the page (a confirm() answered "no"): not sent. (formset.js's row buttons
+    // cancel their click, so they never get here.)
     if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
     if (form.method !== "post" || form.hasAttribute("data-no-once")) return;
     if (form.target && form.target !== "_self") return; // the page stays: nothing to wait for
