@@ -2,7 +2,8 @@
 // saying so ("提交中…", from the script tag's data-busy-text, translated in the template).
 // What keeps a form from saving twice is the server (issues/submissions.py); this only spares
 // the user a second click and the "already submitted" answer. Coming back with the back button
-// makes the buttons usable again. A form with data-no-once is left alone.
+// makes the buttons usable again, and the form keeps its token. A form with data-no-once is
+// left alone.
 (function () {
   "use strict";
   const script = document.currentScript;
@@ -63,9 +64,29 @@
     });
   }
 
+  // The back button may load the page anew instead of showing the kept one (no back/forward
+  // cache): the server then renders new tokens, and the form sent again would look new. So
+  // each history entry keeps the tokens its page first had (history.state), and a page
+  // reached again through back/forward takes them back: the server recognises the form.
+  const tokens = Array.from(document.querySelectorAll("input[name=once]"));
+  if (tokens.length) {
+    const state = history.state && typeof history.state === "object" ? history.state : {};
+    const kept = state.onceTokens;
+    const navigation = performance.getEntriesByType("navigation")[0];
+    const returning = navigation && navigation.type === "back_forward";
+    if (returning && Array.isArray(kept) && kept.length === tokens.length) {
+      tokens.forEach((input, i) => {
+        input.value = kept[i];
+      });
+    } else {
+      history.replaceState({ ...state, onceTokens: tokens.map((input) => input.value) }, "");
+    }
+  }
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    // Cancelled by the page (a confirm() answered "no", formset.js's own buttons): not sent.
+    // Cancelled by the page (a confirm() answered "no"): not sent. (formset.js's row buttons
+    // cancel their click, so they never get here.)
     if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
     if (form.method !== "post" || form.hasAttribute("data-no-once")) return;
     if (form.target && form.target !== "_self") return; // the page stays: nothing to wait for

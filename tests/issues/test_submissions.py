@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -420,6 +421,16 @@ def on_a_database_file(path):
         connections["default"].close()
         connections.settings["default"] = in_memory
         connections["default"] = test_connection
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _role_groups_for_later_tests(django_db_setup, django_db_blocker):
+    """The test below commits, so pytest-django empties the database after it, role groups
+    included (a data migration made them, once): put them back for the tests that follow."""
+    yield
+    with django_db_blocker.unblock():
+        for name in Role.labels:
+            Group.objects.get_or_create(name=name)
 
 
 @pytest.mark.django_db(transaction=True)
