@@ -925,7 +925,7 @@ def categories_update(*, user: User, review: Review, entries: list[CategoryEntry
         # Names swapped between categories: clear the old ones first, or the unique
         # constraint would refuse the first save. Not history: the saves below are.
         for pk in renamed:
-            Category.objects.filter(pk=pk).update(name=f"\u0000{pk}")
+            Category.objects.filter(pk=pk).update(name=f"#renaming-{pk}#")
     for position, category in enumerate(ordered, start=1):
         if category.name != names[category.pk] or category.order != position:
             category.name, category.order = names[category.pk], position
