@@ -12,16 +12,27 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_sqlite_is_configured_to_wait_for_the_write_lock():
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("the SQLite options only apply to SQLite (this run is on PostgreSQL)")
-    options = settings.DATABASES["default"]["OPTIONS"]
+def test_sqlite_is_configured_to_wait_for_the_write_lock(tmp_path):
+    # Read in a child process with a SQLite DATABASE_URL, so the PostgreSQL run checks it too.
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "rectify.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    options = json.loads(done.stdout.strip().splitlines()[-1])
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 10
     assert "journal_mode=WAL" in options["init_command"]
