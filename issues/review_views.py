@@ -1,6 +1,6 @@
 """Reviews (检查) and their categories (问题类别) in the browser: county staff list, create and
 edit their county's reviews; leaders and reviewers read them; provincial notices are kept by
-their province (issues.views.notice_edit)."""
+their province (notice_edit)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services, submissions
-from .forms import CategoriesForm, CategoryAddForm, ReviewForm
+from .forms import CategoriesForm, CategoryAddForm, NoticeForm, ReviewForm
 from .models import Category, Finding, Review, User
 from .reviews import review_labels
-from .views import _add_errors
+from .views import _add_errors, _get_notice_for_user
 
 
 def _visible_reviews(user: User) -> QuerySet[Review]:
@@ -164,22 +164,53 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     refusal = services.review_edit_refusal(request.user, review)
     if refusal:
         raise PermissionDenied(refusal)
-    form = ReviewForm(request.POST or None, instance=review)
+    return _review_edit_page(
+        request,
+        review,
+        ReviewForm,
+        "issues/reviews/form.html",
+        _("检查的修改已保存。"),
+        "review_detail",
+        {"review": review},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A provincial notice's team, 文号 and dates: the province's reviewers only."""
+    notice = _get_notice_for_user(request, pk)
+    if not services.can_manage_notices(request.user, notice.province_id):
+        raise PermissionDenied(_("只有本省审核人员可以修改省级通报。"))
+    return _review_edit_page(
+        request,
+        notice,
+        NoticeForm,
+        "issues/reviews/notice_edit.html",
+        _("通报的修改已保存。"),
+        "notice_detail",
+        {"notice": notice},
+    )
+
+
+def _review_edit_page(request, review, form_class, template, saved, back, context):
+    """The edit form of a review or a notice: saved through services.review_update."""
+    form = form_class(request.POST or None, instance=review)
     if request.method == "POST":
         if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in ReviewForm.Meta.fields}
+            data = {name: form.cleaned_data[name] for name in form_class.Meta.fields}
             try:
                 services.review_update(user=request.user, review=review, data=data)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, _("检查的修改已保存。"))
-                return redirect("review_detail", pk=review.pk)
+                messages.success(request, saved)
+                return redirect(back, pk=review.pk)
         messages.error(request, _("保存失败，请按提示修改。您填写的内容都已保留。"))
     return render(
         request,
-        "issues/reviews/form.html",
-        {"form": form, "review": review},
+        template,
+        {"form": form, **context},
         status=400 if request.method == "POST" else 200,
     )
 

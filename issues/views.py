@@ -702,36 +702,6 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# ---------------------------------------------------------------------------
-# Editing a provincial notice (its team, 文号, dates): the province's reviewers only.
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = _get_notice_for_user(request, pk)
-    if not services.can_manage_notices(request.user, notice.province_id):
-        raise PermissionDenied(_("只有本省审核人员可以修改省级通报。"))
-    form = NoticeForm(request.POST or None, instance=notice)
-    if request.method == "POST":
-        if form.is_valid():
-            data = {name: form.cleaned_data[name] for name in NoticeForm.Meta.fields}
-            try:
-                services.review_update(user=request.user, review=notice, data=data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("通报的修改已保存。"))
-                return redirect("notice_detail", pk=notice.pk)
-        messages.error(request, _("保存失败，请按提示修改。您填写的内容都已保留。"))
-    return render(
-        request,
-        "issues/reviews/notice_edit.html",
-        {"form": form, "notice": notice},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
 # Requests: extension and archive (延期申请、归档申请). Staff file them on the finding's page;
 # the county leader approves or refuses them there (and finds them in 我的待办).
 
