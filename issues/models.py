@@ -507,6 +507,11 @@ TIMING_Q = {
 EXTENDED_Q = Q(deadline__gt=F("original_deadline"))
 
 
+def deadline_extended(deadline: dt.date | None, original: dt.date | None) -> bool:
+    """EXTENDED_Q for one row: the deadline was moved by an approved extension (延期)."""
+    return deadline is not None and original is not None and deadline > original
+
+
 class FindingQuerySet(CountyScopedQuerySet):
     """Every view that shows findings starts from `for_user()`."""
 
@@ -679,11 +684,7 @@ class Finding(Tracked):
     @property
     def is_extended(self) -> bool:
         """The deadline was moved by an approved extension (延期)."""
-        return (
-            self.deadline is not None
-            and self.original_deadline is not None
-            and self.deadline > self.original_deadline
-        )
+        return deadline_extended(self.deadline, self.original_deadline)
 
     def closeout_timing(self) -> str | None:
         """Timing.ON_TIME / EXTENDED / LATE for a closed finding (as TIMING_Q), else None."""

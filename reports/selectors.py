@@ -33,6 +33,7 @@ from issues.models import (
     Review,
     StatusChange,
     Timing,
+    deadline_extended,
     lead_unit,
 )
 from issues.reviews import review_labels, review_labels_by_county
@@ -187,11 +188,7 @@ class LedgerRow:
 
     @property
     def is_extended(self) -> bool:
-        return (
-            self.deadline is not None
-            and self.original_deadline is not None
-            and self.deadline > self.original_deadline
-        )
+        return deadline_extended(self.deadline, self.original_deadline)
 
     @property
     def timing_label(self) -> str:
