@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 HOST ?= 127.0.0.1:8000
+# make test runs the suite on every core (pytest-xdist); a test file stays on one worker,
+# so its module fixtures are made once. XDIST= runs in one process (for -x, --pdb).
+XDIST ?= -n auto --dist loadfile
 
 .PHONY: install run serve test lint format messages clean
 
@@ -59,7 +62,7 @@ serve: install
 		--no-control-socket
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

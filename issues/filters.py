@@ -6,7 +6,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import FastSelect, style_widget
+from rectify.lib.forms import FastSelect, style_widget
+
 from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit
 
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .text import chinese_month
+from rectify.lib.text import chinese_month
+
 from .uploads import evidence_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))

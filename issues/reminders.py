@@ -13,8 +13,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
+from rectify.lib.text import chinese_date
+
 from .models import County, Finding, FindingUnit, ReminderLog, Role, Unit, User
-from .text import chinese_date
 
 log = logging.getLogger("rectify.reminders")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from rectify.lib.text import chinese_date, chinese_month
+
 from .models import Review
-from .text import chinese_date, chinese_month
 
 
 def _qualifiers(review: Review) -> list[str]:

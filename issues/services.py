@@ -12,6 +12,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rectify.lib.records import check_version, stamp
+from rectify.lib.text import chinese_date, tidy
+
 from . import changesets
 from .models import (
     Category,
@@ -28,7 +31,6 @@ from .models import (
     Unit,
     User,
 )
-from .text import chinese_date, tidy
 from .uploads import check_upload
 
 
@@ -66,14 +68,6 @@ class FindingData:
 def _check_can_edit(user: User, county: County) -> None:
     if not user.can_edit_county(county.pk):
         raise PermissionDenied(_("您没有修改该区县台账的权限。"))
-
-
-def stamp(obj, user: User, *, created: bool) -> None:
-    if created:
-        obj.created_by = user
-    obj.updated_by = user
-    # simple-history takes the user from the request; outside one (commands) from here.
-    obj._history_user = user
 
 
 def category_get_or_create(*, review: Review, name: str, user: User) -> Category:
@@ -215,32 +209,6 @@ def _save_finding(finding: Finding, data: FindingData, user: User, *, created: b
 def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
     _check_can_edit(user, county)
     return _save_finding(Finding(county=county), data, user, created=True)
-
-
-class EditConflict(Exception):
-    """Someone else saved the record since this user opened the form."""
-
-    def __init__(self, current, changes: list[str]):
-        super().__init__("edit conflict")
-        self.current = current
-        self.changes = changes
-
-
-def check_version(current, expected_version: int | None, changes_since) -> None:
-    """Optimistic concurrency for every versioned record: the save must name the version the
-    user loaded, and it must still be the current one. A save that names none is refused like
-    a stale one, so the check cannot be skipped by leaving the field out."""
-    if expected_version is None:
-        raise EditConflict(
-            current,
-            [
-                _(
-                    "无法确认您编辑的是否为最新内容（提交的表单缺少版本信息）。请核对当前内容后再次保存。"
-                )
-            ],
-        )
-    if current.version != expected_version:
-        raise EditConflict(current, changes_since(current, expected_version))
 
 
 def check_editable(finding: Finding) -> None:

@@ -22,8 +22,9 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rectify.lib.text import chinese_date
+
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Measure, Progress
-from .text import chinese_date
 
 # The finding's own fields a person changes, in the order sentences list them.
 FIELDS = [

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc / .xls
+from rectify.lib.files import OLE_SIGNATURE
 
 # detected kind → extensions a user may give it
 ALLOWED = {

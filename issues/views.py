@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rectify.lib.records import EditConflict
+from rectify.lib.text import chinese_date
 from reports.selectors import tally
 
 from . import selectors, services, submissions
@@ -39,7 +41,6 @@ from .forms import (
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
 from .reviews import county_review_labels, label_findings, review_labels
 from .submissions import AlreadySubmitted, token_from
-from .text import chinese_date
 from .timeline import finding_timeline
 
 
@@ -235,7 +236,7 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                     messages.success(request, _("修改已保存。"))
             except AlreadySubmitted as done:
                 return submissions.resubmitted(request, done.target or "finding_list")
-            except services.EditConflict as conflict:
+            except EditConflict as conflict:
                 # Keep everything typed; show what the other person changed; the next save
                 # applies this input on top of the current version.
                 data = data.copy()

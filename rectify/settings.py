@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "simple_history",
     "issues",
     "reports",
+    "bench",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from issues.models import County, Finding, FindingUnit, Review, Timing
 from issues.reviews import review_labels
-from issues.text import chinese_numeral, deadline_text, measures_text
+from rectify.lib.text import chinese_numeral, deadline_text, measures_text
 
 from .models import Report
 

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from issues.forms import DateInput, StyledForm
 from issues.models import Review
+from rectify.lib.forms import DateInput, StyledForm
 
 from .models import Report
 

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from issues.models import Finding, Province
-from issues.text import chinese_date
+from rectify.lib.text import chinese_date
 
 from . import selectors
 from .exports.xlsx import write_ledger_xlsx as _write_ledger

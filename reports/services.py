@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from issues.models import Review, User
-from issues.services import check_version, stamp
+from rectify.lib.records import check_version, stamp
 
 from .models import Report, ReportReview
 

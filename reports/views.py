@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from issues import submissions
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
-from issues.services import EditConflict
 from issues.submissions import AlreadySubmitted, token_from
+from rectify.lib.records import EditConflict
 
 from . import charts, documents, ledgers, selectors, services
 from .exports.docx import render_docx

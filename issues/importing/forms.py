@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from issues.forms import StyledForm
 from issues.models import Review
+from rectify.lib.forms import StyledForm
 
 from . import readers
 

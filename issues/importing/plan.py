@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from issues.models import County, Finding, FindingUnit, Review, Unit
 from issues.reviews import review_labels
-from issues.text import deadline_text
+from rectify.lib.text import deadline_text
 
 from .cleaning import is_furniture, is_separator, prepare, same_text, structural
 from .document import ParsedDocument, ParsedFinding, ParsedReview

@@ -12,9 +12,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from issues.uploads import OLE_SIGNATURE
-
-ZIP_SIGNATURE = b"PK\x03\x04"
+from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE
 
 
 def _read(upload) -> bytes:

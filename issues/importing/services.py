@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from issues import changesets, services
 from issues.models import County, Finding, ImportBatch, Progress, Review, Unit, User
+from rectify.lib.records import stamp
 
 from .document import ParsedDocument
 from .plan import NEW, ImportPlan, build_plan, closed_on
@@ -41,7 +42,7 @@ def import_start(
         data=data,
         options=options or {},
     )
-    services.stamp(batch, user, created=True)
+    stamp(batch, user, created=True)
     batch.save()
     return batch
 
@@ -163,7 +164,7 @@ def import_apply(
                 start_date=draft.start_date,
                 reference_number=draft.reference_number,
             )
-            services.stamp(review, user, created=True)
+            stamp(review, user, created=True)
             review.full_clean()
             review.save()
             review.counties.add(county)
@@ -247,7 +248,7 @@ def import_apply(
     }
     if batch is not None:
         batch.summary = summary
-        services.stamp(batch, user, created=False)
+        stamp(batch, user, created=False)
         batch.save()
     return summary
 
@@ -257,6 +258,6 @@ def import_cancel(*, user: User, batch: ImportBatch) -> ImportBatch:
     if not batch.is_pending:
         raise ValidationError(_("该导入已%(status)s。") % {"status": batch.get_status_display()})
     batch.status = ImportBatch.Status.CANCELLED
-    services.stamp(batch, user, created=False)
+    stamp(batch, user, created=False)
     batch.save()
     return batch

@@ -3,9 +3,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from issues import text
 from issues.models import Finding, Review, Timing
 from issues.submissions import FIELD, new_token
+from rectify.lib import text
 
 register = template.Library()
 

@@ -22,7 +22,7 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from issues.text import chinese_date, deadline_text, measures_text
+from rectify.lib.text import chinese_date, deadline_text, measures_text
 
 if TYPE_CHECKING:
     from reports.selectors import CountyRow, LedgerRow, ProvinceRow

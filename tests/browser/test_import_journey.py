@@ -14,9 +14,7 @@ from tests.browser.test_finding_journey import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "issues" / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
-)
+SEED = Path(__file__).resolve().parents[2] / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
 
 
 def test_import_seed_000_through_the_browser(new_page, screenshot, alice, county_a):

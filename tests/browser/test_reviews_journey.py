@@ -166,7 +166,7 @@ def test_categories_follow_the_review_without_javascript(
     shots(page, screenshot, "refreshed")
 
 
-SEED_001 = Path(__file__).resolve().parents[2] / "issues/demo/seeds/001_04373179771d853a.txt"
+SEED_001 = Path(__file__).resolve().parents[2] / "demo/seeds/001_04373179771d853a.txt"
 
 
 def test_an_unnamed_list_is_named_in_the_preview(new_page, screenshot, alice, county_a):

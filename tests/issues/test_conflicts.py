@@ -15,6 +15,7 @@ from django.test import Client
 
 from issues import services
 from issues.models import Finding, Role
+from rectify.lib.records import EditConflict
 from reports.models import Report
 from reports.services import report_save
 from tests.conftest import Factory
@@ -204,7 +205,7 @@ class TestFinding:
             expected_version=1,
         )
         before = state(finding_a)
-        with pytest.raises(services.EditConflict) as exc:
+        with pytest.raises(EditConflict) as exc:
             services.finding_update(user=carol, finding=stale, data=data, expected_version=1)
         assert exc.value.current.version == 2
         assert exc.value.changes == ["alice 2019年9月10日 修改了问题描述,改为:已改。"]
@@ -309,7 +310,7 @@ class TestReport:
         stale = Report.objects.get(pk=report.pk)
         stale.version = 1
         stale.next_steps = "不会保存。"
-        with pytest.raises(services.EditConflict) as exc:
+        with pytest.raises(EditConflict) as exc:
             report_save(user=carol, report=stale, reviews=[review_a], expected_version=1)
         assert exc.value.changes == ["alice 修改了“领导小组建立与履职情况”"]
         assert Report.objects.get(pk=report.pk).next_steps == "下一步,我区将继续推进。"
@@ -351,7 +352,7 @@ class TestWithoutVersion:
             description="改了",
             deadline=finding.deadline,
         )
-        with pytest.raises(services.EditConflict):
+        with pytest.raises(EditConflict):
             services.finding_update(user=alice, finding=finding, data=data, expected_version=None)
         assert state(finding_a) == before
 
@@ -373,7 +374,7 @@ class TestWithoutVersion:
     def test_report_service_without_version_is_refused(self, alice, report):
         before = report_fields(report)
         report.next_steps = "改了"
-        with pytest.raises(services.EditConflict):
+        with pytest.raises(EditConflict):
             report_save(
                 user=alice, report=report, reviews=[report.reviews.first()], expected_version=None
             )

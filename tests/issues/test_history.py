@@ -30,6 +30,7 @@ from issues.models import (
 )
 from issues.services import FindingData, UnitEntry
 from issues.timeline import changes_since, finding_timeline
+from rectify.lib.records import stamp
 from tests import approvals
 from tests.issues.test_import_pages import TEXT
 
@@ -472,7 +473,7 @@ def request_filed(finding: Finding, user, kind: str, reason: str, **fields) -> F
             current_deadline=finding.deadline,
             **fields,
         )
-        services.stamp(request, user, created=True)
+        stamp(request, user, created=True)
         request.save()
     return request
 
@@ -482,7 +483,7 @@ def request_decided(request: FindingRequest, user, status: str, comment: str = "
         request.status = status
         request.decided_by, request.decided_at = user, timezone.now()
         request.decision_comment = comment
-        services.stamp(request, user, created=False)
+        stamp(request, user, created=False)
         request.save()
         if status != FindingRequest.Status.APPROVED:
             return
@@ -492,7 +493,7 @@ def request_decided(request: FindingRequest, user, status: str, comment: str = "
         else:
             finding.archived_at, finding.archived_by = timezone.now(), user
         finding.version += 1
-        services.stamp(finding, user, created=False)
+        stamp(finding, user, created=False)
         finding.save()
 
 

@@ -15,7 +15,7 @@ from issues.importing.cleaning import drop_repeats, prepare
 from issues.importing.deadlines import DeadlineError, parse_deadline
 from issues.importing.document import parse_document, split_measures, split_units
 
-DEMO = Path(__file__).resolve().parents[2] / "issues" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
 SEED = (DEMO / "seeds" / "000_d2c33bb255dc6fe3.txt").read_text(encoding="utf-8")
 EXPECTED = json.loads((DEMO / "data" / "510811.json").read_text(encoding="utf-8"))
 ALIASES = {a: u["name"] for u in EXPECTED["units"] for a in u.get("aliases", [])}

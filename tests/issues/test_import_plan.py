@@ -16,7 +16,7 @@ from issues.importing.services import ImportRefused, import_apply
 from issues.models import Finding, FindingUnit, Progress, Review, Unit
 
 SEED = (
-    Path(__file__).resolve().parents[2] / "issues" / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
+    Path(__file__).resolve().parents[2] / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
 ).read_text(encoding="utf-8")
 
 PLAN = """(一)商务部复核组反馈问题

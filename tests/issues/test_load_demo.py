@@ -1,4 +1,4 @@
-"""`manage.py load_demo`: the demo counties from issues/demo/data/*.json, the demo users,
+"""`manage.py load_demo`: the demo counties from demo/data/*.json, the demo users,
 and running it again changing nothing."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
+from demo.loader import DATA_DIR
 from issues import services
-from issues.demo.loader import DATA_DIR
 from issues.models import (
     Category,
     County,
@@ -29,7 +29,7 @@ from issues.models import (
 from tests import approvals
 
 PASSWORD = "demo-password-for-tests"
-DATA = Path(__file__).resolve().parents[2] / "issues" / "demo" / "data"
+DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
 
 
 def _load(password: str = PASSWORD) -> str:

@@ -1,5 +1,5 @@
 """Values derived from a finding's own row, the FindingQuerySet reads, the closed-needs-date
-constraint and the Chinese writing helpers in issues/text.py."""
+constraint and the Chinese writing helpers in rectify/lib/text.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from issues import text
 from issues.models import Finding, FindingUnit, Measure
+from rectify.lib import text
 
 TODAY = dt.date(2019, 9, 10)
 
@@ -352,7 +352,7 @@ class TestMeasureOrdering:
         assert [m.text for m in finding_a.measures.all()] == ["第二条措施", "第一条措施"]
 
 
-# --- issues/text.py ----------------------------------------------------------------------
+# --- rectify/lib/text.py ----------------------------------------------------------------------
 
 
 class TestChineseNumeral:

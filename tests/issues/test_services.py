@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from issues import services
 from issues.models import Category, Finding, FindingUnit, Measure, Progress, StatusChange, Unit
 from issues.services import FindingData, UnitEntry
+from rectify.lib.records import EditConflict
 
 TODAY = dt.date(2019, 9, 10)
 
@@ -510,7 +511,7 @@ class TestFindingUpdate:
             data=_same(finding, description="第一次修改"),
             expected_version=finding.version,
         )
-        with pytest.raises(services.EditConflict):
+        with pytest.raises(EditConflict):
             services.finding_update(
                 user=alice,
                 finding=finding,

@@ -12,7 +12,7 @@ import pytest
 
 from issues import services
 from issues.models import Category, County, Finding, Province, Review, Role, User
-from issues.text import chinese_numeral, deadline_text, measures_text
+from rectify.lib.text import chinese_numeral, deadline_text, measures_text
 from reports import documents
 from reports.documents import Block
 from reports.models import Report, ReportReview

@@ -18,9 +18,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from reports.bench import generate
-from reports.bench.cases import CASES, Context
-from reports.bench.measure import machine, run_case, table
+from bench import generate
+from bench.cases import CASES, Context
+from bench.measure import machine, run_case, table
 
 
 def _positive(value: str) -> int:

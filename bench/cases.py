@@ -194,7 +194,7 @@ SEED_000 = "000_*.txt"
 
 
 def _seed000_text() -> str:
-    seeds = Path(settings.BASE_DIR) / "issues" / "demo" / "seeds"
+    seeds = Path(settings.BASE_DIR) / "demo" / "seeds"
     return next(iter(sorted(seeds.glob(SEED_000)))).read_text(encoding="utf-8")
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from bench import generate
+from bench.cases import CASES
 from issues.models import County, Finding, Progress, User
-from reports.bench import generate
-from reports.bench.cases import CASES
 
 SMALL = [
     "--counties",

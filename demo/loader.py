@@ -17,7 +17,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from issues import services
+from issues.importing.document import parse_document
+from issues.importing.plan import build_plan
+from issues.importing.services import import_apply
 from issues.models import County, Finding, Project, Province, Review, Role, Unit, User
+from reports.models import Indicator, IndicatorReading, Report
+from reports.services import report_save
 
 DATA_DIR = Path(__file__).parent / "data"
 SEEDS_DIR = Path(__file__).parent / "seeds"
@@ -217,9 +222,6 @@ def _import_document(
     county: County, staff: User, path: Path, data: list[dict], reviews: dict[str, Review]
 ) -> tuple[int, dict[str, Finding], list[tuple[Finding, list[str]]]]:
     """The county's findings as the importer reads them from its own report."""
-    from issues.importing.document import parse_document
-    from issues.importing.plan import build_plan
-    from issues.importing.services import import_apply
 
     if Finding.objects.filter(county=county, review__in=reviews.values()).exists():
         return 0, {}, []
@@ -248,7 +250,6 @@ def _import_document(
 
 
 def load_indicator(project: Project, data: dict, user: User, order: int = 1) -> None:
-    from reports.models import Indicator, IndicatorReading
 
     indicator, _ = Indicator.objects.get_or_create(
         project=project,
@@ -338,8 +339,6 @@ def load_notice(path: Path, password: str) -> dict:
 
 def load_report(county: County, path: Path, staff: User) -> None:
     """The county's 整改情况报告 narratives (the parts staff write by hand)."""
-    from reports.models import Report
-    from reports.services import report_save
 
     data = json.loads(path.read_text(encoding="utf-8"))
     date = _date(data["date"])

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.demo.loader import load_all
+from demo.loader import load_all
 
 
 class Command(BaseCommand):

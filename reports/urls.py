@@ -1,0 +1,30 @@
+"""Dashboards, reports (Word) and the ledger exports (.xlsx)."""
+
+from django.urls import path
+
+from . import views as report_views
+
+urlpatterns = [
+    path("", report_views.home, name="home"),
+    path("healthz", report_views.healthz, name="healthz"),
+    path("findings/export.xlsx", report_views.ledger_xlsx, name="ledger_xlsx"),
+    path("counties/<str:code>/", report_views.county_dashboard, name="county_dashboard"),
+    path("provinces/<str:code>/", report_views.province_dashboard, name="province_dashboard"),
+    path("nation/", report_views.nation_dashboard, name="nation_dashboard"),
+    path("nation/ledger.xlsx", report_views.nation_ledger_xlsx, name="nation_ledger_xlsx"),
+    path("indicators/<int:pk>/readings/", report_views.reading_add, name="reading_add"),
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/new/", report_views.report_create, name="report_create"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", report_views.report_edit, name="report_edit"),
+    path(
+        "reports/<int:pk>/<str:document>.docx",
+        report_views.report_docx,
+        name="report_docx",
+    ),
+    path(
+        "provinces/<str:code>/ledger.xlsx",
+        report_views.province_ledger_xlsx,
+        name="province_ledger_xlsx",
+    ),
+]
