@@ -513,6 +513,57 @@ def deadline_extended(deadline: dt.date | None, original: dt.date | None) -> boo
     return deadline is not None and original is not None and deadline > original
 
 
+# The deadline rules, each written once: as a condition on a finding row (querysets, counts,
+# exports) and, next to it, as the same rule on one row's values in Python (the model, the
+# ledger rows, the documents, the reminders). tests/issues/test_deadline_rules.py checks
+# that each pair agrees on every case.
+
+
+def due_soon_days() -> int:
+    """How many days ahead a deadline counts as "due soon" (yellow): RECTIFY_DUE_SOON_DAYS."""
+    return settings.RECTIFY_DUE_SOON_DAYS
+
+
+def overdue_q(today: dt.date) -> Q:
+    """逾期: past its deadline and not closed out."""
+    return ~Q(status="closed") & Q(deadline__lt=today)
+
+
+def is_overdue(*, deadline: dt.date | None, status: str, today: dt.date) -> bool:
+    """overdue_q for one row."""
+    return deadline is not None and deadline < today and status != "closed"
+
+
+def due_soon_q(today: dt.date, within: int | None = None) -> Q:
+    """即将到期: not closed out, deadline from today to `within` days ahead (due_soon_days)."""
+    within = due_soon_days() if within is None else within
+    return ~Q(status="closed") & Q(
+        deadline__gte=today, deadline__lte=today + dt.timedelta(days=within)
+    )
+
+
+def is_due_soon(
+    *, deadline: dt.date | None, status: str, today: dt.date, within: int | None = None
+) -> bool:
+    """due_soon_q for one row."""
+    within = due_soon_days() if within is None else within
+    return (
+        deadline is not None
+        and status != "closed"
+        and today <= deadline <= today + dt.timedelta(days=within)
+    )
+
+
+def closed_by_q(day: dt.date) -> Q:
+    """Closed out on or before `day` (a report counts as of its own date)."""
+    return Q(status="closed", closed_on__lte=day)
+
+
+def is_closed_by(*, status: str, closed_on: dt.date | None, day: dt.date) -> bool:
+    """closed_by_q for one row."""
+    return status == "closed" and closed_on is not None and closed_on <= day
+
+
 class FindingQuerySet(CountyScopedQuerySet):
     """Every view that shows findings starts from `for_user()`."""
 
@@ -530,10 +581,13 @@ class FindingQuerySet(CountyScopedQuerySet):
         return self.filter(status=Finding.Status.CLOSED)
 
     def overdue(self, today: dt.date) -> FindingQuerySet:
-        return self.open().filter(deadline__lt=today)
+        return self.filter(overdue_q(today))
 
     def due_within(self, days: int, today: dt.date) -> FindingQuerySet:
-        return self.open().filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days))
+        return self.filter(due_soon_q(today, days))
+
+    def closed_by(self, day: dt.date) -> FindingQuerySet:
+        return self.filter(closed_by_q(day))
 
     def closed_timing(self, timing: str) -> FindingQuerySet:
         return self.filter(TIMING_Q[timing])
@@ -703,7 +757,7 @@ class Finding(Tracked):
 
     def was_closed_by(self, day: dt.date) -> bool:
         """Closed out on or before `day` (a report counts as of its own date)."""
-        return self.is_closed and self.closed_on is not None and self.closed_on <= day
+        return is_closed_by(status=self.status, closed_on=self.closed_on, day=day)
 
     def days_left(self, today: dt.date | None = None) -> int | None:
         """Days until the deadline (negative once passed); None without a deadline."""
@@ -712,13 +766,17 @@ class Finding(Tracked):
         return (self.deadline - (today or timezone.localdate())).days
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        days = self.days_left(today)
-        return days is not None and days < 0 and not self.is_closed
+        return is_overdue(
+            deadline=self.deadline, status=self.status, today=today or timezone.localdate()
+        )
 
     def is_due_soon(self, today: dt.date | None = None, within: int | None = None) -> bool:
-        within = settings.RECTIFY_DUE_SOON_DAYS if within is None else within
-        days = self.days_left(today)
-        return days is not None and 0 <= days <= within and not self.is_closed
+        return is_due_soon(
+            deadline=self.deadline,
+            status=self.status,
+            today=today or timezone.localdate(),
+            within=within,
+        )
 
     def deadline_state(self, today: dt.date | None = None) -> str:
         """'overdue' (red), 'due_soon' (yellow), 'upcoming' (noted), 'ok' (green), 'ongoing'

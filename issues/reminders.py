@@ -1,6 +1,6 @@
 """Daily reminder mails: each lead unit's contact and the county office get a digest of their
 overdue and due-soon findings; the county leaders a summary with the close-out requests
-waiting for them."""
+waiting for them. The mails' words are templates (templates/issues/mail/)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,22 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
 
 from rectify.lib.text import chinese_date
 
-from .models import County, Finding, FindingUnit, ReminderLog, Role, Unit, User
+from .models import (
+    County,
+    Finding,
+    FindingUnit,
+    ReminderLog,
+    Role,
+    Unit,
+    User,
+    due_soon_days,
+    due_soon_q,
+    overdue_q,
+)
 
 log = logging.getLogger("rectify.reminders")
 
@@ -30,41 +42,46 @@ class Mail:
     items: int
 
 
-def _line(f: Finding, today: dt.date) -> str:
+def _item(f: Finding, today: dt.date) -> dict:
+    """What a mail shows of one finding (templates/issues/mail/finding_line.txt)."""
     days = f.days_left(today)
-    when = chinese_date(f.deadline) if f.deadline else "无时限"
-    state = f"逾期{-days}天" if days is not None and days < 0 else f"剩{days}天"
-    return (
-        f"- [{state}] {f.review.team} {f.category.order}.({f.order}) {f.short_description}\n"
-        f"  完成时限:{when};状态:{f.get_status_display()}\n"
-        f"  {settings.SITE_URL.rstrip('/')}{f.get_absolute_url()}"
-    )
-
-
-def _digest(title: str, overdue: list, soon: list, today: dt.date) -> str:
-    parts = [title, ""]
-    if overdue:
-        parts += [f"一、已逾期({len(overdue)}个)", *(_line(f, today) for f in overdue), ""]
-    if soon:
-        days = settings.RECTIFY_DUE_SOON_DAYS
-        parts += [f"二、{days}天内到期({len(soon)}个)", *(_line(f, today) for f in soon), ""]
-    parts += ["请及时推进整改、填报进展并上传佐证材料。", "", "—— 整改台账(系统自动发送,请勿回复)"]
-    return "\n".join(parts)
+    return {
+        "finding": f,
+        "state": f"逾期{-days}天" if days is not None and days < 0 else f"剩{days}天",
+        "when": chinese_date(f.deadline) if f.deadline else "无时限",
+        "url": f"{settings.SITE_URL.rstrip('/')}{f.get_absolute_url()}",
+    }
 
 
 def _split(findings: list[Finding], today: dt.date) -> tuple[list, list]:
-    overdue = [f for f in findings if f.is_overdue(today)]
-    soon = [f for f in findings if f.is_due_soon(today)]
+    """The overdue and the due-soon findings (the deadline rules of issues/models.py)."""
+    overdue = [_item(f, today) for f in findings if f.is_overdue(today)]
+    soon = [_item(f, today) for f in findings if f.is_due_soon(today)]
     return overdue, soon
+
+
+def _render(template: str, context: dict) -> str:
+    return render_to_string(f"issues/mail/{template}.txt", context)
+
+
+def _digest(kind: str, county: County, recipient: str, context: dict) -> Mail:
+    """A unit's or the office's digest of overdue and due-soon findings."""
+    context = {**context, "soon_days": due_soon_days()}
+    return Mail(
+        kind,
+        county,
+        recipient,
+        _render("digest_subject", context).strip(),
+        _render("digest", context),
+        len(context["overdue"]) + len(context["soon"]),
+    )
 
 
 def build_mails(today: dt.date) -> list[Mail]:
     """The day's mails for every county, gathered with a fixed number of queries."""
-    soon_until = today + dt.timedelta(days=settings.RECTIFY_DUE_SOON_DAYS)
     watched = (
         Finding.objects.active()
-        .open()
-        .filter(deadline__lte=soon_until)
+        .filter(overdue_q(today) | due_soon_q(today))
         .select_related("county", "review", "category")
         .prefetch_related(
             Prefetch(
@@ -101,59 +118,33 @@ def build_mails(today: dt.date) -> list[Mail]:
     for unit in Unit.objects.filter(pk__in=by_unit).exclude(email="").select_related("county"):
         overdue, soon = _split(by_unit[unit.pk], today)
         name = unit.county.display_short_name
-        mails.append(
-            Mail(
-                ReminderLog.Kind.UNIT,
-                unit.county,
-                unit.email,
-                f"【整改台账】{name}{unit.name}:{len(overdue)}个问题已逾期,{len(soon)}个即将到期",
-                _digest(
-                    f"{unit.contact or unit.name}:您单位牵头的整改问题提醒({chinese_date(today)})",
-                    overdue,
-                    soon,
-                    today,
-                ),
-                len(overdue) + len(soon),
-            )
-        )
+        title = f"{unit.contact or unit.name}:您单位牵头的整改问题提醒({chinese_date(today)})"
+        context = {"county": name, "unit": unit.name, "title": title}
+        context.update(overdue=overdue, soon=soon)
+        mails.append(_digest(ReminderLog.Kind.UNIT, unit.county, unit.email, context))
     for user in users:
         county = counties[user.county_id]
         groups = {g.name for g in user.groups.all()}
         name = county.display_short_name
         if Role.COUNTY_STAFF in groups and by_county.get(county.pk):
             overdue, soon = _split(by_county[county.pk], today)
-            mails.append(
-                Mail(
-                    ReminderLog.Kind.OFFICE,
-                    county,
-                    user.email,
-                    f"【整改台账】{name}:{len(overdue)}个问题已逾期,{len(soon)}个即将到期",
-                    _digest(f"{name}整改问题提醒({chinese_date(today)})", overdue, soon, today),
-                    len(overdue) + len(soon),
-                )
-            )
+            title = f"{name}整改问题提醒({chinese_date(today)})"
+            context = {"county": name, "title": title, "overdue": overdue, "soon": soon}
+            mails.append(_digest(ReminderLog.Kind.OFFICE, county, user.email, context))
         if Role.COUNTY_LEADER in groups:
             overdue, _soon = _split(by_county.get(county.pk, []), today)
-            pending = waiting.get(county.pk, [])
+            pending = [_item(f, today) for f in waiting.get(county.pk, [])]
             if not (overdue or pending):
                 continue
-            body = [f"{name}整改情况摘要({chinese_date(today)})", ""]
-            body.append(f"已逾期未销号的问题:{len(overdue)}个")
-            body += [_line(f, today) for f in overdue]
-            body += ["", f"等待您审批的销号申请:{len(pending)}个"]
-            body += [
-                f"- {f.review.team} {f.short_description}\n"
-                f"  {settings.SITE_URL.rstrip('/')}{f.get_absolute_url()}"
-                for f in pending
-            ]
-            body += ["", "—— 整改台账(系统自动发送,请勿回复)"]
+            context = {"county": name, "today": chinese_date(today)}
+            context.update(overdue=overdue, pending=pending)
             mails.append(
                 Mail(
                     ReminderLog.Kind.LEADER,
                     county,
                     user.email,
-                    f"【整改台账】{name}:{len(overdue)}个问题逾期,{len(pending)}个销号申请待审批",
-                    "\n".join(body),
+                    _render("leader_subject", context).strip(),
+                    _render("leader", context),
                     len(overdue) + len(pending),
                 )
             )

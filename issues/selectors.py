@@ -6,10 +6,21 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from .models import County, Finding, FindingRequest, NoticeItem, Progress, User
+from .models import (
+    TIMING_Q,
+    County,
+    Finding,
+    FindingRequest,
+    NoticeItem,
+    Progress,
+    Timing,
+    User,
+    due_soon_q,
+    overdue_q,
+)
 
 
 @dataclasses.dataclass
@@ -134,3 +145,73 @@ def notice_matrix(notice) -> dict:
         "closed": [closed[c.pk] for c in counties],
         "assigned": [assigned[c.pk] for c in counties],
     }
+
+
+# ---------------------------------------------------------------------------
+# Tallies: how many findings, closed, overdue, due soon… counted in the database.
+
+
+@dataclasses.dataclass
+class Tally:
+    total: int = 0
+    closed: int = 0
+    submitted: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    # Close-outs against the ORIGINAL deadline (TIMING_Q): on time, after an approved
+    # extension but within it, and late.
+    closed_on_time: int = 0
+    closed_extended: int = 0
+    closed_late: int = 0
+
+    @classmethod
+    def pop_from(cls, row: dict) -> Tally:
+        """The tally of a `values().annotate(**tally_annotations())` row, taken out of it."""
+        return cls(**{f.name: row.pop(f.name) for f in dataclasses.fields(cls)})
+
+    def add(self, other: Tally) -> None:
+        for f in dataclasses.fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    @property
+    def open(self) -> int:
+        return self.total - self.closed
+
+    @property
+    def closure_rate(self) -> float | None:
+        return None if not self.total else self.closed / self.total
+
+
+def tally_annotations(today: dt.date) -> dict:
+    """The counts of a Tally as aggregates over findings, by the deadline rules of
+    issues/models.py (overdue_q, due_soon_q, TIMING_Q)."""
+    return {
+        "total": Count("id"),
+        "closed": Count("id", filter=Q(status=Finding.Status.CLOSED)),
+        "submitted": Count("id", filter=Q(status=Finding.Status.SUBMITTED)),
+        "in_progress": Count("id", filter=Q(status=Finding.Status.IN_PROGRESS)),
+        "overdue": Count("id", filter=overdue_q(today)),
+        "due_soon": Count("id", filter=due_soon_q(today)),
+        "closed_on_time": Count("id", filter=TIMING_Q[Timing.ON_TIME]),
+        "closed_extended": Count("id", filter=TIMING_Q[Timing.EXTENDED]),
+        "closed_late": Count("id", filter=TIMING_Q[Timing.LATE]),
+    }
+
+
+def timing_annotation() -> Case:
+    """Timing.ON_TIME / EXTENDED / LATE of each closed finding, "" for the others (TIMING_Q)."""
+    return Case(
+        *[When(condition, then=Value(timing.value)) for timing, condition in TIMING_Q.items()],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def tally(findings: QuerySet, today: dt.date) -> Tally:
+    return Tally(**findings.order_by().aggregate(**tally_annotations(today)))
+
+
+def tallies(findings: QuerySet, key: str, today: dt.date) -> dict[int, Tally]:
+    rows = findings.order_by().values(key).annotate(**tally_annotations(today))
+    return {row.pop(key): Tally(**row) for row in rows}

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rectify.lib.records import EditConflict
 from rectify.lib.text import chinese_date
-from reports.selectors import tally
 
 from . import selectors, services, submissions
 from .filters import FindingFilter
@@ -40,6 +39,7 @@ from .forms import (
 )
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
 from .reviews import county_review_labels, label_findings, review_labels
+from .selectors import tally
 from .submissions import AlreadySubmitted, token_from
 from .timeline import finding_timeline
 

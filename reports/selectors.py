@@ -8,21 +8,15 @@ import itertools
 
 from django.conf import settings
 from django.db.models import (
-    Case,
-    CharField,
-    Count,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 
 from issues.models import (
-    TIMING_Q,
     County,
     Finding,
     FindingUnit,
@@ -34,77 +28,13 @@ from issues.models import (
     StatusChange,
     Timing,
     deadline_extended,
+    is_overdue,
     lead_unit,
 )
 from issues.reviews import review_labels, review_labels_by_county
+from issues.selectors import Tally, tallies, tally, tally_annotations, timing_annotation
 
 from .models import Indicator, IndicatorReading
-
-
-@dataclasses.dataclass
-class Tally:
-    total: int = 0
-    closed: int = 0
-    submitted: int = 0
-    in_progress: int = 0
-    overdue: int = 0
-    due_soon: int = 0
-    # Close-outs against the ORIGINAL deadline (TIMING_Q): on time, after an approved
-    # extension but within it, and late.
-    closed_on_time: int = 0
-    closed_extended: int = 0
-    closed_late: int = 0
-
-    @classmethod
-    def pop_from(cls, row: dict) -> Tally:
-        """The tally of a `values().annotate(**_tally_annotations())` row, taken out of it."""
-        return cls(**{f.name: row.pop(f.name) for f in dataclasses.fields(cls)})
-
-    def add(self, other: Tally) -> None:
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    @property
-    def open(self) -> int:
-        return self.total - self.closed
-
-    @property
-    def closure_rate(self) -> float | None:
-        return None if not self.total else self.closed / self.total
-
-
-def _tally_annotations(today: dt.date) -> dict:
-    soon = today + dt.timedelta(days=settings.RECTIFY_DUE_SOON_DAYS)
-    not_closed = ~Q(status=Finding.Status.CLOSED)
-    return {
-        "total": Count("id"),
-        "closed": Count("id", filter=Q(status=Finding.Status.CLOSED)),
-        "submitted": Count("id", filter=Q(status=Finding.Status.SUBMITTED)),
-        "in_progress": Count("id", filter=Q(status=Finding.Status.IN_PROGRESS)),
-        "overdue": Count("id", filter=not_closed & Q(deadline__lt=today)),
-        "due_soon": Count("id", filter=not_closed & Q(deadline__gte=today, deadline__lte=soon)),
-        "closed_on_time": Count("id", filter=TIMING_Q[Timing.ON_TIME]),
-        "closed_extended": Count("id", filter=TIMING_Q[Timing.EXTENDED]),
-        "closed_late": Count("id", filter=TIMING_Q[Timing.LATE]),
-    }
-
-
-def timing_annotation() -> Case:
-    """Timing.ON_TIME / EXTENDED / LATE of each closed finding, "" for the others (TIMING_Q)."""
-    return Case(
-        *[When(condition, then=Value(timing.value)) for timing, condition in TIMING_Q.items()],
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
-def tally(findings: QuerySet, today: dt.date) -> Tally:
-    return Tally(**findings.order_by().aggregate(**_tally_annotations(today)))
-
-
-def _tallies(findings: QuerySet, key: str, today: dt.date) -> dict[int, Tally]:
-    rows = findings.order_by().values(key).annotate(**_tally_annotations(today))
-    return {row.pop(key): Tally(**row) for row in rows}
 
 
 @dataclasses.dataclass
@@ -117,7 +47,7 @@ class Row:
 def county_summary(county: County, today: dt.date) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
     findings = Finding.objects.active().filter(county=county)
-    by_review = _tallies(findings, "review", today)
+    by_review = tallies(findings, "review", today)
     # Named among all the county's reviews, as its ledger names them; a row for each that
     # has findings.
     reviews = list(
@@ -152,7 +82,7 @@ def county_summary(county: County, today: dt.date) -> dict:
 
 def province_summary(province: Province, today: dt.date) -> dict:
     findings = Finding.objects.active().filter(county__province=province)
-    by_county = _tallies(findings, "county", today)
+    by_county = tallies(findings, "county", today)
     counties = County.objects.filter(province=province).order_by("code")
     rows = [Row(county, by_county.get(county.pk, Tally())) for county in counties]
     total = tally(findings, today)
@@ -253,7 +183,6 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         (county_id, Review(pk=pk, team=team, start_date=s, issued_on=i, reference_number=r))
         for county_id, pk, team, s, i, r in links
     )
-    closed = Finding.Status.CLOSED.value
     responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
     found = qs.iterator(chunk_size=chunk_size)
     while chunk := list(itertools.islice(found, chunk_size)):
@@ -312,8 +241,7 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
                 status=status,
                 status_label=labels.get(status, status),
                 closed_on=closed_on,
-                # As Finding.is_overdue: past its deadline and not closed out.
-                overdue=deadline is not None and deadline < today and status != closed,
+                overdue=is_overdue(deadline=deadline, status=status, today=today),
                 county_code=county_code,
                 province=province,
                 original_deadline=original_deadline,
@@ -414,14 +342,14 @@ def county_dashboard(county: County, today: dt.date) -> dict:
     by_category = list(
         findings.order_by()
         .values("review_id", "review__team", "category_id", "category__name", "category__order")
-        .annotate(**_tally_annotations(today))
+        .annotate(**tally_annotations(today))
         .order_by("review__start_date", "review_id", "category__order")
     )
     by_unit = list(
         findings.order_by()
         .annotate(lead_id=lead_unit("unit_id"), lead_name=lead_unit("unit__name"))
         .values("lead_id", "lead_name")
-        .annotate(**_tally_annotations(today))
+        .annotate(**tally_annotations(today))
     )
     for row in [*by_category, *by_unit]:
         row["tally"] = Tally.pop_from(row)
@@ -500,7 +428,7 @@ def _county_rows(counties: QuerySet, findings: QuerySet, today: dt.date) -> list
         annotations[f"{name}_actual"], annotations[f"{name}_plan"] = actual, plan
     batch = Project.objects.filter(county=OuterRef("pk")).order_by("-year").values("batch")[:1]
     counties = counties.annotate(batch=Subquery(batch), **annotations)
-    tallies = _tallies(findings, "county", today)
+    by_county = tallies(findings, "county", today)
     red = float(settings.RECTIFY_RED_LINE_PERCENT)
 
     def pct(actual, plan):
@@ -510,7 +438,7 @@ def _county_rows(counties: QuerySet, findings: QuerySet, today: dt.date) -> list
         CountyRow(
             c,
             c.batch,
-            tallies.get(c.pk, Tally()),
+            by_county.get(c.pk, Tally()),
             pct(c.inv_actual, c.inv_plan),
             pct(c.funds_actual, c.funds_plan),
             pct(c.overall_actual, c.overall_plan),
