@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from issues.models import County, Finding, Unit, User
 from reports import ledgers
+from reports.exports import xlsx
 from reports.models import Report
 
 from . import floors, generate, words
@@ -181,13 +182,19 @@ def nation_xlsx(ctx):
     except NotAvailable:
         # Until the national download lands: the same ledger of every finding, as a function.
         findings = Finding.objects.active().in_ledger_order()
-        return len(ledgers.ledger_xlsx(findings, scope="全国", today=ctx.today))
+        return len(_ledger_xlsx(findings, ctx.today))
     return _get(ctx, "national", url)
 
 
 def ledger_xlsx_10k(ctx):
     findings = Finding.objects.active().filter(id__lte=ctx.last_of_10k).in_ledger_order()
-    return len(ledgers.ledger_xlsx(findings, scope="全国", today=ctx.today))
+    return len(_ledger_xlsx(findings, ctx.today))
+
+
+def _ledger_xlsx(findings, today: dt.date) -> bytes:
+    return xlsx.as_bytes(
+        xlsx.write_ledger, ledgers.county_ledger(findings, scope="全国", today=today)
+    )
 
 
 SEED_000 = "000_*.txt"

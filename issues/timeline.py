@@ -19,27 +19,19 @@ import datetime as dt
 import itertools
 
 from django.apps import apps
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rectify.lib.text import chinese_date
 
+from . import columns
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Measure, Progress
 
-# The finding's own fields a person changes, in the order sentences list them.
-FIELDS = [
-    "review",
-    "category",
-    "order",
-    "description",
-    "deadline",
-    "is_ongoing",
-    "status",
-    "result",
-    "closed_on",
-    "evidence_waiver",
-    "archived_at",
-]
+# The finding's own fields a person changes, in the order sentences list them: its columns'
+# (issues.columns), then the close-out's and the archive's. Status changes are told by the
+# workflow's own records; measures, units and notes by their rows'.
+FIELDS = [*columns.history_fields(), "evidence_waiver", "archived_at"]
 
 # The order of an entry's sentences saved at the same moment (rows of one submission are
 # normally told in the order they were saved): registering first, then a note and its files,
@@ -121,6 +113,10 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def _is_long_text(name: str) -> bool:
+    return isinstance(Finding._meta.get_field(name), models.TextField)
+
+
 def _value(record, name: str) -> str:
     """A field of a historical finding, written for a sentence."""
     if name == "review":
@@ -136,15 +132,15 @@ def _value(record, name: str) -> str:
         return chinese_date(value)
     if isinstance(value, bool):
         return _("是") if value else _("否")
-    if name == "status":
-        return str(Finding.Status(value).label)
+    choices = Finding._meta.get_field(name).flatchoices
+    if choices:
+        return str(dict(choices).get(value, value))
     return _short(str(value), 40)
 
 
 def _raw(record, name: str):
-    return (
-        getattr(record, f"{name}_id") if name in ("review", "category") else getattr(record, name)
-    )
+    field = Finding._meta.get_field(name)
+    return getattr(record, field.attname)
 
 
 def _field_sentence(name: str, previous, record) -> str:
@@ -152,7 +148,7 @@ def _field_sentence(name: str, previous, record) -> str:
     old, new = _raw(previous, name), _raw(record, name)
     if name == "archived_at":
         return _("归档了该问题") if new else _("恢复了该问题")
-    if name in ("description", "result", "evidence_waiver"):
+    if _is_long_text(name):  # told in full, not as "from … to …"
         if not old:
             return _("填写了%(label)s:%(new)s") % {"label": label, "new": _short(new, 40)}
         return _("修改了%(label)s,改为:%(new)s") % {"label": label, "new": _short(new, 40)}
@@ -191,7 +187,7 @@ def _finding_lines(records: list, related: dict, related_names: dict) -> list[Li
         else:
             status_changed = previous.status != record.status
             for name in FIELDS:
-                if name == "status" or (name == "closed_on" and status_changed):
+                if name == "closed_on" and status_changed:
                     continue  # told by the workflow's own records
                 if _raw(previous, name) != _raw(record, name):
                     line = _line(record, _field_sentence(name, previous, record), "field")

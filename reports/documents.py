@@ -7,12 +7,13 @@ import dataclasses
 import datetime as dt
 import re
 
-from django.db.models import Prefetch
-
-from issues.models import County, Finding, FindingUnit, Review, Timing
+from issues import columns
+from issues.columns import FindingRow
+from issues.models import County, Finding, Review, Timing
 from issues.reviews import review_labels
-from rectify.lib.text import chinese_numeral, deadline_text, measures_text
+from rectify.lib.text import chinese_numeral
 
+from . import selectors
 from .models import Report
 
 
@@ -21,37 +22,10 @@ def paragraphs(text: str) -> list[str]:
 
 
 @dataclasses.dataclass
-class DocFinding:
-    pk: int
-    number: int
-    description: str
-    measures: list[str]
-    units: list[str]
-    cooperating: list[str]
-    deadline: dt.date | None
-    is_ongoing: bool
-    result: str
-    closed: bool
-    timing: str = ""  # Timing of a close-out by the report's date (against the original deadline)
-
-    @property
-    def measures_text(self) -> str:
-        return measures_text(self.measures)
-
-    @property
-    def deadline_text(self) -> str:
-        return deadline_text(self.deadline, self.is_ongoing)
-
-    @property
-    def closeout_text(self) -> str:
-        return "已销号" if self.closed else "未销号"
-
-
-@dataclasses.dataclass
 class DocCategory:
     number: int
     name: str
-    findings: list[DocFinding]
+    findings: list[FindingRow]  # each numbered within the category
 
 
 @dataclasses.dataclass
@@ -65,7 +39,7 @@ class DocReview:
         return chinese_numeral(self.number)
 
     @property
-    def findings(self) -> list[DocFinding]:
+    def findings(self) -> list[FindingRow]:
         return [f for c in self.categories for f in c.findings]
 
     @property
@@ -74,14 +48,14 @@ class DocReview:
 
     @property
     def closed(self) -> int:
-        return sum(f.closed for f in self.findings)
+        return sum(f.is_closed for f in self.findings)
 
     @property
     def open(self) -> int:
         return self.total - self.closed
 
     def timed(self, timing: str) -> int:
-        return sum(f.closed and f.timing == timing for f in self.findings)
+        return sum(f.is_closed and f.timing == timing for f in self.findings)
 
     @property
     def timing_clause(self) -> str:
@@ -183,58 +157,36 @@ def _reviews_of(report: Report) -> list[Review]:
 
 
 def report_document(report: Report) -> ReportDocument:
-    """Everything the two documents show; four queries whatever the number of findings."""
+    """Everything the two documents show; four queries whatever the number of findings. A
+    finding counts as closed if it was closed by the report's date."""
     reviews = _reviews_of(report)
+    # Two reviews of the same team are told apart by their date: 省督查组（2017年7月）.
+    names = review_labels(reviews)
     findings = (
         Finding.objects.active()
         .filter(county=report.county_id, review__in=reviews)
-        .select_related("category")
-        .prefetch_related(
-            "measures",
-            Prefetch("unit_links", queryset=FindingUnit.objects.select_related("unit")),
-        )
         .order_by("review_id", "category__order", "category_id", "order", "id")
     )
-    by_review: dict[int, dict[int, list[Finding]]] = {}
-    categories = {}
-    for finding in findings:
-        by_review.setdefault(finding.review_id, {}).setdefault(finding.category_id, []).append(
-            finding
-        )
-        categories[finding.category_id] = finding.category
+    rows = selectors.ledger_rows(
+        findings,
+        report.date,
+        as_of=report.date,
+        review_names={(report.county_id, pk): name for pk, name in names.items()},
+    )
+    by_review: dict[int, dict[int, list[FindingRow]]] = {}
+    for row in rows:
+        by_review.setdefault(row.review_id, {}).setdefault(row.category_id, []).append(row)
 
-    # Two reviews of the same team are told apart by their date: 省督查组（2017年7月）.
-    names = review_labels(reviews)
     doc_reviews = []
     for review in reviews:
         by_category = by_review.get(review.pk, {})
         if not by_category:
             continue  # a review with nothing for this county has no place in its report
         doc_categories = []
-        for cat_no, (category_id, items) in enumerate(by_category.items(), start=1):
-            doc_findings = []
-            for no, f in enumerate(items, start=1):
-                links = list(f.unit_links.all())
-                doc_findings.append(
-                    DocFinding(
-                        pk=f.pk,
-                        number=no,
-                        description=f.description,
-                        measures=[m.text for m in f.measures.all()],
-                        units=[
-                            x.unit.name for x in links if x.role == FindingUnit.Role.RESPONSIBLE
-                        ],
-                        cooperating=[
-                            x.unit.name for x in links if x.role == FindingUnit.Role.COOPERATING
-                        ],
-                        deadline=f.deadline,
-                        is_ongoing=f.is_ongoing,
-                        result=f.result,
-                        closed=f.was_closed_by(report.date),
-                        timing=f.closeout_timing() or "",
-                    )
-                )
-            doc_categories.append(DocCategory(cat_no, categories[category_id].name, doc_findings))
+        for cat_no, items in enumerate(by_category.values(), start=1):
+            for no, row in enumerate(items, start=1):
+                row.number = no
+            doc_categories.append(DocCategory(cat_no, items[0].category, items))
         doc_reviews.append(DocReview(len(doc_reviews) + 1, names[review.pk], doc_categories))
 
     return ReportDocument(
@@ -302,6 +254,9 @@ def _sections(parts: list[tuple[str, list[Block]]]) -> list[Block]:
 
 
 def _findings(doc: ReportDocument, *, plan: bool) -> list[Block]:
+    """Each finding, numbered in its category, with the columns the report (or the plan)
+    writes under it, labelled."""
+    shown = columns.plan_columns() if plan else columns.report_columns()
     blocks: list[Block] = []
     for review in doc.reviews:
         blocks.append(Block("h2", review.plan_heading if plan else review.report_heading))
@@ -309,18 +264,10 @@ def _findings(doc: ReportDocument, *, plan: bool) -> list[Block]:
             blocks.append(Block("h3", f"{category.number}.{category.name}"))
             for f in category.findings:
                 blocks.append(Block("finding", f"({f.number}){f.description}"))
-                if f.measures:
-                    blocks.append(Block("field", f.measures_text, label="整改措施"))
-                fields = [
-                    ("责任单位", "、".join(f.units)),
-                    ("配合单位", "、".join(f.cooperating)),
-                    ("整改时限" if plan else "完成时限", f.deadline_text),
-                ]
-                if plan:
-                    fields = [fields[2], fields[0], fields[1]]
-                else:
-                    fields += [("整改结果", f.result), ("销号情况", f.closeout_text)]
-                blocks.extend(Block("field", text, label=label) for label, text in fields if text)
+                for column in shown:
+                    text = column.text(f)
+                    if text:
+                        blocks.append(Block("field", text, label=column.document_label(plan=plan)))
     return blocks
 
 

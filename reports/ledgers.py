@@ -1,100 +1,104 @@
-"""The 台账 spreadsheets as the browser and the command line hand them out: the selector's
-rows rendered by the pure exporter, with the title and note they carry.
+"""What each 台账 spreadsheet holds, as the browser and the command line hand it out: the
+selector's rows (streamed: memory does not grow with the number of findings), with the
+title and note they carry. reports.exports.xlsx has one writer for each:
 
-The `write_*` functions write the workbook into a binary file (the views give a temporary
-file on disk and stream it; memory does not grow with the number of findings); the others
-return the bytes (the command line, tests)."""
+    xlsx.write_ledger(out, county_ledger(findings, scope=…, today=…))
+    xlsx.write_province(out, province_ledger(province, today))
+    xlsx.write_nation(out, nation_ledger(today))"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import io
-from collections.abc import Callable
-from typing import BinaryIO
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from issues.columns import FindingRow
 from issues.models import Finding, Province
 from rectify.lib.text import chinese_date
 
 from . import selectors
-from .exports.xlsx import write_ledger_xlsx as _write_ledger
-from .exports.xlsx import write_nation_xlsx as _write_nation
-from .exports.xlsx import write_province_xlsx as _write_province
+from .selectors import CountyOverview, CountyRow, ProvinceRow
 
 # Findings read per round trip: three queries a chunk, and at most this many findings (with
 # their measures and units) in memory at once.
 CHUNK_SIZE = 2000
 
 
+@dataclasses.dataclass
+class CountyLedger:
+    """One county's ledger, or the findings the ledger page filtered."""
+
+    title: str
+    note: str
+    n_rows: int
+    rows: Iterable[FindingRow]
+
+
+@dataclasses.dataclass
+class ProvinceLedger:
+    """The overview of a province's counties, then their findings county by county."""
+
+    title: str
+    note: str
+    overview: list[CountyOverview]
+    rows: Iterable[FindingRow]
+
+
+@dataclasses.dataclass
+class NationLedger:
+    """The provinces, every county, then the findings province by province."""
+
+    title: str
+    note: str
+    provinces: list[ProvinceRow]
+    total: ProvinceRow
+    counties: list[CountyRow]
+    rows: Iterable[FindingRow]
+
+
 def _note(today: dt.date) -> str:
     return _("导出时间:%(when)s") % {"when": chinese_date(today)}
 
 
-def write_ledger_xlsx(
-    out: BinaryIO, findings: QuerySet, *, scope: str, today: dt.date, filtered: bool = False
-) -> None:
-    """The findings given (one county's, or what the ledger page filtered) as one ledger."""
+def county_ledger(
+    findings: QuerySet, *, scope: str, today: dt.date, filtered: bool = False
+) -> CountyLedger:
     n_rows = findings.count()
     note = _("导出时间:%(when)s;共 %(n)d 个问题") % {"when": chinese_date(today), "n": n_rows}
     if filtered:
         note += _(";已按台账页面的筛选条件导出")
-    _write_ledger(
-        out,
-        selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
+    return CountyLedger(
         title=f"{scope}整改台账",
         note=note,
         n_rows=n_rows,
-        today=today,
+        rows=selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
     )
 
 
-def write_province_ledger_xlsx(out: BinaryIO, province: Province, today: dt.date) -> None:
-    """The overview of the province's counties, then one sheet per county."""
+def province_ledger(province: Province, today: dt.date) -> ProvinceLedger:
     findings = Finding.objects.active().filter(county__province=province).in_ledger_order()
-    _write_province(
-        out,
-        selectors.province_overview(province, today),
-        selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
+    return ProvinceLedger(
         title=f"{province.name}电子商务进农村综合示范问题整改台账",
         note=_note(today),
-        today=today,
+        overview=selectors.province_overview(province, today),
+        rows=selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
     )
 
 
-def write_nation_ledger_xlsx(out: BinaryIO, today: dt.date) -> None:
-    """The provinces, then every county, then one sheet per province with its findings."""
+def nation_ledger(today: dt.date) -> NationLedger:
     data = selectors.nation_dashboard(today)
     findings = Finding.objects.active().in_ledger_order()
     # Province by province (a county's code need not start with its province's), then as
     # the county ledgers order them.
     findings = findings.order_by("county__province__code", *findings.query.order_by)
-    _write_nation(
-        out,
-        data["rows"],
-        data["total"],
-        data["counties"],
-        selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
+    return NationLedger(
         title="全国电子商务进农村综合示范问题整改台账",
         note=_note(today),
-        today=today,
+        provinces=data["rows"],
+        total=data["total"],
+        counties=data["counties"],
+        rows=selectors.ledger_rows(findings, today, chunk_size=CHUNK_SIZE),
     )
-
-
-def _bytes(write: Callable[..., None], *args, **kwargs) -> bytes:
-    out = io.BytesIO()
-    write(out, *args, **kwargs)
-    return out.getvalue()
-
-
-def ledger_xlsx(findings: QuerySet, *, scope: str, today: dt.date, filtered: bool = False) -> bytes:
-    return _bytes(write_ledger_xlsx, findings, scope=scope, today=today, filtered=filtered)
-
-
-def province_ledger_xlsx(province: Province, today: dt.date) -> bytes:
-    return _bytes(write_province_ledger_xlsx, province, today)
-
-
-def nation_ledger_xlsx(today: dt.date) -> bytes:
-    return _bytes(write_nation_ledger_xlsx, today)

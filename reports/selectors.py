@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
+from collections.abc import Iterator
+from itertools import islice
 
 from django.conf import settings
 from django.db.models import (
@@ -16,6 +17,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from issues.columns import FindingRow
 from issues.models import (
     County,
     Finding,
@@ -26,8 +28,6 @@ from issues.models import (
     Province,
     Review,
     StatusChange,
-    Timing,
-    deadline_extended,
     is_overdue,
     lead_unit,
 )
@@ -89,86 +89,37 @@ def province_summary(province: Province, today: dt.date) -> dict:
     return {"rows": rows, "total": total}
 
 
-@dataclasses.dataclass
-class LedgerRow:
-    """One finding as the 台账 spreadsheet shows it."""
-
-    county: str
-    review: str
-    category: str
-    category_order: int
-    order: int
-    description: str
-    measures: list[str]
-    units: list[str]
-    cooperating: list[str]
-    deadline: dt.date | None
-    is_ongoing: bool
-    latest_progress_date: dt.date | None
-    latest_progress: str
-    result: str
-    status: str
-    status_label: str
-    closed_on: dt.date | None
-    overdue: bool
-    county_code: str = ""
-    province: str = ""
-    original_deadline: dt.date | None = None  # 原定完成时限, shown when an extension moved it
-    timing: str = ""  # Timing value of a closed finding (按期 / 延期后 / 逾期销号)
-
-    @property
-    def is_extended(self) -> bool:
-        return deadline_extended(self.deadline, self.original_deadline)
-
-    @property
-    def timing_label(self) -> str:
-        return str(Timing(self.timing).label) if self.timing else ""
-
-
-# Columns the ledger export reads, as plain values: no model instances (five a finding with
+# FindingRow's values as one query reads them, by the row's names; its measures, units and
+# review names come from other tables. Plain values, no model instances (five a finding with
 # select_related) and no get_FOO_display per row.
-_LEDGER_FIELDS = (
-    "pk",
-    "county_id",
-    "county__name",
-    "county__code",
-    "county__province__name",
-    "review_id",
-    "review__team",
-    "category__name",
-    "category__order",
-    "order",
-    "description",
-    "deadline",
-    "is_ongoing",
-    "result",
-    "status",
-    "closed_on",
-    "latest_note",
-    "latest_date",
-    "original_deadline",
-    "timing",
-)
+_ROW_VALUES = {
+    "pk": "pk",
+    "county_id": "county_id",  # with the review, its name in the county (not in the row)
+    "county": "county__name",
+    "county_code": "county__code",
+    "province": "county__province__name",
+    "review_id": "review_id",
+    "team": "review__team",  # the review's name when the county's names lack it
+    "category_id": "category_id",
+    "category": "category__name",
+    "category_order": "category__order",
+    "order": "order",
+    "description": "description",
+    "deadline": "deadline",
+    "is_ongoing": "is_ongoing",
+    "original_deadline": "original_deadline",
+    "result": "result",
+    "status": "status",
+    "closed_on": "closed_on",
+    "latest_progress": "latest_note",
+    "latest_progress_date": "latest_date",
+    "timing": "timing",
+}
 
 
-def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
-    """Rows for the ledger export, streamed in chunks: one query for the reviews' names, then
-    three per chunk (findings with their latest progress, measures, units), whatever the
-    number of findings.
-
-    Everything is read as plain values (tuples), not model instances: building five instances
-    a finding was a third of a large export's time, and a prefetched measure points back at
-    its finding, a cycle only the garbage collector frees, so memory would grow with the
-    findings instead of staying at one chunk."""
-    latest = Progress.objects.visible().filter(finding=OuterRef("pk")).order_by("-date", "-id")
-    qs = findings.annotate(
-        latest_note=Subquery(latest.values("note")[:1]),
-        latest_date=Subquery(latest.values("date")[:1]),
-        timing=timing_annotation(),
-    ).values_list(*_LEDGER_FIELDS)
-    labels = {value: str(label) for value, label in Finding.Status.choices}
-    # Reviews named as the county's ledger page names them, among all the county's reviews,
-    # so that an import of the file finds each one again (one query).
+def _review_names(findings: QuerySet) -> dict[tuple[int, int], str]:
+    """Reviews named as each county's ledger page names them, among all the county's reviews,
+    so that an import of the file finds each one again (one query)."""
     links = Review.counties.through.objects.filter(
         county__in=findings.order_by().values("county_id")
     ).values_list(
@@ -179,14 +130,42 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
         "review__issued_on",
         "review__reference_number",
     )
-    review_names = review_labels_by_county(
+    return review_labels_by_county(
         (county_id, Review(pk=pk, team=team, start_date=s, issued_on=i, reference_number=r))
         for county_id, pk, team, s, i, r in links
     )
+
+
+def ledger_rows(
+    findings: QuerySet,
+    today: dt.date,
+    *,
+    as_of: dt.date | None = None,
+    review_names: dict[tuple[int, int], str] | None = None,
+    chunk_size: int = 2000,
+) -> Iterator[FindingRow]:
+    """The findings as the ledger export and the documents show them, in the queryset's
+    order, streamed in chunks: one query for the reviews' names (unless `review_names`, by
+    county and review, are given), then three per chunk (findings with their latest
+    progress, measures, units), whatever the number of findings. With `as_of` (a report's
+    date) a finding counts as closed only if it was closed by then.
+
+    Everything is read as plain values, not model instances: building five instances a
+    finding was a third of a large export's time, and a prefetched measure points back at
+    its finding, a cycle only the garbage collector frees, so memory would grow with the
+    findings instead of staying at one chunk."""
+    latest = Progress.objects.visible().filter(finding=OuterRef("pk")).order_by("-date", "-id")
+    qs = findings.annotate(
+        latest_note=Subquery(latest.values("note")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+        timing=timing_annotation(),
+    ).values_list(*_ROW_VALUES.values())
+    if review_names is None:
+        review_names = _review_names(findings)
     responsible, cooperating = FindingUnit.Role.RESPONSIBLE, FindingUnit.Role.COOPERATING
     found = qs.iterator(chunk_size=chunk_size)
-    while chunk := list(itertools.islice(found, chunk_size)):
-        ids = [values[0] for values in chunk]
+    while chunk := [dict(zip(_ROW_VALUES, v, strict=True)) for v in islice(found, chunk_size)]:
+        ids = [values["pk"] for values in chunk]
         measures: dict[int, list[str]] = {}
         for finding_id, text in (
             Measure.objects.filter(finding_id__in=ids)
@@ -201,57 +180,42 @@ def ledger_rows(findings: QuerySet, today: dt.date, *, chunk_size: int = 2000):
             .values_list("finding_id", "role", "unit__name")
         ):
             units.setdefault((finding_id, role), []).append(name)
-        for (
-            pk,
-            county_id,
-            county,
-            county_code,
-            province,
-            review_id,
-            team,
-            category,
-            category_order,
-            order,
-            description,
-            deadline,
-            is_ongoing,
-            result,
-            status,
-            closed_on,
-            latest_note,
-            latest_date,
-            original_deadline,
-            timing,
-        ) in chunk:
-            yield LedgerRow(
-                county=county,
-                review=review_names.get((county_id, review_id), team),
-                category=category,
-                category_order=category_order,
-                order=order,
-                description=description,
+        for values in chunk:
+            pk, county_id, team = values["pk"], values.pop("county_id"), values.pop("team")
+            values["latest_progress"] = values["latest_progress"] or ""
+            yield FindingRow(
+                **values,
+                review=review_names.get((county_id, values["review_id"]), team),
                 measures=measures.get(pk, []),
                 units=units.get((pk, responsible), []),
                 cooperating=units.get((pk, cooperating), []),
-                deadline=deadline,
-                is_ongoing=is_ongoing,
-                latest_progress_date=latest_date,
-                latest_progress=latest_note or "",
-                result=result,
-                status=status,
-                status_label=labels.get(status, status),
-                closed_on=closed_on,
-                overdue=is_overdue(deadline=deadline, status=status, today=today),
-                county_code=county_code,
-                province=province,
-                original_deadline=original_deadline,
-                timing=timing,
+                overdue=is_overdue(
+                    deadline=values["deadline"], status=values["status"], today=today
+                ),
+                as_of=as_of,
             )
 
 
-def province_overview(province: Province, today: dt.date) -> list:
-    from .exports.xlsx import CountyOverview
+@dataclasses.dataclass
+class CountyOverview:
+    """A county's line on the province ledger's overview."""
 
+    name: str
+    code: str
+    total: int
+    closed: int
+    overdue: int
+
+    @property
+    def open(self) -> int:
+        return self.total - self.closed
+
+    @property
+    def closure_rate(self) -> float | None:
+        return self.closed / self.total if self.total else None
+
+
+def province_overview(province: Province, today: dt.date) -> list[CountyOverview]:
     summary = province_summary(province, today)
     return [
         CountyOverview(

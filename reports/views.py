@@ -22,6 +22,7 @@ from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib.records import EditConflict
 
 from . import charts, documents, ledgers, selectors, services
+from .exports import xlsx
 from .exports.docx import render_docx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
 from .models import Indicator, Report
@@ -380,8 +381,9 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     scope = user.county.display_short_name if user.county_id else user.scope_label
     filtered = bool(request.GET.urlencode())
     return _xlsx_download(
-        lambda out: ledgers.write_ledger_xlsx(
-            out, filterset.qs, scope=scope, today=today, filtered=filtered
+        lambda out: xlsx.write_ledger(
+            out,
+            ledgers.county_ledger(filterset.qs, scope=scope, today=today, filtered=filtered),
         ),
         f"{scope}整改台账-{today:%Y-%m-%d}.xlsx",
     )
@@ -395,7 +397,7 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     province = get_object_or_404(Province, code=code)
     today = timezone.localdate()
     return _xlsx_download(
-        lambda out: ledgers.write_province_ledger_xlsx(out, province, today),
+        lambda out: xlsx.write_province(out, ledgers.province_ledger(province, today)),
         f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx",
     )
 
@@ -406,6 +408,6 @@ def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
     _check_national(request.user)
     today = timezone.localdate()
     return _xlsx_download(
-        lambda out: ledgers.write_nation_ledger_xlsx(out, today),
+        lambda out: xlsx.write_nation(out, ledgers.nation_ledger(today)),
         f"全国整改台账-{today:%Y-%m-%d}.xlsx",
     )

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from issues.columns import COLUMN
 from issues.models import Finding, Review, Timing
 from issues.submissions import FIELD, new_token
 from rectify.lib import text
@@ -20,6 +21,12 @@ STATUS_CLASSES = {
 @register.filter
 def cn_numeral(n: int) -> str:
     return text.chinese_numeral(int(n))
+
+
+@register.simple_tag
+def column_label(key: str) -> str:
+    """A finding column's name on the pages (issues.columns)."""
+    return str(COLUMN[key].label)
 
 
 @register.filter

@@ -1,8 +1,10 @@
 """The 整改台账 as .xlsx: pure functions from ledger rows to a workbook, written by XlsxWriter in
 its constant_memory mode so memory does not grow with the number of findings: each row goes to
 a temporary file as soon as the next one starts, strings are written inline (no shared-strings
-table held until the end), and the parts are zipped into the output at the end. `write_*` write
-into a binary file (the views stream a temporary file), `render_*` return the bytes.
+table held until the end), and the parts are zipped into the output at the end. One writer
+per workbook (write_ledger, write_province, write_nation) writes what reports.ledgers gathered
+into a binary file (the views stream a temporary file; as_bytes gives the bytes). A finding's
+columns are issues.columns's, in its order.
 
 Rows must be written in order, top to bottom, and every value is written with the method of
 its type: text always as a string (never `write()`, which would turn "=…" into a formula)."""
@@ -15,37 +17,20 @@ import datetime as dt
 import io
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from rectify.lib.text import chinese_date, deadline_text, measures_text
+from issues import columns
+from issues.columns import Column, FindingRow
 
 if TYPE_CHECKING:
-    from reports.selectors import CountyRow, LedgerRow, ProvinceRow
+    from reports.ledgers import CountyLedger, NationLedger, ProvinceLedger
+    from reports.selectors import CountyRow, ProvinceRow
 
-COLUMNS = [  # header, width in characters
-    ("序号", 6),
-    ("问题来源", 14),
-    ("问题类别", 16),
-    ("问题描述", 40),
-    ("整改措施", 50),
-    ("责任单位", 20),
-    ("配合单位", 16),
-    ("完成时限", 16),
-    ("原定完成时限", 14),
-    ("最新进展", 36),
-    ("整改结果", 40),
-    ("销号情况", 10),
-    ("销号日期", 14),
-    ("是否按期销号", 11),
-    ("是否逾期", 9),
-]
-# How closed findings met their deadline, counted against the original one (Timing).
-TIMINGS = [("on_time", "按期销号"), ("extended", "延期后销号"), ("late", "逾期销号")]
 STATUSES = [
     ("open", "未整改"),
     ("in_progress", "整改中"),
@@ -161,40 +146,36 @@ def _setup_sheet(
     return 3
 
 
-def _write_ledger_row(
-    ws: Worksheet, f: _Formats, r: int, seq: int, row: LedgerRow, county: bool = False
-) -> None:
-    """One finding; with `county`, its county in the second column (the nation's sheets)."""
-    progress = row.latest_progress
-    if progress and row.latest_progress_date:
-        progress = f"{chinese_date(row.latest_progress_date)}:{progress}"
-    ws.write_number(r, 0, seq, f.center)
-    c = 1
-    if county:
-        _text(ws, r, 1, row.county, f.body)
-        c = 2
-    body = f.body
-    _text(ws, r, c, row.review, body)
-    _text(ws, r, c + 1, row.category, body)
-    _text(ws, r, c + 2, row.description, body)
-    _text(ws, r, c + 3, measures_text(row.measures), body)
-    _text(ws, r, c + 4, "、".join(row.units), body)
-    _text(ws, r, c + 5, "、".join(row.cooperating), body)
-    _text(ws, r, c + 6, deadline_text(row.deadline, row.is_ongoing), f.center)
-    # The deadline first set, when an approved extension moved it.
-    _put(ws, r, c + 7, row.original_deadline if row.is_extended else None, f.date)
-    _text(ws, r, c + 8, progress, body)
-    _text(ws, r, c + 9, row.result, body)
-    ws.write_string(r, c + 10, "已销号" if row.status == "closed" else "未销号", f.center)
-    if row.closed_on is None:
-        ws.write_blank(r, c + 11, None, f.date)
-    else:
-        ws.write_datetime(r, c + 11, row.closed_on, f.date)
-    _text(ws, r, c + 12, dict(TIMINGS).get(row.timing, ""), f.center)
-    if row.overdue:
-        ws.write_string(r, c + 13, "是", f.alert)
-    else:
-        ws.write_string(r, c + 13, "否", f.center)
+def _headers(cols: list[Column]) -> list[tuple[str, int]]:
+    return [(column.header, column.width) for column in cols]
+
+
+def _cell_writers(f: _Formats, cols: list[Column]) -> list[Callable]:
+    """For each column, how its cell is written: a function of the sheet, the cell and the
+    row's number and values, chosen once for the sheet."""
+
+    def writer(column: Column) -> Callable:
+        value = column.value
+        if value is None:  # the sheet's running number
+            return lambda ws, r, c, seq, row: ws.write_number(r, c, seq, f.center)
+        if column.cell == columns.FLAG:
+            return lambda ws, r, c, seq, row: (
+                ws.write_string(r, c, columns.YES, f.alert)
+                if value(row)
+                else ws.write_string(r, c, columns.NO, f.center)
+            )
+        if column.cell == columns.DATE:
+            return lambda ws, r, c, seq, row: _put(ws, r, c, value(row), f.date)
+        fmt = f.body if column.cell == columns.TEXT else f.center
+        return lambda ws, r, c, seq, row: _text(ws, r, c, value(row), fmt)
+
+    return [writer(column) for column in cols]
+
+
+def _write_finding(ws: Worksheet, r: int, seq: int, row: FindingRow, writers: list) -> None:
+    """One finding, a cell for each column."""
+    for c, write in enumerate(writers):
+        write(ws, r, c, seq, row)
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, fmt: Format) -> None:
@@ -209,7 +190,7 @@ class _Tally:
     counts: dict = dataclasses.field(default_factory=lambda: defaultdict(Counter))
     order: list = dataclasses.field(default_factory=list)
 
-    def add(self, row: LedgerRow) -> None:
+    def add(self, row: FindingRow) -> None:
         key = (row.review, row.category)
         if key not in self.counts:
             self.order.append(key)
@@ -221,13 +202,13 @@ class _Tally:
 
 def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
     ws = _add_sheet(wb, "统计")
-    columns = [("问题来源", 16), ("问题类别", 24), ("问题数", 9)]
-    columns += [(label, 11) for _, label in STATUSES] + [("逾期", 8)]
-    columns += [(label, 11) for _, label in TIMINGS]
+    headers = [("问题来源", 16), ("问题类别", 24), ("问题数", 9)]
+    headers += [(label, 11) for _, label in STATUSES] + [("逾期", 8)]
+    headers += [(label, 11) for label in columns.TIMINGS.values()]
     r = _setup_sheet(
         ws,
         f,
-        columns,
+        headers,
         f"{title}(统计)",
         "按检查、问题类别和整改状态统计；是否按期销号按原定完成时限计",
         len(tally.order) + 1,
@@ -237,7 +218,7 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
     for review, category in tally.order:
         counts = tally.counts[(review, category)]
         numbers = [counts[s] for s, _ in STATUSES]
-        timings = [counts[t] for t, _ in TIMINGS]
+        timings = [counts[t] for t in columns.TIMINGS]
         totals.update(counts)
         _put(ws, r, 0, review, f.body)
         _put(ws, r, 1, category, f.body)
@@ -245,77 +226,48 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
             ws.write_number(r, c, n, f.center)
         r += 1
     numbers = [totals[s] for s, _ in STATUSES]
-    timings = [totals[t] for t, _ in TIMINGS]
+    timings = [totals[t] for t in columns.TIMINGS]
     ws.write_string(r, 0, "合计", f.header)
     ws.write_blank(r, 1, None, f.header)
     for c, n in enumerate([sum(numbers), *numbers, totals["overdue"], *timings], start=2):
         ws.write_number(r, c, n, f.header)
 
 
-def _bytes(write: Callable[..., None], *args, **kwargs) -> bytes:
+Contents = TypeVar("Contents")
+
+
+def as_bytes(write: Callable[[BinaryIO, Contents], None], contents: Contents) -> bytes:
+    """The workbook a writer below writes, as bytes (the command line, tests)."""
     out = io.BytesIO()
-    write(out, *args, **kwargs)
+    write(out, contents)
     return out.getvalue()
 
 
-def write_ledger_xlsx(
-    out: BinaryIO,
-    rows: Iterable[LedgerRow],
-    *,
-    title: str,
-    note: str,
-    n_rows: int,
-    today: dt.date,
-) -> None:
+def write_ledger(out: BinaryIO, ledger: CountyLedger) -> None:
     """One county's (or any filtered) ledger: the 台账 sheet and a 统计 sheet."""
+    cols = columns.ledger_columns()
     with _workbook(out) as (wb, f):
         ws = _add_sheet(wb, "整改台账")
-        r = _setup_sheet(ws, f, COLUMNS, title, note, n_rows)
+        r = _setup_sheet(ws, f, _headers(cols), ledger.title, ledger.note, ledger.n_rows)
+        writers = _cell_writers(f, cols)
         tally = _Tally()
-        for seq, row in enumerate(rows, start=1):
-            _write_ledger_row(ws, f, r, seq, row)
+        for seq, row in enumerate(ledger.rows, start=1):
+            _write_finding(ws, r, seq, row, writers)
             r += 1
             tally.add(row)
-        _write_tally(wb, f, tally, title)
+        _write_tally(wb, f, tally, ledger.title)
 
 
-def render_ledger_xlsx(rows: Iterable[LedgerRow], **kwargs) -> bytes:
-    return _bytes(write_ledger_xlsx, rows, **kwargs)
-
-
-@dataclasses.dataclass
-class CountyOverview:
-    name: str
-    code: str
-    total: int
-    closed: int
-    overdue: int
-
-    @property
-    def open(self) -> int:
-        return self.total - self.closed
-
-    @property
-    def closure_rate(self) -> float | None:
-        return self.closed / self.total if self.total else None
-
-
-def write_province_xlsx(
-    out: BinaryIO,
-    overview: list[CountyOverview],
-    rows: Iterable[LedgerRow],
-    *,
-    title: str,
-    note: str,
-    today: dt.date,
-) -> None:
+def write_province(out: BinaryIO, ledger: ProvinceLedger) -> None:
     """The province ledger: an overview sheet, then one sheet per county (rows come ordered
     by county)."""
+    cols = columns.ledger_columns()
     with _workbook(out) as (wb, f):
         ws = _add_sheet(wb, "总览")
-        columns = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
-        columns += [("逾期", 8), ("销号率", 9)]
-        r = _setup_sheet(ws, f, columns, title, note, len(overview), freeze=(3, 0))
+        headers = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
+        headers += [("逾期", 8), ("销号率", 9)]
+        note, overview = ledger.note, ledger.overview
+        r = _setup_sheet(ws, f, headers, ledger.title, note, len(overview), freeze=(3, 0))
         for c in overview:
             _put(ws, r, 0, c.name, f.body)
             _put(ws, r, 1, c.code, f.center)
@@ -324,25 +276,18 @@ def write_province_xlsx(
             _put(ws, r, 6, c.closure_rate, f.percent)
             r += 1
         sizes = {c.code: c.total for c in overview}
+        writers = _cell_writers(f, cols)
         current, sheet, seq = None, None, 0
-        for row in rows:
+        for row in ledger.rows:
             if row.county_code != current:
                 current, seq = row.county_code, 0
                 sheet = _add_sheet(wb, row.county)
                 size = sizes.get(row.county_code, 1)
-                r = _setup_sheet(sheet, f, COLUMNS, f"{row.county}整改台账", note, size)
+                title = f"{row.county}整改台账"
+                r = _setup_sheet(sheet, f, _headers(cols), title, note, size)
             seq += 1
-            _write_ledger_row(sheet, f, r, seq, row)
+            _write_finding(sheet, r, seq, row, writers)
             r += 1
-
-
-def render_province_xlsx(
-    overview: list[CountyOverview], rows: Iterable[LedgerRow], **kwargs
-) -> bytes:
-    return _bytes(write_province_xlsx, overview, rows, **kwargs)
-
-
-NATION_COLUMNS = [COLUMNS[0], ("区县", 16), *COLUMNS[1:]]
 
 
 def _progress(percent: float | None) -> float | None:
@@ -402,38 +347,27 @@ def _write_counties(wb: Workbook, f: _Formats, counties: list[CountyRow], note: 
         r += 1
 
 
-def write_nation_xlsx(
-    out: BinaryIO,
-    provinces: list[ProvinceRow],
-    total: ProvinceRow,
-    counties: list[CountyRow],
-    rows: Iterable[LedgerRow],
-    *,
-    title: str,
-    note: str,
-    today: dt.date,
-) -> None:
+def write_nation(out: BinaryIO, ledger: NationLedger) -> None:
     """The nation's ledger: the provinces (总览), every county (区县), then one sheet per
     province with its findings, county by county (rows come ordered by province)."""
+    cols = columns.ledger_columns(nation=True)
+    note = ledger.note
     with _workbook(out) as (wb, f):
-        _write_provinces(wb, f, provinces, total, title, note)
-        _write_counties(wb, f, counties, note)
-        sizes = {p.province.name: p.tally.total for p in provinces}
+        _write_provinces(wb, f, ledger.provinces, ledger.total, ledger.title, note)
+        _write_counties(wb, f, ledger.counties, note)
+        sizes = {p.province.name: p.tally.total for p in ledger.provinces}
+        writers = _cell_writers(f, cols)
         current, sheet, seq, r = None, None, 0, 0
-        for row in rows:
+        for row in ledger.rows:
             if row.province != current:
                 current, seq = row.province, 0
                 sheet = _add_sheet(wb, row.province)
                 size = sizes.get(row.province, 1)
-                heading = f"{row.province}整改台账"
-                r = _setup_sheet(sheet, f, NATION_COLUMNS, heading, note, size, freeze=(3, 2))
+                title = f"{row.province}整改台账"
+                r = _setup_sheet(sheet, f, _headers(cols), title, note, size, freeze=(3, 2))
             seq += 1
-            _write_ledger_row(sheet, f, r, seq, row, county=True)
+            _write_finding(sheet, r, seq, row, writers)
             r += 1
-
-
-def render_nation_xlsx(provinces, total, counties, rows, **kwargs) -> bytes:
-    return _bytes(write_nation_xlsx, provinces, total, counties, rows, **kwargs)
 
 
 def _sheet_name(name: str) -> str:

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from issues.models import Finding, ImportBatch, Unit
-from reports.ledgers import ledger_xlsx
+from reports.exports.xlsx import as_bytes, write_ledger
+from reports.ledgers import county_ledger
 from tests.issues.test_import_pages import TEXT
 
 
@@ -85,10 +86,13 @@ def test_import_ledger_round_trip(alice, county_a, review_a, unit_a, factory, tm
     factory.finding(alice, county_a, review_a, units=[unit_a], deadline=dt.date(2019, 9, 30))
     path = tmp_path / "台账.xlsx"
     path.write_bytes(
-        ledger_xlsx(
-            Finding.objects.filter(county=county_a).in_ledger_order(),
-            scope="昭化区",
-            today=dt.date(2026, 11, 22),
+        as_bytes(
+            write_ledger,
+            county_ledger(
+                Finding.objects.filter(county=county_a).in_ledger_order(),
+                scope="昭化区",
+                today=dt.date(2026, 11, 22),
+            ),
         )
     )
     out = _run("import_ledger", str(path), "--county", "510811")

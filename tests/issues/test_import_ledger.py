@@ -18,7 +18,8 @@ from issues.importing.plan import build_plan
 from issues.importing.readers import read_workbook
 from issues.importing.services import import_apply
 from issues.models import Finding, ImportBatch
-from reports.ledgers import ledger_xlsx
+from reports.exports.xlsx import as_bytes, write_ledger
+from reports.ledgers import county_ledger
 from tests import approvals
 
 TODAY = dt.date(2026, 11, 22)
@@ -246,7 +247,7 @@ def test_our_own_export_imports_back_unchanged(alice, lee, county_a, ledger_a):
     # An extended deadline: the export writes 原定完成时限, the import leaves it alone.
     approvals.extend(ledger_a[0], dt.date(2019, 12, 31), staff=alice, leader=lee)
     findings = Finding.objects.filter(county=county_a).in_ledger_order()
-    data = ledger_xlsx(findings, scope="昭化区", today=TODAY)
+    data = as_bytes(write_ledger, county_ledger(findings, scope="昭化区", today=TODAY))
     rows = read_workbook(SimpleUploadedFile("昭化区整改台账.xlsx", data))
     assert all(col["known"] for col in ledger.columns(rows)), ledger.columns(rows)
     doc = ledger.parse_rows(rows)
@@ -270,9 +271,8 @@ def test_our_own_export_imports_back_unchanged(alice, lee, county_a, ledger_a):
 
 
 def test_our_export_into_another_county_recreates_it(alice, bob, county_a, county_b, ledger_a):
-    data = ledger_xlsx(
-        Finding.objects.filter(county=county_a).in_ledger_order(), scope="昭化区", today=TODAY
-    )
+    findings = Finding.objects.filter(county=county_a).in_ledger_order()
+    data = as_bytes(write_ledger, county_ledger(findings, scope="昭化区", today=TODAY))
     doc = ledger.parse_rows(read_workbook(SimpleUploadedFile("a.xlsx", data)))
     plan = build_plan(
         county_b, doc, unit_decisions={"区商务和经济合作局": "new", "区财政局": "new"}

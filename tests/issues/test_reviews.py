@@ -25,7 +25,8 @@ from issues.models import Category, Finding, ImportBatch, Review
 from issues.reviews import county_review_labels, review_labels
 from reports import selectors
 from reports.documents import default_report, report_document
-from reports.ledgers import ledger_xlsx
+from reports.exports.xlsx import as_bytes, write_ledger
+from reports.ledgers import county_ledger
 from tests import approvals
 from tests.conftest import Factory
 from tests.issues.html_forms import form_data
@@ -238,7 +239,7 @@ class TestLabelsWhereReviewsAreNamed:
         findings = Finding.objects.filter(county=county_a).in_ledger_order()
         rows = list(selectors.ledger_rows(findings, TODAY))
         assert [r.review for r in rows] == [OLD, NEW]
-        data = ledger_xlsx(findings, scope="昭化区", today=TODAY)
+        data = as_bytes(write_ledger, county_ledger(findings, scope="昭化区", today=TODAY))
         doc = ledger.parse_rows(read_workbook(SimpleUploadedFile("台账.xlsx", data)))
         plan = build_plan(county_a, doc)
         assert [rp.review for rp in plan.reviews] == [old, new]
@@ -251,7 +252,7 @@ class TestLabelsWhereReviewsAreNamed:
         """Filtered to the 2026 visit, the file still names it apart from the 2017 one."""
         old, new = inspections
         findings = Finding.objects.filter(county=county_a, review=new).in_ledger_order()
-        data = ledger_xlsx(findings, scope="昭化区", today=TODAY)
+        data = as_bytes(write_ledger, county_ledger(findings, scope="昭化区", today=TODAY))
         doc = ledger.parse_rows(read_workbook(SimpleUploadedFile("台账.xlsx", data)))
         assert [r.heading for r in doc.reviews] == [NEW]
         plan = build_plan(county_a, doc)

@@ -20,7 +20,8 @@ from django.urls import reverse
 from issues import services
 from issues.models import Finding, Province, User
 from reports import selectors
-from reports.exports.xlsx import render_ledger_xlsx, render_nation_xlsx, render_province_xlsx
+from reports.exports.xlsx import as_bytes, write_ledger, write_nation, write_province
+from reports.ledgers import CountyLedger, NationLedger, ProvinceLedger
 from tests.conftest import PASSWORD, Factory
 
 HEADER = [
@@ -329,8 +330,8 @@ def test_renderers_run_no_queries(province_findings, django_assert_num_queries):
     rows = list(selectors.ledger_rows(findings, TODAY))
     overview = selectors.province_overview(province, TODAY)
     with django_assert_num_queries(0):
-        county = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
-        whole = render_province_xlsx(overview, rows, title="省台账", note="说明", today=TODAY)
+        county = as_bytes(write_ledger, CountyLedger("台账", "说明", len(rows), rows))
+        whole = as_bytes(write_province, ProvinceLedger("省台账", "说明", overview, rows))
     assert len(data_rows(workbook(county)["整改台账"])) == 3
     assert workbook(whole).sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
 
@@ -365,22 +366,16 @@ def test_formula_like_text_stays_text_in_every_workbook(province_findings):
     ]
     nation = selectors.nation_dashboard(TODAY)
     contents = [
-        render_ledger_xlsx(rows, title="=台账", note="=说明", n_rows=len(rows), today=TODAY),
-        render_province_xlsx(
-            selectors.province_overview(province, TODAY),
-            rows,
-            title="=省",
-            note="=说明",
-            today=TODAY,
+        as_bytes(write_ledger, CountyLedger("=台账", "=说明", len(rows), rows)),
+        as_bytes(
+            write_province,
+            ProvinceLedger("=省", "=说明", selectors.province_overview(province, TODAY), rows),
         ),
-        render_nation_xlsx(
-            nation["rows"],
-            nation["total"],
-            nation["counties"],
-            rows,
-            title="=全国",
-            note="=说明",
-            today=TODAY,
+        as_bytes(
+            write_nation,
+            NationLedger(
+                "=全国", "=说明", nation["rows"], nation["total"], nation["counties"], rows
+            ),
         ),
     ]
     for content in contents:
@@ -403,7 +398,7 @@ def test_formula_like_text_stays_text_in_every_workbook(province_findings):
 def test_strings_are_written_inline(province_findings):
     """No shared-strings table: it would be held in memory until the end of the export."""
     rows = list(selectors.ledger_rows(Finding.objects.in_ledger_order(), TODAY))
-    content = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
+    content = as_bytes(write_ledger, CountyLedger("台账", "说明", len(rows), rows))
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         assert "xl/sharedStrings.xml" not in zf.namelist()
         assert b't="inlineStr"' in zf.read("xl/worksheets/sheet1.xml")
@@ -416,7 +411,7 @@ def test_overdue_findings_and_dates_are_styled(province_findings):
         rows[0], status="closed", closed_on=dt.date(2019, 9, 10), overdue=False
     )
     rows[1] = dataclasses.replace(rows[1], overdue=True)
-    content = render_ledger_xlsx(rows, title="台账", note="说明", n_rows=len(rows), today=TODAY)
+    content = as_bytes(write_ledger, CountyLedger("台账", "说明", len(rows), rows))
     ws = workbook(content)["整改台账"]
     header, closed, overdue = ws["D3"], ws["M4"], ws["O5"]
     assert header.font.b and header.fill.fgColor.rgb.endswith("DDE7F3")
@@ -432,7 +427,7 @@ def test_counties_of_the_same_name_get_sheets_of_their_own(province_findings):
     findings = Finding.objects.filter(county__province=province).in_ledger_order()
     rows = [dataclasses.replace(r, county="同名县") for r in selectors.ledger_rows(findings, TODAY)]
     overview = selectors.province_overview(province, TODAY)
-    content = render_province_xlsx(overview, rows, title="省台账", note="说明", today=TODAY)
+    content = as_bytes(write_province, ProvinceLedger("省台账", "说明", overview, rows))
     wb = workbook(content)
     assert wb.sheetnames == ["总览", "同名县", "同名县1"]
     assert len(data_rows(wb["同名县"])) == 2 and len(data_rows(wb["同名县1"])) == 1
@@ -447,7 +442,7 @@ def test_a_failed_export_leaves_no_temporary_files(province_findings, tmp_path, 
         raise RuntimeError("the database went away")
 
     with pytest.raises(RuntimeError):
-        render_ledger_xlsx(failing(), title="台账", note="说明", n_rows=3, today=TODAY)
+        as_bytes(write_ledger, CountyLedger("台账", "说明", 3, failing()))
     assert list(tmp_path.iterdir()) == []
-    render_ledger_xlsx(rows, title="台账", note="说明", n_rows=3, today=TODAY)
+    as_bytes(write_ledger, CountyLedger("台账", "说明", 3, rows))
     assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from issues.models import Category, County, Finding, FindingUnit, Measure, Review, Role, Unit
 from reports import ledgers, selectors
-from reports.exports.xlsx import render_nation_xlsx
+from reports.exports import xlsx
 from tests.conftest import Factory
 
 TODAY = dt.date(2019, 10, 1)
@@ -263,7 +263,8 @@ def test_findings_are_read_in_chunks(county_a, monkeypatch, django_assert_num_qu
     # The count, the reviews' names, then the findings and two prefetches for each of three
     # chunks.
     with django_assert_num_queries(1 + 1 + 1 + 2 * 3):
-        ledgers.write_ledger_xlsx(out, Finding.objects.in_ledger_order(), scope="测试", today=TODAY)
+        ledger = ledgers.county_ledger(Finding.objects.in_ledger_order(), scope="测试", today=TODAY)
+        xlsx.write_ledger(out, ledger)
     ws = openpyxl.load_workbook(out)["整改台账"]
     assert len(data_rows(ws)) == 25
 
@@ -310,7 +311,6 @@ def test_renderer_runs_no_queries(nation, django_assert_num_queries):
     findings = Finding.objects.order_by("county__province__code", "county__code", "id")
     rows = list(selectors.ledger_rows(findings, TODAY))
     with django_assert_num_queries(0):
-        content = render_nation_xlsx(
-            data["rows"], data["total"], data["counties"], rows, title="t", note="n", today=TODAY
-        )
+        ledger = ledgers.NationLedger("t", "n", data["rows"], data["total"], data["counties"], rows)
+        content = xlsx.as_bytes(xlsx.write_nation, ledger)
     assert openpyxl.load_workbook(io.BytesIO(content)).sheetnames[:2] == ["总览", "区县"]

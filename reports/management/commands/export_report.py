@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 
 from issues.models import County, Finding, Province
 from reports import documents, ledgers
+from reports.exports import xlsx
 from reports.exports.docx import render_docx
 from reports.models import Report
 
@@ -45,7 +46,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No county with code {county}.") from exc
             if document == "ledger":
                 findings = Finding.objects.active().filter(county=place).in_ledger_order()
-                content = ledgers.ledger_xlsx(findings, scope=place.display_short_name, today=today)
+                ledger = ledgers.county_ledger(
+                    findings, scope=place.display_short_name, today=today
+                )
+                content = xlsx.as_bytes(xlsx.write_ledger, ledger)
             else:
                 content = self._document(place, document, fmt, report_id)
         Path(output).write_bytes(content)
@@ -74,4 +78,4 @@ class Command(BaseCommand):
             place = Province.objects.get(code=code)
         except Province.DoesNotExist as exc:
             raise CommandError(f"No province with code {code}.") from exc
-        return ledgers.province_ledger_xlsx(place, today)
+        return xlsx.as_bytes(xlsx.write_province, ledgers.province_ledger(place, today))
