@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from operator import attrgetter
 
 from django.utils.translation import gettext_lazy, gettext_noop
 
@@ -150,11 +151,11 @@ def _progress(row: FindingRow) -> str:
 
 COLUMNS: list[Column] = [
     Column("number", gettext_noop("序号"), None, 6, NUMBER, headers=("编号",), imported=False),
-    Column("county", gettext_noop("区县"), lambda r: r.county, 16, imported=False, nation=True),
+    Column("county", gettext_noop("区县"), attrgetter("county"), 16, imported=False, nation=True),
     Column(
         "review",
         gettext_noop("问题来源"),
-        lambda r: r.review,
+        attrgetter("review"),
         14,
         headers=("来源", "检查", "反馈来源"),
         history=("review",),
@@ -162,7 +163,7 @@ COLUMNS: list[Column] = [
     Column(
         "category",
         gettext_noop("问题类别"),
-        lambda r: r.category,
+        attrgetter("category"),
         16,
         headers=("类别", "问题类型", "问题分类"),
         compare=CATEGORY,
@@ -171,7 +172,7 @@ COLUMNS: list[Column] = [
     Column(
         "description",
         gettext_noop("问题描述"),
-        lambda r: r.description,
+        attrgetter("description"),
         40,
         headers=("问题", "反馈问题", "存在问题", "问题内容"),
         labels=("问题描述", "存在问题"),
@@ -245,7 +246,7 @@ COLUMNS: list[Column] = [
     Column(
         "result",
         gettext_noop("整改结果"),
-        lambda r: r.result,
+        attrgetter("result"),
         40,
         headers=("整改情况", "完成情况"),
         labels=("整改情况", "整改成效", "完成情况"),
@@ -268,7 +269,7 @@ COLUMNS: list[Column] = [
     Column(
         "closed_on",
         gettext_noop("销号日期"),
-        lambda r: r.closed_on,
+        attrgetter("closed_on"),
         14,
         DATE,
         imported=False,  # the document's date
@@ -282,7 +283,7 @@ COLUMNS: list[Column] = [
         SHORT,
         imported=False,  # counted against the original deadline
     ),
-    Column("overdue", gettext_noop("是否逾期"), lambda r: r.overdue, 9, FLAG, imported=False),
+    Column("overdue", gettext_noop("是否逾期"), attrgetter("overdue"), 9, FLAG, imported=False),
 ]
 COLUMN = {c.key: c for c in COLUMNS}
 

@@ -150,32 +150,26 @@ def _headers(cols: list[Column]) -> list[tuple[str, int]]:
     return [(column.header, column.width) for column in cols]
 
 
-def _cell_writers(f: _Formats, cols: list[Column]) -> list[Callable]:
-    """For each column, how its cell is written: a function of the sheet, the cell and the
-    row's number and values, chosen once for the sheet."""
+def _cells(f: _Formats, cols: list[Column]) -> list[tuple[str, Callable | None, Format]]:
+    """How each column's cells are written (its kind, value and format), chosen once a sheet."""
+    formats = {columns.TEXT: f.body, columns.DATE: f.date}
+    return [(c.cell, c.value, formats.get(c.cell, f.center)) for c in cols]
 
-    def writer(column: Column) -> Callable:
-        value = column.value
-        if value is None:  # the sheet's running number
-            return lambda ws, r, c, seq, row: ws.write_number(r, c, seq, f.center)
-        if column.cell == columns.FLAG:
-            return lambda ws, r, c, seq, row: (
+
+def _write_finding(ws: Worksheet, f: _Formats, r: int, seq: int, row: FindingRow, cells) -> None:
+    """One finding, a cell for each column (inline: this runs for every cell of a ledger)."""
+    for c, (cell, value, fmt) in enumerate(cells):
+        if cell == columns.NUMBER:  # the sheet's running number
+            ws.write_number(r, c, seq, fmt)
+        elif cell == columns.FLAG:
+            if value(row):
                 ws.write_string(r, c, columns.YES, f.alert)
-                if value(row)
-                else ws.write_string(r, c, columns.NO, f.center)
-            )
-        if column.cell == columns.DATE:
-            return lambda ws, r, c, seq, row: _put(ws, r, c, value(row), f.date)
-        fmt = f.body if column.cell == columns.TEXT else f.center
-        return lambda ws, r, c, seq, row: _text(ws, r, c, value(row), fmt)
-
-    return [writer(column) for column in cols]
-
-
-def _write_finding(ws: Worksheet, r: int, seq: int, row: FindingRow, writers: list) -> None:
-    """One finding, a cell for each column."""
-    for c, write in enumerate(writers):
-        write(ws, r, c, seq, row)
+            else:
+                ws.write_string(r, c, columns.NO, fmt)
+        elif cell == columns.DATE:
+            _put(ws, r, c, value(row), fmt)
+        else:
+            _text(ws, r, c, value(row), fmt)
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, fmt: Format) -> None:
@@ -249,10 +243,10 @@ def write_ledger(out: BinaryIO, ledger: CountyLedger) -> None:
     with _workbook(out) as (wb, f):
         ws = _add_sheet(wb, "整改台账")
         r = _setup_sheet(ws, f, _headers(cols), ledger.title, ledger.note, ledger.n_rows)
-        writers = _cell_writers(f, cols)
+        cells = _cells(f, cols)
         tally = _Tally()
         for seq, row in enumerate(ledger.rows, start=1):
-            _write_finding(ws, r, seq, row, writers)
+            _write_finding(ws, f, r, seq, row, cells)
             r += 1
             tally.add(row)
         _write_tally(wb, f, tally, ledger.title)
@@ -276,7 +270,7 @@ def write_province(out: BinaryIO, ledger: ProvinceLedger) -> None:
             _put(ws, r, 6, c.closure_rate, f.percent)
             r += 1
         sizes = {c.code: c.total for c in overview}
-        writers = _cell_writers(f, cols)
+        cells = _cells(f, cols)
         current, sheet, seq = None, None, 0
         for row in ledger.rows:
             if row.county_code != current:
@@ -286,7 +280,7 @@ def write_province(out: BinaryIO, ledger: ProvinceLedger) -> None:
                 title = f"{row.county}整改台账"
                 r = _setup_sheet(sheet, f, _headers(cols), title, note, size)
             seq += 1
-            _write_finding(sheet, r, seq, row, writers)
+            _write_finding(sheet, f, r, seq, row, cells)
             r += 1
 
 
@@ -356,7 +350,7 @@ def write_nation(out: BinaryIO, ledger: NationLedger) -> None:
         _write_provinces(wb, f, ledger.provinces, ledger.total, ledger.title, note)
         _write_counties(wb, f, ledger.counties, note)
         sizes = {p.province.name: p.tally.total for p in ledger.provinces}
-        writers = _cell_writers(f, cols)
+        cells = _cells(f, cols)
         current, sheet, seq, r = None, None, 0, 0
         for row in ledger.rows:
             if row.province != current:
@@ -366,7 +360,7 @@ def write_nation(out: BinaryIO, ledger: NationLedger) -> None:
                 title = f"{row.province}整改台账"
                 r = _setup_sheet(sheet, f, _headers(cols), title, note, size, freeze=(3, 2))
             seq += 1
-            _write_finding(sheet, r, seq, row, writers)
+            _write_finding(sheet, f, r, seq, row, cells)
             r += 1
 
 
