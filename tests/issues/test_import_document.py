@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from issues.importing.cleaning import drop_repeats, prepare
 from issues.importing.deadlines import DeadlineError, parse_deadline
-from issues.importing.document import parse_document, split_measures, split_units
+from issues.importing.document import parse_document
+from issues.importing.document.values import split_measures, split_units
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 SEED = (DEMO / "seeds" / "000_d2c33bb255dc6fe3.txt").read_text(encoding="utf-8")
