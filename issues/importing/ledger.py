@@ -9,20 +9,11 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .cells import text_rows
 from .cleaning import drop_repeats, structural
 from .deadlines import DeadlineError, parse_deadline, year_in
-from .document import (
-    Note,
-    ParsedCategory,
-    ParsedDocument,
-    ParsedFinding,
-    ParsedReview,
-    category_name,
-    review_kind,
-    review_team,
-    split_measures,
-    split_units,
-)
+from .document.parsed import Note, ParsedCategory, ParsedDocument, ParsedFinding, ParsedReview
+from .document.values import category_name, review_kind, review_team, split_measures, split_units
 
 FIELDS = {
     "number": gettext_lazy("序号"),
@@ -90,15 +81,9 @@ def detect(cell: str) -> str | None:
     return None
 
 
-def _text_rows(rows: list[list]) -> list[list[str]]:
-    from .readers import cell_text
-
-    return [[cell_text(c) for c in row] for row in rows]
-
-
 def find_header(rows: list[list[str]], search: int = 10) -> int | None:
     """The index of the row that reads most like a header (at least a 问题描述 column)."""
-    rows = _text_rows(rows[:search])
+    rows = text_rows(rows[:search])
     best, best_score = None, 0
     for i, row in enumerate(rows):
         fields = [detect(c) for c in row if c]
@@ -110,7 +95,7 @@ def find_header(rows: list[list[str]], search: int = 10) -> int | None:
 
 def columns(rows: list[list[str]]) -> list[dict]:
     """The header row's columns with what each was recognised as (for the mapping step)."""
-    rows = _text_rows(rows)
+    rows = text_rows(rows)
     header = find_header(rows)
     if header is None:
         header = next((i for i, r in enumerate(rows[:10]) if sum(1 for c in r if c) >= 2), 0)
@@ -145,7 +130,7 @@ def default_mapping(rows: list[list[str]]) -> dict[str, str]:
 
 def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> ParsedDocument:
     doc = ParsedDocument(kind="ledger")
-    rows = _text_rows(rows)
+    rows = text_rows(rows)
     header = find_header(rows)
     if mapping is None:
         if header is None:

@@ -3,7 +3,6 @@ cannot be read safely is refused with a message that says why."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
 
@@ -13,6 +12,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE
+
+from .cells import cell_text
+from .document.labels import TABLE_LABELS
+from .ledger import default_mapping, find_header
 
 
 def _read(upload) -> bytes:
@@ -125,27 +128,14 @@ def docx_text(name: str, data: bytes) -> str:
     return "\n".join(lines)
 
 
-LABELS = {
-    "measures": "整改措施",
-    "units": "责任单位",
-    "cooperating": "配合单位",
-    "deadline": "完成时限",
-    "progress": "整改进展",
-    "result": "整改结果",
-    "closeout": "销号情况",
-}
-
-
 def table_lines(rows: list[list[str]]) -> list[str]:
     """A table of findings (a header row with 问题描述, 整改措施, …, as plans and reports often
     are laid out) written as the numbered, labelled text the parser reads; any other table
     cell by cell."""
-    from . import ledger
-
-    header = ledger.find_header(rows)
+    header = find_header(rows)
     if header is None:
         return [line for row in rows for cell in row for line in cell.split("\n")]
-    cols = {field: int(i) for i, field in ledger.default_mapping(rows).items()}
+    cols = {field: int(i) for i, field in default_mapping(rows).items()}
 
     def get(row, field):
         i = cols.get(field)
@@ -168,7 +158,7 @@ def table_lines(rows: list[list[str]]) -> list[str]:
             lines.append(f"{n_category}.{category}")
         n_finding += 1
         lines.append(f"({n_finding}){description}")
-        for field, label in LABELS.items():
+        for field, label in TABLE_LABELS.items():
             value = get(row, field)
             if value:
                 lines.append(f"{label}:{value}")
@@ -219,21 +209,7 @@ def sheet_rows(ws) -> list[list[str]]:
     return rows
 
 
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\r\n", "\n").strip()
-
-
 def _pick_sheet(sheets: list[tuple[str, list[list[str]]]]) -> list[list[str]]:
-    from .ledger import find_header
-
     for _title, rows in sheets:
         if find_header(rows) is not None:
             return rows

@@ -10,11 +10,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues import changesets, services
-from issues.models import County, Finding, ImportBatch, Progress, Review, Unit, User
+from issues.models import (
+    Category,
+    County,
+    Finding,
+    ImportBatch,
+    Progress,
+    Review,
+    Unit,
+    User,
+)
 from rectify.lib.records import stamp
 
 from .document import ParsedDocument
-from .plan import NEW, ImportPlan, build_plan, closed_on
+from .ledger import parse_rows
+from .plan import NEW, FindingPlan, ImportPlan, ReviewPlan, build_plan, closed_on
 
 
 def _check(user: User, county: County) -> None:
@@ -49,8 +59,6 @@ def import_start(
 
 def batch_document(batch: ImportBatch) -> ParsedDocument:
     if batch.kind == ImportBatch.Kind.LEDGER:
-        from .ledger import parse_rows
-
         return parse_rows(batch.data["rows"], batch.options.get("mapping") or None)
     return ParsedDocument.from_dict(batch.data)
 
@@ -65,14 +73,6 @@ def batch_plan(batch: ImportBatch, decisions: dict | None = None) -> ImportPlan:
         review_names={int(k): v for k, v in decisions.get("names", {}).items()},
         opening=batch.source_text,
     )
-
-
-def _guess_kind(name: str) -> str:
-    if name.endswith(("乡", "镇", "街道", "乡镇", "人民政府")) or "乡镇" in name:
-        return Unit.Kind.TOWNSHIP
-    if any(w in name for w in ("公司", "企业", "合作社", "银行", "分局有限")):
-        return Unit.Kind.COMPANY
-    return Unit.Kind.DEPARTMENT
 
 
 class ImportRefused(Exception):
@@ -95,18 +95,49 @@ def import_apply(
     _check(user, county)
     today = today or timezone.localdate()
     if batch is not None:
-        # Claim the batch before anything is written, with a conditional update: of two
-        # confirmations sent together (a double click, two tabs) the second waits for the
-        # first's row lock, then finds the batch no longer pending and saves nothing. Should
-        # this transaction fail, the claim rolls back with it and the batch stays pending.
-        claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
-            status=ImportBatch.Status.APPLIED, applied_at=timezone.now(), applied_by=user
+        batch = _claim(batch, user)
+    _refuse_unready(plan)
+    units, created_units = _save_units(user=user, county=county, plan=plan)
+    reviews, created_reviews = _save_reviews(user=user, county=county, plan=plan)
+    # What the document reports as done (closed, or a progress note) was done by its date.
+    counts = _save_findings(
+        user=user,
+        county=county,
+        plan=plan,
+        units=units,
+        reviews=reviews,
+        day=closed_on(plan.document, today),
+    )
+    summary = {
+        **counts,
+        "units": created_units,
+        "reviews": created_reviews,
+        "findings": len(plan.findings),
+    }
+    if batch is not None:
+        _keep_summary(batch, user, summary)
+    return summary
+
+
+def _claim(batch: ImportBatch, user: User) -> ImportBatch:
+    """Claim the batch before anything is written, with a conditional update: of two
+    confirmations sent together (a double click, two tabs) the second waits for the first's
+    row lock, then finds the batch no longer pending and saves nothing. Should the import
+    fail, the claim rolls back with it and the batch stays pending."""
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PENDING).update(
+        status=ImportBatch.Status.APPLIED, applied_at=timezone.now(), applied_by=user
+    )
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if not claimed:
+        raise ImportRefused(
+            [_("该导入已%(status)s,不能再次保存。") % {"status": batch.get_status_display()}]
         )
-        batch = ImportBatch.objects.get(pk=batch.pk)
-        if not claimed:
-            raise ImportRefused(
-                [_("该导入已%(status)s,不能再次保存。") % {"status": batch.get_status_display()}]
-            )
+    return batch
+
+
+def _refuse_unready(plan: ImportPlan) -> None:
+    """Nothing is saved while the document has errors, a unit is undecided, a new review's
+    details are wrong or there is no finding at all."""
     problems = [
         _("第%(line)s行:%(text)s") % {"line": n.line, "text": n.reason}
         for n in plan.document.errors
@@ -121,8 +152,14 @@ def import_apply(
     if problems:
         raise ImportRefused(problems)
 
+
+def _save_units(
+    *, user: User, county: County, plan: ImportPlan
+) -> tuple[dict[str, Unit], list[str]]:
+    """The unit for each name the document gives (matched, chosen, created, or the one it is
+    the same as), and the names of the units created."""
     units: dict[str, Unit] = {}
-    created_units = []
+    created = []
     # Names that are "the same as" another come last, once that other one has its unit.
     for m in sorted(plan.units, key=lambda m: bool(m.same_as)):
         if m.same_as and m.unit is None:
@@ -134,123 +171,184 @@ def import_apply(
                         % {"name": m.same_as, "other": m.name}
                     ]
                 )
-            if m.name not in unit.alias_list:
-                unit.aliases = "\n".join([*unit.alias_list, m.name])
-                services.unit_save(user=user, unit=unit)
+            _remember_alias(user, unit, m.name)
             units[m.name] = unit
-            continue
-        if m.unit is not None:
+        elif m.unit is not None:
+            if m.how == "chosen":
+                _remember_alias(user, m.unit, m.name)
             units[m.name] = m.unit
-            if m.how == "chosen" and m.name not in m.unit.alias_list:
-                # Remember the other name, so the next import knows it.
-                m.unit.aliases = "\n".join([*m.unit.alias_list, m.name])
-                services.unit_save(user=user, unit=m.unit)
         elif m.decision == NEW:
-            unit = Unit.objects.filter(county=county, name=m.name).first() or services.unit_save(
-                user=user, unit=Unit(county=county, name=m.name, kind=_guess_kind(m.name))
-            )
-            units[m.name] = unit
-            created_units.append(unit.name)
+            units[m.name] = _unit_create(user, county, m.name)
+            created.append(units[m.name].name)
+    return units, created
 
+
+def _remember_alias(user: User, unit: Unit, name: str) -> None:
+    """Keep the document's other name for the unit, so the next import knows it."""
+    if name not in unit.alias_list:
+        unit.aliases = "\n".join([*unit.alias_list, name])
+        services.unit_save(user=user, unit=unit)
+
+
+def _unit_create(user: User, county: County, name: str) -> Unit:
+    return Unit.objects.filter(county=county, name=name).first() or services.unit_save(
+        user=user, unit=Unit(county=county, name=name, kind=_guess_kind(name))
+    )
+
+
+def _guess_kind(name: str) -> str:
+    if name.endswith(("乡", "镇", "街道", "乡镇", "人民政府")) or "乡镇" in name:
+        return Unit.Kind.TOWNSHIP
+    if any(w in name for w in ("公司", "企业", "合作社", "银行", "分局有限")):
+        return Unit.Kind.COMPANY
+    return Unit.Kind.DEPARTMENT
+
+
+def _save_reviews(
+    *, user: User, county: County, plan: ImportPlan
+) -> tuple[dict[int, Review], list[str]]:
+    """The review for each of the document's reviews (matched or created), by its index, and
+    the names of those created."""
     reviews: dict[int, Review] = {}
-    created_reviews = []
+    created = []
     for rp in plan.reviews:
         if rp.review is None:
-            draft = rp.draft
-            review = Review(
-                kind=draft.kind or Review.Kind.OTHER,
-                team=draft.name,
-                title=rp.parsed.heading[:300],
-                start_date=draft.start_date,
-                reference_number=draft.reference_number,
-            )
-            stamp(review, user, created=True)
-            review.full_clean()
-            review.save()
-            review.counties.add(county)
-            created_reviews.append(str(review))
+            reviews[rp.index] = _review_create(user, county, rp)
+            created.append(str(reviews[rp.index]))
         else:
-            review = rp.review
-        reviews[rp.index] = review
+            reviews[rp.index] = rp.review
+    return reviews, created
 
-    # What the document reports as done (closed, or a progress note) was done by its date.
-    document_day = closed_on(plan.document, today)
+
+def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
+    draft = rp.draft
+    review = Review(
+        kind=draft.kind or Review.Kind.OTHER,
+        team=draft.name,
+        title=rp.parsed.heading[:300],
+        start_date=draft.start_date,
+        reference_number=draft.reference_number,
+    )
+    stamp(review, user, created=True)
+    review.full_clean()
+    review.save()
+    review.counties.add(county)
+    return review
+
+
+def _save_findings(
+    *,
+    user: User,
+    county: County,
+    plan: ImportPlan,
+    units: dict[str, Unit],
+    reviews: dict[int, Review],
+    day: dt.date,
+) -> dict[str, int]:
+    """Each finding created, updated or left as it is, and its progress note added; `day` is
+    when what the document reports was done. The counts of each."""
     counts = {"new": 0, "changed": 0, "unchanged": 0, "progress": 0}
     for fp in plan.findings:
-        p = fp.parsed
         review = reviews[fp.review.index]
         category = services.category_get_or_create(review=review, name=fp.category, user=user)
-        entries = [services.UnitEntry(units[n]) for n in p.units] + [
-            services.UnitEntry(units[n], "cooperating") for n in p.cooperating
+        entries = [services.UnitEntry(units[n]) for n in fp.parsed.units] + [
+            services.UnitEntry(units[n], "cooperating") for n in fp.parsed.cooperating
         ]
-        finding = fp.existing
-        if finding is None:
-            status = fp.status
-            finding = services.finding_create(
-                user=user,
-                county=county,
-                data=services.FindingData(
-                    review=review,
-                    category=category,
-                    order=fp.order,
-                    description=p.description,
-                    deadline=p.deadline_date,
-                    is_ongoing=p.is_ongoing,
-                    status=status,
-                    result=p.result,
-                    closed_on=document_day if status == Finding.Status.CLOSED else None,
-                    measures=p.measures,
-                    units=entries,
-                ),
-            )
+        place = {"review": review, "category": category, "units": entries}
+        if fp.existing is None:
+            finding = _finding_create(user=user, county=county, fp=fp, day=day, **place)
             counts["new"] += 1
         elif fp.changes:
-            current = {c.field for c in fp.changes}
-            data = services.FindingData(
-                review=review,
-                category=category,
-                order=finding.order if finding.category_id == category.pk else None,
-                description=p.description if "description" in current else finding.description,
-                # The plan never moves a deadline the ledger has (that takes an extension).
-                deadline=finding.deadline
-                if finding.deadline is not None or "deadline" not in current
-                else p.deadline_date,
-                is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,
-                result=p.result if "result" in current else finding.result,
-                measures=p.measures
-                if "measures" in current
-                else [m.text for m in finding.measures.all()],
-                units=entries
-                if current & {"units", "cooperating"}
-                else [
-                    services.UnitEntry(link.unit, link.role) for link in finding.unit_links.all()
-                ],
-                related=list(finding.related.all()),
-            )
-            finding = services.finding_update(
-                user=user, finding=finding, data=data, expected_version=finding.version
-            )
+            finding = _finding_update(user=user, fp=fp, **place)
             counts["changed"] += 1
         else:
+            finding = fp.existing
             counts["unchanged"] += 1
-        if (
-            p.progress
-            and not finding.is_closed  # closed means closed (shown in the plan as held)
-            and not Progress.objects.filter(finding=finding, note=p.progress).exists()
-        ):
-            services.progress_add(user=user, finding=finding, note=p.progress, date=document_day)
+        if _record_progress(user=user, finding=finding, note=fp.parsed.progress, day=day):
             counts["progress"] += 1
-    summary = {
-        **counts,
-        "units": created_units,
-        "reviews": created_reviews,
-        "findings": len(plan.findings),
-    }
-    if batch is not None:
-        batch.summary = summary
-        stamp(batch, user, created=False)
-        batch.save()
-    return summary
+    return counts
+
+
+def _finding_create(
+    *,
+    user: User,
+    county: County,
+    fp: FindingPlan,
+    review: Review,
+    category: Category,
+    units: list[services.UnitEntry],
+    day: dt.date,
+) -> Finding:
+    p = fp.parsed
+    return services.finding_create(
+        user=user,
+        county=county,
+        data=services.FindingData(
+            review=review,
+            category=category,
+            order=fp.order,
+            description=p.description,
+            deadline=p.deadline_date,
+            is_ongoing=p.is_ongoing,
+            status=fp.status,
+            result=p.result,
+            closed_on=day if fp.status == Finding.Status.CLOSED else None,
+            measures=p.measures,
+            units=units,
+        ),
+    )
+
+
+def _finding_update(
+    *,
+    user: User,
+    fp: FindingPlan,
+    review: Review,
+    category: Category,
+    units: list[services.UnitEntry],
+) -> Finding:
+    """Only the fields the plan shows as changed take the document's values."""
+    p, finding = fp.parsed, fp.existing
+    current = {c.field for c in fp.changes}
+    data = services.FindingData(
+        review=review,
+        category=category,
+        order=finding.order if finding.category_id == category.pk else None,
+        description=p.description if "description" in current else finding.description,
+        # The plan never moves a deadline the ledger has (that takes an extension).
+        deadline=finding.deadline
+        if finding.deadline is not None or "deadline" not in current
+        else p.deadline_date,
+        is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,
+        result=p.result if "result" in current else finding.result,
+        measures=p.measures if "measures" in current else [m.text for m in finding.measures.all()],
+        units=units
+        if current & {"units", "cooperating"}
+        else [services.UnitEntry(link.unit, link.role) for link in finding.unit_links.all()],
+        related=list(finding.related.all()),
+    )
+    return services.finding_update(
+        user=user, finding=finding, data=data, expected_version=finding.version
+    )
+
+
+def _record_progress(*, user: User, finding: Finding, note: str, day: dt.date) -> bool:
+    """The document's progress note, unless the finding is closed (closed means closed: the
+    plan shows it as held) or already has it."""
+    if (
+        not note
+        or finding.is_closed
+        or Progress.objects.filter(finding=finding, note=note).exists()
+    ):
+        return False
+    services.progress_add(user=user, finding=finding, note=note, date=day)
+    return True
+
+
+def _keep_summary(batch: ImportBatch, user: User, summary: dict) -> None:
+    batch.summary = summary
+    stamp(batch, user, created=False)
+    batch.save()
 
 
 def import_cancel(*, user: User, batch: ImportBatch) -> ImportBatch:

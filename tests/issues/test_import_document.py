@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from issues.importing.cleaning import drop_repeats, prepare
 from issues.importing.deadlines import DeadlineError, parse_deadline
-from issues.importing.document import parse_document, split_measures, split_units
+from issues.importing.document import parse_document
+from issues.importing.document.labels import FIELD_LABELS, TABLE_LABELS
+from issues.importing.document.values import split_measures, split_units
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 SEED = (DEMO / "seeds" / "000_d2c33bb255dc6fe3.txt").read_text(encoding="utf-8")
@@ -303,6 +305,13 @@ def test_measures_split(text, items):
 def test_units_split_on_pause_marks_and_commas():
     assert split_units("区商务局、区财政局,各乡镇等") == ["区商务局", "区财政局", "各乡镇"]
     assert split_units("区商务局(牵头);区财政局。") == ["区商务局", "区财政局"]
+
+
+def test_a_table_is_written_with_labels_the_parser_reads_back():
+    # readers.table_lines writes TABLE_LABELS; the parser reads FIELD_LABELS.
+    assert {field: FIELD_LABELS.get(label) for field, label in TABLE_LABELS.items()} == {
+        field: field for field in TABLE_LABELS
+    }
 
 
 def test_cleaning():

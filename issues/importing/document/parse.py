@@ -1,0 +1,112 @@
+"""A whole document read: its lines cleaned, its title and date, the report and the plan
+attached to it each built and filled in, and the two merged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils.translation import gettext as _
+
+from ..cleaning import is_furniture, is_separator, prepare, structural
+from ..deadlines import year_in
+from .builder import Builder
+from .fill import fill_findings
+from .merge import merge_plan
+from .parsed import Line, Note, ParsedDocument, ParsedReview
+from .tokens import tokenize
+
+DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
+ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[::]?\s*$")
+
+
+def parse_document(text: str, *, default_kind: str = "") -> ParsedDocument:
+    """Everything the text says about reviews, categories and findings, the lines it could not
+    place, and (for a report with its plan) where the two disagree."""
+    raw = prepare(text)
+    lines = [Line(no, t) for no, t in enumerate(raw, start=1) if t and not is_separator(t)]
+    lines = [ln for ln in lines if not is_furniture(ln.text)]
+    doc = ParsedDocument(title=_title(lines))
+    report_lines, plan_lines = _segments(lines)
+    date = _document_date(report_lines)
+    doc.date = date.isoformat() if date else None
+    year = (date.year if date else None) or year_in(doc.title) or _first_year(lines)
+    report, unplaced = _parse_part(report_lines, default_kind, year, doc.errors)
+    plan, plan_unplaced = (
+        _parse_part(plan_lines, default_kind, year, doc.errors) if plan_lines else ([], [])
+    )
+    if report and plan:
+        doc.reviews = merge_plan(report, plan, doc.disagreements)
+        doc.unplaced = unplaced + plan_unplaced
+        doc.kind = "report+plan"
+    else:
+        doc.reviews = report or plan
+        doc.unplaced = unplaced + plan_unplaced
+        doc.kind = _kind_of(doc.reviews)
+    _name_unnamed_categories(doc)
+    return doc
+
+
+def _parse_part(
+    lines: list[Line], default_kind: str, year: int | None, errors: list[Note]
+) -> tuple[list[ParsedReview], list[Note]]:
+    tokens = tokenize(lines)
+    builder = Builder(tokens, default_kind)
+    reviews = builder.run()
+    reviews = [r for r in reviews if r.findings]
+    for r in reviews:
+        r.categories = [c for c in r.categories if c.findings]
+    fill_findings(builder, reviews, year, errors)
+    return reviews, builder.unplaced
+
+
+def _segments(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The report and its attachment, split at a line that is only 附件: (or 附件1)."""
+    for i, line in enumerate(lines):
+        if ATTACHMENT.match(structural(line.text)) and i > 0:
+            return lines[:i], lines[i + 1 :]
+    return lines, []
+
+
+def _document_date(lines: list[Line]) -> dt.date | None:
+    for line in reversed(lines):
+        m = DATE_LINE.match(structural(line.text))
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _title(lines: list[Line]) -> str:
+    for line in lines[:15]:
+        if re.search(r"(报告|方案|清单|通报|通知|台账)$", line.text) and len(line.text) < 120:
+            return line.text
+    return ""
+
+
+def _first_year(lines: list[Line]) -> int | None:
+    for line in lines[:40]:
+        y = year_in(line.text)
+        if y:
+            return y
+    return None
+
+
+def _kind_of(reviews: list[ParsedReview]) -> str:
+    findings = [f for r in reviews for f in r.findings]
+    if not findings:
+        return ""
+    if any(f.result or f.closeout for f in findings):
+        return "report"
+    if any(f.measures or f.units or f.deadline_text for f in findings):
+        return "plan"
+    return "feedback"
+
+
+def _name_unnamed_categories(doc: ParsedDocument) -> None:
+    for review in doc.reviews:
+        for category in review.categories:
+            if not category.name:
+                category.name = _("未分类问题")

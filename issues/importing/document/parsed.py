@@ -1,0 +1,116 @@
+"""What a document says, as plain data: its reviews, their categories and findings, and the
+notes on what could not be placed or did not agree. A batch keeps it as JSON until it is saved."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+
+@dataclasses.dataclass
+class Line:
+    no: int
+    text: str
+
+
+@dataclasses.dataclass
+class ParsedFinding:
+    line: int
+    description: str = ""
+    measures: list[str] = dataclasses.field(default_factory=list)
+    units: list[str] = dataclasses.field(default_factory=list)
+    cooperating: list[str] = dataclasses.field(default_factory=list)
+    deadline: str | None = None  # ISO date
+    deadline_text: str = ""
+    is_ongoing: bool = False
+    result: str = ""
+    progress: str = ""
+    closeout: str = ""  # 已销号 / 未销号 / as written
+    number: int | None = None
+
+    @property
+    def deadline_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.deadline) if self.deadline else None
+
+    @property
+    def is_closed(self) -> bool:
+        return "已销号" in self.closeout or self.closeout.strip() in ("是", "已完成销号")
+
+
+@dataclasses.dataclass
+class ParsedCategory:
+    name: str
+    line: int | None = None
+    findings: list[ParsedFinding] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class ParsedReview:
+    heading: str
+    team: str = ""
+    kind: str = ""
+    line: int | None = None
+    categories: list[ParsedCategory] = dataclasses.field(default_factory=list)
+
+    @property
+    def findings(self) -> list[ParsedFinding]:
+        return [f for c in self.categories for f in c.findings]
+
+
+@dataclasses.dataclass
+class Note:
+    """A line the parser could not place, a disagreement between report and plan, or an error."""
+
+    line: int | None
+    text: str
+    reason: str = ""
+
+
+@dataclasses.dataclass
+class ParsedDocument:
+    reviews: list[ParsedReview] = dataclasses.field(default_factory=list)
+    unplaced: list[Note] = dataclasses.field(default_factory=list)
+    disagreements: list[Note] = dataclasses.field(default_factory=list)
+    errors: list[Note] = dataclasses.field(default_factory=list)
+    title: str = ""
+    date: str | None = None
+    kind: str = ""  # feedback / plan / report / report+plan / ledger
+
+    @property
+    def findings(self) -> list[ParsedFinding]:
+        return [f for r in self.reviews for f in r.findings]
+
+    @property
+    def document_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.date) if self.date else None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ParsedDocument:
+        reviews = [
+            ParsedReview(
+                **{
+                    **r,
+                    "categories": [
+                        ParsedCategory(
+                            **{**c, "findings": [ParsedFinding(**f) for f in c["findings"]]}
+                        )
+                        for c in r["categories"]
+                    ],
+                }
+            )
+            for r in data.get("reviews", [])
+        ]
+        notes = {
+            key: [Note(**n) for n in data.get(key, [])]
+            for key in ("unplaced", "disagreements", "errors")
+        }
+        return cls(
+            reviews=reviews,
+            title=data.get("title", ""),
+            date=data.get("date"),
+            kind=data.get("kind", ""),
+            **notes,
+        )
