@@ -131,6 +131,11 @@ class Column:
             return YES if value else NO
         return "" if value is None else str(value)
 
+    @property
+    def sheet_headers(self) -> list[str]:
+        """The headers the Excel importer reads the column under ([] if it does not read it)."""
+        return [self.header, *self.headers] if self.imported or self.headers else []
+
     def document_label(self, *, plan: bool) -> str:
         """Its label under a finding of the Word report, or of the plan."""
         return (self.plan_header or self.header) if plan else self.header
@@ -301,6 +306,13 @@ def report_columns() -> list[Column]:
 def plan_columns() -> list[Column]:
     """What the plan writes under each finding: what will be done, by when, by whom."""
     return sorted((c for c in COLUMNS if c.plan), key=lambda c: c.plan)
+
+
+def text_columns() -> list[Column]:
+    """The finding's own texts (问题描述, 整改结果, …): each a model field named by the column's
+    key, and a value of that name in the row and in what the importers read; read, compared
+    and saved alike."""
+    return [c for c in COLUMNS if c.compare == SAME_TEXT]
 
 
 def history_fields() -> list[str]:

@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from issues.columns import FindingRow
+from issues.columns import FindingRow, text_columns
 from issues.models import (
     County,
     Finding,
@@ -104,16 +104,16 @@ _ROW_VALUES = {
     "category": "category__name",
     "category_order": "category__order",
     "order": "order",
-    "description": "description",
     "deadline": "deadline",
     "is_ongoing": "is_ongoing",
     "original_deadline": "original_deadline",
-    "result": "result",
     "status": "status",
     "closed_on": "closed_on",
     "latest_progress": "latest_note",
     "latest_progress_date": "latest_date",
     "timing": "timing",
+    # 问题描述, 整改结果, …: the finding's own texts, each a field of the column's name.
+    **{c.key: c.key for c in text_columns()},
 }
 
 

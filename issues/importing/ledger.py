@@ -9,64 +9,22 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from issues.columns import COLUMNS, text_columns
+
 from .cells import text_rows
 from .cleaning import drop_repeats, structural
 from .deadlines import DeadlineError, parse_deadline, year_in
 from .document.parsed import Note, ParsedCategory, ParsedDocument, ParsedFinding, ParsedReview
 from .document.values import category_name, review_kind, review_team, split_measures, split_units
 
-FIELDS = {
-    "number": gettext_lazy("序号"),
-    "review": gettext_lazy("问题来源"),
-    "category": gettext_lazy("问题类别"),
-    "description": gettext_lazy("问题描述"),
-    "measures": gettext_lazy("整改措施"),
-    "units": gettext_lazy("责任单位"),
-    "cooperating": gettext_lazy("配合单位"),
-    "deadline": gettext_lazy("完成时限"),
-    "progress": gettext_lazy("整改进展"),
-    "result": gettext_lazy("整改结果"),
-    "closeout": gettext_lazy("销号情况"),
-    "": gettext_lazy("(不导入)"),
-}
-HEADERS = {
-    "序号": "number",
-    "编号": "number",
-    "问题来源": "review",
-    "来源": "review",
-    "检查": "review",
-    "反馈来源": "review",
-    "问题类别": "category",
-    "类别": "category",
-    "问题类型": "category",
-    "问题分类": "category",
-    "问题描述": "description",
-    "问题": "description",
-    "反馈问题": "description",
-    "存在问题": "description",
-    "问题内容": "description",
-    "整改措施": "measures",
-    "整改举措": "measures",
-    "责任单位": "units",
-    "牵头单位": "units",
-    "配合单位": "cooperating",
-    "协同单位": "cooperating",
-    "完成时限": "deadline",
-    "整改时限": "deadline",
-    "时限": "deadline",
-    "完成时间": "deadline",
-    "整改进展": "progress",
-    "最新进展": "progress",
-    "进展情况": "progress",
-    "整改结果": "result",
-    "整改情况": "result",
-    "完成情况": "result",
-    "销号情况": "closeout",
-    "是否销号": "closeout",
-}
-# Columns our own export writes that an import leaves alone: the original deadline and the
-# close-out timing are the ledger's own record (an extension is a request, not an import).
-IGNORED = {"销号日期", "是否逾期", "备注", "逾期", "状态", "原定完成时限", "是否按期销号"}
+# The columns the mapping step offers, and the headers each is recognised by (issues.columns:
+# our own export's headers among them, so that it imports back).
+FIELDS = {c.key: c.label for c in COLUMNS if c.sheet_headers} | {"": gettext_lazy("(不导入)")}
+HEADERS = {header: c.key for c in COLUMNS for header in c.sheet_headers}
+# Columns an import leaves alone: those our own export derives (the original deadline and the
+# close-out's date and timing are the ledger's own record; an extension is a request, not an
+# import), and a few others ledgers have.
+IGNORED = {c.header for c in COLUMNS if not c.sheet_headers} | {"备注", "逾期", "状态"}
 PROGRESS_DATE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)\s*[::]\s*")
 
 
@@ -186,11 +144,12 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
             category = ParsedCategory(cat_name, r)
             categories[(source, cat_name)] = category
             review.categories.append(category)
-        f = ParsedFinding(line=r, description=drop_repeats(description))
+        f = ParsedFinding(line=r)
+        for column in text_columns():  # 问题描述, 整改结果, …
+            setattr(f, column.key, drop_repeats(get(column.key)))
         f.measures = split_measures(get("measures"))
         f.units = split_units(get("units"))
         f.cooperating = [u for u in split_units(get("cooperating")) if u not in f.units]
-        f.result = drop_repeats(get("result"))
         progress = get("progress")
         m = PROGRESS_DATE.match(progress)
         if m:

@@ -14,6 +14,8 @@ import re
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from issues import columns
+from issues.columns import COLUMNS, Column
 from issues.models import County, Finding, FindingUnit, Review, Unit
 from issues.reviews import review_labels
 from rectify.lib.text import deadline_text
@@ -527,78 +529,101 @@ def _names(units: list[str], resolved: dict[str, Unit | None]) -> list[str]:
 
 
 def _compare(plan: FindingPlan, finding: Finding, resolved: dict[str, Unit | None]) -> None:
-    """Only what the document says counts: a feedback list (no measures) leaves the
-    measures in the ledger alone."""
-    p = plan.parsed
-    links = sorted(finding.unit_links.all(), key=lambda link: link.order)
-    responsible = [link.unit.name for link in links if link.role == FindingUnit.Role.RESPONSIBLE]
-    cooperating = [link.unit.name for link in links if link.role == FindingUnit.Role.COOPERATING]
-    measures = [m.text for m in sorted(finding.measures.all(), key=lambda m: m.order)]
-
-    def change(field, label, old, new):
-        plan.changes.append(Change(field, label, old, new))
-
-    if not same_text(finding.description, p.description):
-        change("description", _("问题描述"), finding.description, p.description)
-    if finding.category.name != plan.category:
-        change("category", _("问题类别"), finding.category.name, plan.category)
-    # The order within a category only finds the finding; renumbering is the ledger's own.
-    if p.measures and not _same_list(measures, p.measures):
-        change("measures", _("整改措施"), ";".join(measures), ";".join(p.measures))
-    new_resp = _names(p.units, resolved)
-    if p.units and new_resp != responsible:
-        change("units", _("责任单位"), "、".join(responsible), "、".join(new_resp))
-    new_coop = _names(p.cooperating, resolved)
-    if (p.units or p.cooperating) and new_coop != cooperating:
-        change("cooperating", _("配合单位"), "、".join(cooperating), "、".join(new_coop))
-    if p.deadline_text:
-        _compare_deadline(plan, finding)
-    if p.result and not same_text(finding.result, p.result):
-        change("result", _("整改结果"), finding.result, p.result)
+    """The finding's columns compared, each the way the registry says (issues.columns). Only
+    what the document says counts: a feedback list (no measures) leaves the measures in the
+    ledger alone. Closed means closed: what the document says differently is shown, not
+    applied."""
+    for column in COLUMNS:
+        if column.compare:
+            COMPARE[column.compare](plan, column, finding, resolved)
     if finding.is_closed:
-        # Closed means closed: what the document says differently is shown, not applied.
-        if p.progress and not any(
-            same_text(n.note, p.progress) for n in finding.progress_notes.all()
-        ):
-            change("progress", _("整改进展"), "", p.progress)
         plan.held += [dataclasses.replace(c, reason=_("已销号，未更新")) for c in plan.changes]
         plan.changes = []
-    if p.closeout:
-        closed_in_doc = p.is_closed
-        if closed_in_doc != finding.is_closed:
-            plan.notes.append(
-                _(
-                    "文件中为“%(doc)s”,台账中为“%(ledger)s”:销号状态不随导入改变,请通过销号流程办理。"
-                )
-                % {"doc": p.closeout, "ledger": finding.get_status_display()}
-            )
 
 
-def _compare_deadline(plan: FindingPlan, finding: Finding) -> None:
+def _change(plan: FindingPlan, column: Column, old: str, new: str) -> None:
+    plan.changes.append(Change(column.key, str(column.label), old, new))
+
+
+def _compare_text(plan, column, finding, resolved) -> None:
+    old, new = getattr(finding, column.key), getattr(plan.parsed, column.key)
+    if new and not same_text(old, new):
+        _change(plan, column, old, new)
+
+
+def _compare_category(plan, column, finding, resolved) -> None:
+    # The order within a category only finds the finding; renumbering is the ledger's own.
+    if finding.category.name != plan.category:
+        _change(plan, column, finding.category.name, plan.category)
+
+
+def _compare_measures(plan, column, finding, resolved) -> None:
+    measures = [m.text for m in sorted(finding.measures.all(), key=lambda m: m.order)]
+    new = plan.parsed.measures
+    if new and not _same_list(measures, new):
+        _change(plan, column, ";".join(measures), ";".join(new))
+
+
+ROLES = {"units": FindingUnit.Role.RESPONSIBLE, "cooperating": FindingUnit.Role.COOPERATING}
+
+
+def _compare_units(plan, column, finding, resolved) -> None:
+    """Responsible units when the document names some; cooperating units then too (none
+    named is none), or when it names some."""
+    links = sorted(finding.unit_links.all(), key=lambda link: link.order)
+    old = [link.unit.name for link in links if link.role == ROLES[column.key]]
+    named = getattr(plan.parsed, column.key)
+    new = _names(named, resolved)
+    if (plan.parsed.units or named) and new != old:
+        _change(plan, column, "、".join(old), "、".join(new))
+
+
+def _compare_deadline(plan, column, finding, resolved) -> None:
     """A deadline the ledger has is moved only by an approved extension: a different date in
     the document is shown, not applied. A missing deadline is filled in, and 并长期坚持 may
     change."""
     p = plan.parsed
+    if not p.deadline_text:
+        return
     kept = finding.deadline if finding.deadline is not None else p.deadline_date
+    old = deadline_text(finding.deadline, finding.is_ongoing)
     if finding.deadline is not None and finding.deadline != p.deadline_date:
-        plan.held.append(
-            Change(
-                "deadline",
-                _("完成时限"),
-                deadline_text(finding.deadline, finding.is_ongoing),
-                deadline_text(p.deadline_date, p.is_ongoing),
-                reason=_("完成时限不同：须申请延期"),
-            )
-        )
+        new = deadline_text(p.deadline_date, p.is_ongoing)
+        reason = _("完成时限不同：须申请延期")
+        plan.held.append(Change(column.key, str(column.label), old, new, reason=reason))
     if finding.deadline != kept or finding.is_ongoing != p.is_ongoing:
-        plan.changes.append(
-            Change(
-                "deadline",
-                _("完成时限"),
-                deadline_text(finding.deadline, finding.is_ongoing),
-                deadline_text(kept, p.is_ongoing),
-            )
+        _change(plan, column, old, deadline_text(kept, p.is_ongoing))
+
+
+def _compare_progress(plan, column, finding, resolved) -> None:
+    """A note is added unless the finding is closed: then it is shown, held (import_apply)."""
+    note = plan.parsed.progress
+    if (
+        finding.is_closed
+        and note
+        and not any(same_text(n.note, note) for n in finding.progress_notes.all())
+    ):
+        _change(plan, column, "", note)
+
+
+def _compare_closeout(plan, column, finding, resolved) -> None:
+    p = plan.parsed
+    if p.closeout and p.is_closed != finding.is_closed:
+        plan.notes.append(
+            _("文件中为“%(doc)s”,台账中为“%(ledger)s”:销号状态不随导入改变,请通过销号流程办理。")
+            % {"doc": p.closeout, "ledger": finding.get_status_display()}
         )
+
+
+COMPARE = {
+    columns.SAME_TEXT: _compare_text,
+    columns.CATEGORY: _compare_category,
+    columns.LIST: _compare_measures,
+    columns.UNITS: _compare_units,
+    columns.DEADLINE: _compare_deadline,
+    columns.PROGRESS: _compare_progress,
+    columns.CLOSEOUT: _compare_closeout,
+}
 
 
 def _same_list(a: list[str], b: list[str]) -> bool:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues import changesets, services
+from issues.columns import text_columns
 from issues.models import (
     Category,
     County,
@@ -287,11 +288,10 @@ def _finding_create(
             review=review,
             category=category,
             order=fp.order,
-            description=p.description,
+            **{c.key: getattr(p, c.key) for c in text_columns()},  # 问题描述, 整改结果, …
             deadline=p.deadline_date,
             is_ongoing=p.is_ongoing,
             status=fp.status,
-            result=p.result,
             closed_on=day if fp.status == Finding.Status.CLOSED else None,
             measures=p.measures,
             units=units,
@@ -314,13 +314,12 @@ def _finding_update(
         review=review,
         category=category,
         order=finding.order if finding.category_id == category.pk else None,
-        description=p.description if "description" in current else finding.description,
+        **{c.key: getattr(p if c.key in current else finding, c.key) for c in text_columns()},
         # The plan never moves a deadline the ledger has (that takes an extension).
         deadline=finding.deadline
         if finding.deadline is not None or "deadline" not in current
         else p.deadline_date,
         is_ongoing=p.is_ongoing if "deadline" in current else finding.is_ongoing,
-        result=p.result if "result" in current else finding.result,
         measures=p.measures if "measures" in current else [m.text for m in finding.measures.all()],
         units=units
         if current & {"units", "cooperating"}

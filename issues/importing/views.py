@@ -114,6 +114,8 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
             "ledger_form": ledger_form,
             "batches": batches,
             "active": kind or "document",
+            # The columns a 台账 is read by (issues.columns), as the page lists them.
+            "ledger_fields": "、".join(str(label) for key, label in ledger.FIELDS.items() if key),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from issues.columns import text_columns
+
 from ..cleaning import drop_repeats, structural
 from ..deadlines import DeadlineError, parse_deadline, year_in
 from .builder import Builder
@@ -30,7 +32,10 @@ def fill_findings(
                     for u in split_units("、".join(buf.get("cooperating", [])))
                     if u not in f.units
                 ]
-                f.result = drop_repeats("".join(_joined(buf.get("result", []))).strip())
+                for column in text_columns():  # 整改结果, …: lines that continue each other
+                    if column.key != "description":
+                        text = "".join(_joined(buf.get(column.key, []))).strip()
+                        setattr(f, column.key, drop_repeats(text))
                 f.progress = drop_repeats("".join(_joined(buf.get("progress", []))).strip())
                 f.closeout = structural(" ".join(buf.get("closeout", []))).strip().rstrip("。.")
                 f.deadline_text = " ".join(buf.get("deadline", [])).strip()

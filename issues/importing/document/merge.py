@@ -9,13 +9,15 @@ from collections import Counter
 
 from django.utils.translation import gettext as _
 
+from issues.columns import COLUMNS, DEADLINE, LIST, UNITS
+
 from ..cleaning import same_text, structural
-from .labels import FIELD_NAMES
 from .parsed import Note, ParsedFinding, ParsedReview
 from .values import category_name
 
-# What a plan may say differently from its report (the deadline with its 并长期坚持).
-MERGED_FIELDS = ("description", "measures", "units", "cooperating", "deadline")
+# What a plan may say differently from its report: the finding, and the columns a plan
+# writes under it (issues.columns; the deadline with its 并长期坚持).
+MERGED = [c for c in COLUMNS if c.key == "description" or c.plan]
 
 
 def merge_plan(
@@ -104,9 +106,10 @@ def _units_key(names: list[str]) -> list[str]:
 def _merge_finding(
     review: ParsedReview, mine: ParsedFinding, theirs: ParsedFinding, notes: list[Note]
 ) -> None:
-    for field in MERGED_FIELDS:
+    for column in MERGED:
+        field = column.key
         a, b = getattr(mine, field), getattr(theirs, field)
-        if field == "deadline":
+        if column.compare == DEADLINE:
             a_text, b_text = mine.deadline_text, theirs.deadline_text
             if not a_text and b_text:
                 mine.deadline, mine.is_ongoing, mine.deadline_text = b, theirs.is_ongoing, b_text
@@ -120,11 +123,11 @@ def _merge_finding(
                 continue
             if not b:
                 continue
-            if field in ("units", "cooperating"):
+            if column.compare == UNITS:
                 if _units_key(a) == _units_key(b):
                     continue
                 shown_a, shown_b = "、".join(a), "、".join(b)
-            elif field == "measures":
+            elif column.compare == LIST:
                 if [_plain(x) for x in a] == [_plain(x) for x in b]:
                     continue
                 shown_a, shown_b = ";".join(a), ";".join(b)
@@ -143,7 +146,7 @@ def _merge_finding(
                     "review": review.team or review.heading,
                     "no": mine.number or "",
                     "finding": mine.description[:18],
-                    "field": FIELD_NAMES[field],
+                    "field": column.label,
                     "report": shown_a,
                     "plan": shown_b,
                 },
