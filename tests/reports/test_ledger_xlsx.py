@@ -16,8 +16,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from openpyxl.utils import get_column_letter
 
-from issues import services
+from issues import columns, services
 from issues.models import Finding, Province, User
 from reports import selectors
 from reports.exports.xlsx import as_bytes, write_ledger, write_nation, write_province
@@ -41,9 +42,16 @@ HEADER = [
     "是否按期销号",
     "是否逾期",
 ]
-COL = {name: i for i, name in enumerate(HEADER)}
+# Where each column is, by its header, as the registry orders them (issues.columns).
+COL = {c.header: i for i, c in enumerate(columns.ledger_columns())}
+LAST = get_column_letter(len(COL))  # the last column's letter
 TODAY = dt.date(2019, 10, 1)  # after the 9-30 deadlines, before the 10-30 ones
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def cell(header: str, row: int) -> str:
+    """The cell of a column, by its header, in a row (A1-style)."""
+    return f"{get_column_letter(COL[header] + 1)}{row}"
 
 
 def workbook(content: bytes):
@@ -135,7 +143,7 @@ def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
     ws = workbook(demo_exports.ledger)["整改台账"]
     assert ws.freeze_panes == "B4"
     assert ws.print_title_rows == "$3:$3"
-    assert ws.auto_filter.ref == "A3:O28"
+    assert ws.auto_filter.ref == f"A3:{LAST}28"
     assert ws.page_setup.orientation == "landscape"
     # XlsxWriter leaves out fitToWidth="1": 1 is the attribute's default (ECMA-376
     # CT_PageSetup), so one page wide all the same.
@@ -143,11 +151,16 @@ def test_demo_ledger_is_set_up_for_reading_and_printing(demo_exports):
     assert ws.page_setup.paperSize == 8  # A3
     assert ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws["A1"].value and "A1:O1" in {str(r) for r in ws.merged_cells.ranges}
-    for cell in (ws["D3"], ws["D4"], ws["E4"], ws["J28"]):
-        assert cell.alignment.wrap_text is True, cell.coordinate
-    assert ws.column_dimensions["D"].width >= 30
-    assert ws["M5"].number_format == 'yyyy"年"m"月"d"日"'
+    assert ws["A1"].value and f"A1:{LAST}1" in {str(r) for r in ws.merged_cells.ranges}
+    for name in (
+        cell("问题描述", 3),
+        cell("问题描述", 4),
+        cell("整改措施", 4),
+        cell("最新进展", 28),
+    ):
+        assert ws[name].alignment.wrap_text is True, name
+    assert ws.column_dimensions[cell("问题描述", 1)[:-1]].width >= 30
+    assert ws[cell("销号日期", 5)].number_format == 'yyyy"年"m"月"d"日"'
 
 
 @pytest.mark.django_db
@@ -186,7 +199,7 @@ def test_demo_export_honours_the_ledger_filters(demo_exports):
     rows = data_rows(ws)
     assert len(rows) == 12
     assert {r[COL["销号情况"]] for r in rows} == {"已销号"}
-    assert ws.auto_filter.ref == "A3:O15"
+    assert ws.auto_filter.ref == f"A3:{LAST}15"
     total = data_rows(workbook(demo_exports.closed_only)["统计"])[-1]
     assert total[2:] == (12, 0, 0, 0, 12, 0, 12, 0, 0)
 
@@ -413,12 +426,13 @@ def test_overdue_findings_and_dates_are_styled(province_findings):
     rows[1] = dataclasses.replace(rows[1], overdue=True)
     content = as_bytes(write_ledger, CountyLedger("台账", "说明", len(rows), rows))
     ws = workbook(content)["整改台账"]
-    header, closed, overdue = ws["D3"], ws["M4"], ws["O5"]
+    header, closed = ws[cell("问题描述", 3)], ws[cell("销号日期", 4)]
+    overdue, not_overdue = ws[cell("是否逾期", 5)], ws[cell("是否逾期", 4)]
     assert header.font.b and header.fill.fgColor.rgb.endswith("DDE7F3")
     assert closed.value == dt.datetime(2019, 9, 10) and closed.number_format == 'yyyy"年"m"月"d"日"'
     assert closed.border.left.style == "thin"
     assert overdue.value == "是" and overdue.font.b and overdue.font.color.rgb.endswith("C00000")
-    assert ws["O4"].value == "否" and not ws["O4"].font.b
+    assert not_overdue.value == "否" and not not_overdue.font.b
     assert ws["A4"].font.name == "宋体"
 
 
