@@ -35,7 +35,7 @@ YES, NO = "是", "否"
 @dataclasses.dataclass
 class FindingRow:
     """One finding as the ledger (.xlsx) and the documents show it, in plain values
-    (reports.selectors.finding_rows reads them)."""
+    (reports.selectors.ledger_rows reads them)."""
 
     pk: int
     county: str
@@ -85,7 +85,7 @@ NUMBER = "number"  # the sheet's running number
 
 # How an import compares the column's value in the document with the ledger's (issues/
 # importing/plan.py: one function for each).
-SAME_TEXT = "text"  # a text: different unless the same but for spacing and punctuation
+SAME_TEXT = "same_text"  # a text: different unless the same but for spacing and punctuation
 LIST = "list"  # items in order (measures), compared only when the document has some
 UNITS = "units"  # unit names, compared as the units they stand for
 DEADLINE = "deadline"  # filled in when the ledger has none; a different date takes a 延期
