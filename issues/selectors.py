@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import County, Finding, FindingRequest, NoticeItem, Progress, User
+from .permissions import Role, holds
 
 
 @dataclasses.dataclass
@@ -50,7 +51,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 _("本单位没有逾期或即将到期的问题。"),
             )
         )
-    if user.is_county_staff:
+    if holds(user, Role.COUNTY_STAFF):
         lists.append(
             WorkList(
                 _("逾期或即将到期的问题"),
@@ -79,7 +80,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 kind="requests",
             )
         )
-    if user.is_county_leader:
+    if holds(user, Role.COUNTY_LEADER):
         lists.append(
             WorkList(
                 _("等待审批的销号申请"),
@@ -102,7 +103,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 kind="requests",
             ),
         ]
-    if user.is_province_reviewer:
+    if holds(user, Role.PROVINCE_REVIEWER):
         since = today - dt.timedelta(days=30)
         lists.append(
             WorkList(

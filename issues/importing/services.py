@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues import changesets, services
 from issues.models import County, Finding, ImportBatch, Progress, Review, Unit, User
+from issues.permissions import require
 from rectify.lib.records import stamp
 
 from .document import ParsedDocument
@@ -18,8 +19,7 @@ from .plan import NEW, ImportPlan, build_plan, closed_on
 
 
 def _check(user: User, county: County) -> None:
-    if not user.can_edit_county(county.pk):
-        raise PermissionDenied(_("您没有修改该区县台账的权限。"))
+    require(user, "import.run", county)
 
 
 def import_start(
