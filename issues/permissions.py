@@ -178,7 +178,11 @@ AUTHOR = Reach(
 # no one county, so none of them changes it alone; a notice belongs to its province.
 SOLE_COUNTY = Reach(
     "review of the own county alone",
-    lambda user, obj: obj.province_id is None and review_county_ids(obj) == {user.county_id},
+    lambda user, obj: (
+        obj._meta.model_name == "review"
+        and obj.province_id is None
+        and review_county_ids(obj) == {user.county_id}
+    ),
 )
 
 

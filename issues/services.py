@@ -33,7 +33,6 @@ from .models import (
 )
 from .permissions import allowed, require
 from .uploads import check_upload
-from .workflow import Step
 
 
 class TransitionError(ValidationError):
@@ -270,14 +269,13 @@ def progress_add(
     progress.save()
     for upload in uploads:
         evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
+    # The first note starts the work (whoever may report progress may start it this way).
     # Decide on the locked current row: `finding` may be a stale copy that an earlier note
     # (or another user's) has since moved to in_progress.
-    # The note needs no right to "start": who may report progress starts the work by it.
     start = workflow.STEPS["start"]
     current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
     if current.status in start.sources:
-        locked = _transition(finding, user, start, comment=_("填报首条整改进展"))
-        _save_status(locked, user, start.target)
+        _take_step(start, user, finding, _("填报首条整改进展"))
     return progress
 
 
@@ -296,7 +294,7 @@ def unit_save(*, user: User, unit: Unit) -> Unit:
 # workflow.STEPS; each function below takes one and adds what is its own.
 
 
-def _transition(finding: Finding, user: User, step: Step, *, comment: str = "") -> Finding:
+def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: str = "") -> Finding:
     """Lock the finding's row, check the step is allowed from its state, and record it.
     Returns the locked, current row: callers save that, never a stale copy."""
     finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
@@ -329,11 +327,7 @@ def _save_changes(finding: Finding, user: User, **fields) -> Finding:
     return finding
 
 
-def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
-    return _save_changes(finding, user, status=to, **fields)
-
-
-def _step(name: str, user: User, finding: Finding, reason: str | None = None) -> Step:
+def _step(name: str, user: User, finding: Finding, reason: str | None = None) -> workflow.Step:
     """The step `name`, once the user may take it (and has given a reason, if it needs one)."""
     step = workflow.STEPS[name]
     require(user, step.ability, finding)
@@ -342,10 +336,12 @@ def _step(name: str, user: User, finding: Finding, reason: str | None = None) ->
     return step
 
 
-def _take_step(step: Step, user: User, finding: Finding, comment: str = "", **fields) -> Finding:
+def _take_step(
+    step: workflow.Step, user: User, finding: Finding, comment: str = "", **fields
+) -> Finding:
     """Move the finding along `step` from one of its sources, recorded, and set `fields`."""
     finding = _transition(finding, user, step, comment=comment)
-    return _save_status(finding, user, step.target, **fields)
+    return _save_changes(finding, user, status=step.target, **fields)
 
 
 @changesets.change_set()
