@@ -24,7 +24,9 @@ Adding a role (a unit's staff, an administrator) is:
 2. a Reach if it reaches objects in a way none of those below does (its unit's findings);
 3. the role, with its reach, in each row of ABILITIES it holds;
 4. its column in the expected table of tests/issues/test_permissions.py.
-No view, service or template changes: they ask for abilities, never for roles.
+Views, services and templates ask for abilities, never for roles, so none of them changes.
+Only what a role is shown as its own work (selectors.my_work, by role) and who is sent
+reminder mails (reminders.py, by group) name roles.
 
 This module imports no model (models.py imports it: the querysets' scope and the role
 properties of User), so it tells objects apart by their fields.
