@@ -19,6 +19,8 @@ from simple_history.models import HistoricalRecords
 
 from rectify.lib.text import chinese_month
 
+from . import permissions
+from .permissions import Role
 from .uploads import evidence_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
@@ -84,41 +86,18 @@ class Province(Tracked):
         return self.name
 
 
-def county_scope(user, field: str = "county") -> Q | None:
-    """The condition on `field` (a county) that limits rows to what `user` may see;
-    None when the user may see nothing."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.sees_everything:
-        return Q()
-    if user.county_id:
-        return Q(**{f"{field}_id": user.county_id})
-    if user.province_id:
-        return Q(**{f"{field}__province_id": user.province_id})
-    return None
-
-
 class CountyScopedQuerySet(models.QuerySet):
     """Rows that belong to a county; `for_user` keeps those the user may see."""
 
     county_field = "county"
 
     def for_user(self, user):
-        scope = county_scope(user, self.county_field)
+        scope = permissions.county_scope(user, self.county_field)
         return self.none() if scope is None else self.filter(scope)
 
 
-class CountyQuerySet(models.QuerySet):
-    def for_user(self, user) -> CountyQuerySet:
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_everything:
-            return self.all()
-        if user.county_id:
-            return self.filter(pk=user.county_id)
-        if user.province_id:
-            return self.filter(province_id=user.province_id)
-        return self.none()
+class CountyQuerySet(CountyScopedQuerySet):
+    county_field = None  # the counties themselves
 
 
 class County(Tracked):
@@ -180,20 +159,6 @@ class Project(Tracked):
         return self.name
 
 
-class Role:
-    """Names of the auth groups that carry the roles."""
-
-    COUNTY_STAFF = "county_staff"
-    COUNTY_LEADER = "county_leader"
-    PROVINCE_REVIEWER = "province_reviewer"
-
-    labels = {
-        COUNTY_STAFF: _("区县工作人员"),
-        COUNTY_LEADER: _("区县领导"),
-        PROVINCE_REVIEWER: _("省级审核人员"),
-    }
-
-
 class User(AbstractUser):
     """A user belongs to one county, or to a province, or is national."""
 
@@ -239,30 +204,17 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
+        """The auth groups the user is in (one query); issues.permissions reads the roles."""
         return frozenset(self.groups.values_list("name", flat=True))
 
-    def has_role(self, role: str) -> bool:
-        return role in self.role_names
-
+    # Who may do what is decided in issues.permissions; these two ask it for the benchmark,
+    # the demo loader and their tests.
     @property
     def is_county_staff(self) -> bool:
-        return self.county_id is not None and self.has_role(Role.COUNTY_STAFF)
-
-    @property
-    def is_county_leader(self) -> bool:
-        return self.county_id is not None and self.has_role(Role.COUNTY_LEADER)
-
-    @property
-    def is_province_reviewer(self) -> bool:
-        return self.province_id is not None and self.has_role(Role.PROVINCE_REVIEWER)
-
-    @property
-    def sees_everything(self) -> bool:
-        return self.is_superuser or self.is_national
+        return permissions.holds(self, Role.COUNTY_STAFF)
 
     def can_edit_county(self, county_id: int) -> bool:
-        """Only the county's own staff write to its ledger."""
-        return self.is_active and self.is_county_staff and self.county_id == county_id
+        return permissions.allowed(self, "finding.edit", County(pk=county_id))
 
     @property
     def scope_label(self) -> str:
@@ -270,7 +222,7 @@ class User(AbstractUser):
             return str(self.county)
         if self.province_id:
             return str(self.province)
-        if self.sees_everything:
+        if permissions.holds(self, Role.NATIONAL):
             return str(_("全国"))
         return ""
 
@@ -324,17 +276,14 @@ class Unit(Tracked):
 
 class ReviewQuerySet(models.QuerySet):
     def for_user(self, user) -> ReviewQuerySet:
-        if not user.is_authenticated:
+        """The reviews of the counties the user sees."""
+        scope = permissions.county_scope(user, "county")
+        if scope is None:
             return self.none()
-        if user.sees_everything:
+        if not scope:
             return self.all()
-        if user.county_id and user.is_active:  # the common case: one join, no subquery
-            return self.filter(counties=user.county_id)
-        counties = County.objects.for_user(user)
         return self.filter(
-            Exists(
-                Review.counties.through.objects.filter(review=OuterRef("pk"), county__in=counties)
-            )
+            Exists(Review.counties.through.objects.filter(scope, review=OuterRef("pk")))
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from . import services, submissions
 from .forms import CategoriesForm, CategoryAddForm, NoticeForm, ReviewForm
 from .models import Category, Finding, Review, User
+from .permissions import abilities, allowed, refusal, require, review_county_ids
 from .reviews import review_labels
 from .views import _add_errors, _get_notice_for_user
 
@@ -25,14 +26,19 @@ def _visible_reviews(user: User) -> QuerySet[Review]:
     """The reviews of the counties the user sees, and a province reviewer's own notices
     (which may not name a county yet)."""
     reviews = Review.objects.for_user(user)
-    if user.is_active and user.is_province_reviewer:
+    if user.province_id and allowed(user, "notice.manage"):
+        # A province's reviewers keep its notices, also before any county is named in them.
         reviews = reviews | Review.objects.filter(province_id=user.province_id)
     return reviews
 
 
 def _get_review_for_user(request: HttpRequest, pk: int) -> Review:
-    """A review the user may see, or 404: another county's reviews do not exist for them."""
-    return get_object_or_404(_visible_reviews(request.user).select_related("province"), pk=pk)
+    """A review the user may see, or 404: another county's reviews do not exist for them.
+    Its counties come along: who may edit it depends on them."""
+    return get_object_or_404(
+        _visible_reviews(request.user).select_related("province").prefetch_related("counties"),
+        pk=pk,
+    )
 
 
 def _findings_in_scope(user: User) -> QuerySet[Finding]:
@@ -63,7 +69,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         {
             "reviews": reviews,
             "review_labels": review_labels(reviews),
-            "can_create": user.is_county_staff,
+            "can": abilities(user),
         },
     )
 
@@ -77,9 +83,9 @@ def _detail_page(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    county_ids = set(review.counties.values_list("pk", flat=True))
-    refusal = services.review_edit_refusal(user, review, county_ids)
-    can_edit = not refusal
+    county_ids = review_county_ids(review)
+    why_not = refusal(user, "review.edit", review)
+    can_edit = not why_not
     findings = _findings_in_scope(user).filter(category=OuterRef("pk"))
     categories = list(
         review.categories.annotate(n_findings=_count(findings, "category")).order_by("order", "id")
@@ -100,8 +106,8 @@ def _detail_page(
             "add_form": add_form,
             "can_edit": can_edit,
             # Staff who may not change this review are told why; readers need no reason.
-            "refusal": refusal if user.is_county_staff else "",
-            "can_record": user.is_county_staff and user.county_id in county_ids,
+            "refusal": why_not if allowed(user, "review.create") else "",
+            "can_record": allowed(user, "finding.create") and user.county_id in county_ids,
             "is_notice": review.province_id is not None,
             "counties": review.counties.order_by("code") if not user.county_id else [],
         },
@@ -119,8 +125,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_county_staff:
-        raise PermissionDenied(_("只有区县工作人员可以添加检查。"))
+    require(user, "review.create", user.county)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -157,13 +162,9 @@ def review_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _get_review_for_user(request, pk)
-    if review.province_id is not None and services.can_manage_notices(
-        request.user, review.province_id
-    ):
+    if review.province_id is not None and allowed(request.user, "notice.manage", review):
         return redirect("notice_edit", pk=review.pk)
-    refusal = services.review_edit_refusal(request.user, review)
-    if refusal:
-        raise PermissionDenied(refusal)
+    require(request.user, "review.edit", review)
     return _review_edit_page(
         request,
         review,
@@ -180,8 +181,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """A provincial notice's team, 文号 and dates: the province's reviewers only."""
     notice = _get_notice_for_user(request, pk)
-    if not services.can_manage_notices(request.user, notice.province_id):
-        raise PermissionDenied(_("只有本省审核人员可以修改省级通报。"))
+    require(request.user, "notice.manage", notice)
     return _review_edit_page(
         request,
         notice,
@@ -217,9 +217,7 @@ def _review_edit_page(request, review, form_class, template, saved, back, contex
 
 def _editable_review(request: HttpRequest, pk: int) -> Review:
     review = _get_review_for_user(request, pk)
-    refusal = services.review_edit_refusal(request.user, review)
-    if refusal:
-        raise PermissionDenied(refusal)
+    require(request.user, "review.edit", review)
     return review
 
 

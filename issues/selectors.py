@@ -21,6 +21,7 @@ from .models import (
     due_soon_q,
     overdue_q,
 )
+from .permissions import Role, holds
 
 
 @dataclasses.dataclass
@@ -61,7 +62,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 _("本单位没有逾期或即将到期的问题。"),
             )
         )
-    if user.is_county_staff:
+    if holds(user, Role.COUNTY_STAFF):
         lists.append(
             WorkList(
                 _("逾期或即将到期的问题"),
@@ -90,7 +91,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 kind="requests",
             )
         )
-    if user.is_county_leader:
+    if holds(user, Role.COUNTY_LEADER):
         lists.append(
             WorkList(
                 _("等待审批的销号申请"),
@@ -113,7 +114,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 kind="requests",
             ),
         ]
-    if user.is_province_reviewer:
+    if holds(user, Role.PROVINCE_REVIEWER):
         since = today - dt.timedelta(days=30)
         lists.append(
             WorkList(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from rectify.lib.records import check_version, stamp
 from rectify.lib.text import chinese_date, tidy
 
-from . import changesets
+from . import changesets, workflow
 from .models import (
     Category,
     County,
@@ -31,6 +31,7 @@ from .models import (
     Unit,
     User,
 )
+from .permissions import allowed, require
 from .uploads import check_upload
 
 
@@ -63,11 +64,6 @@ class FindingData:
     measures: list[str] = dataclasses.field(default_factory=list)
     units: list[UnitEntry] = dataclasses.field(default_factory=list)
     related: list[Finding] = dataclasses.field(default_factory=list)
-
-
-def _check_can_edit(user: User, county: County) -> None:
-    if not user.can_edit_county(county.pk):
-        raise PermissionDenied(_("您没有修改该区县台账的权限。"))
 
 
 def category_get_or_create(*, review: Review, name: str, user: User) -> Category:
@@ -207,23 +203,29 @@ def _save_finding(finding: Finding, data: FindingData, user: User, *, created: b
 @changesets.change_set()
 @transaction.atomic
 def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
-    _check_can_edit(user, county)
+    require(user, "finding.create", county)
     return _save_finding(Finding(county=county), data, user, created=True)
 
 
-def check_editable(finding: Finding) -> None:
+def editable_refusal(finding: Finding) -> str:
     """Closed means closed: what was approved is not edited behind the approver's back; a
-    change needs 重新打开 first. While a close-out waits for approval, the same holds."""
+    change needs 重新打开 first. While a close-out waits for approval, the same holds.
+    Why the finding's content cannot change now; "" when it can."""
     if finding.status == Finding.Status.CLOSED:
-        raise TransitionError(
-            _(
-                "该问题已销号，内容不能再修改。如需修改，须由领导或省级审核人员“重新打开”并说明理由。"
-            )
+        return _(
+            "该问题已销号，内容不能再修改。如需修改，须由领导或省级审核人员“重新打开”并说明理由。"
         )
     if finding.status == Finding.Status.SUBMITTED:
-        raise TransitionError(
-            _("该问题已申请销号，正在等待领导审批，审批期间不能修改。如需修改，请领导先退回申请。")
+        return _(
+            "该问题已申请销号，正在等待领导审批，审批期间不能修改。如需修改，请领导先退回申请。"
         )
+    return ""
+
+
+def check_editable(finding: Finding) -> None:
+    refusal = editable_refusal(finding)
+    if refusal:
+        raise TransitionError(refusal)
 
 
 @changesets.change_set()
@@ -235,7 +237,7 @@ def finding_update(
     (`expected_version`), so that nobody silently overwrites anybody."""
     from .timeline import changes_since
 
-    _check_can_edit(user, finding.county)
+    require(user, "finding.edit", finding)
     current = Finding.objects.select_for_update().get(pk=finding.pk)
     check_editable(current)
     check_version(current, expected_version, changes_since)
@@ -252,7 +254,7 @@ def progress_add(
     *, user: User, finding: Finding, note: str, date: dt.date | None = None, uploads=()
 ) -> Progress:
     """Record a progress note; the first one starts the rectification."""
-    _check_can_edit(user, finding.county)
+    require(user, "finding.report_progress", finding)
     if finding.is_archived:
         raise ValidationError(_("该问题已归档,恢复后才能填报进展。"))
     date = date or timezone.localdate()
@@ -267,25 +269,20 @@ def progress_add(
     progress.save()
     for upload in uploads:
         evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
+    # The first note starts the work (whoever may report progress may start it this way).
     # Decide on the locked current row: `finding` may be a stale copy that an earlier note
     # (or another user's) has since moved to in_progress.
+    start = workflow.STEPS["start"]
     current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
-    if current.status == Finding.Status.OPEN:
-        locked = _transition(
-            finding,
-            user,
-            allowed_from=(Finding.Status.OPEN,),
-            to=Finding.Status.IN_PROGRESS,
-            comment=_("填报首条整改进展"),
-        )
-        _save_status(locked, user, Finding.Status.IN_PROGRESS)
+    if current.status in start.sources:
+        _take_step(start, user, finding, _("填报首条整改进展"))
     return progress
 
 
 @changesets.change_set()
 @transaction.atomic
 def unit_save(*, user: User, unit: Unit) -> Unit:
-    _check_can_edit(user, unit.county)
+    require(user, "unit.manage", unit)
     stamp(unit, user, created=unit.pk is None)
     unit.full_clean()
     unit.save()
@@ -293,18 +290,17 @@ def unit_save(*, user: User, unit: Unit) -> Unit:
 
 
 # ---------------------------------------------------------------------------
-# Close-out workflow (销号). Each transition checks role and state, records who did it.
+# Close-out workflow (销号): the steps, their states and who may take them are the rows of
+# workflow.STEPS; each function below takes one and adds what is its own.
 
 
-def _transition(
-    finding: Finding, user: User, *, allowed_from: tuple[str, ...], to: str, comment: str = ""
-) -> Finding:
+def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: str = "") -> Finding:
     """Lock the finding's row, check the step is allowed from its state, and record it.
     Returns the locked, current row: callers save that, never a stale copy."""
     finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
     if finding.is_archived:
         raise TransitionError(_("该问题已归档,不能办理。"))
-    if finding.status not in allowed_from:
+    if finding.status not in step.sources:
         raise TransitionError(
             _("该问题当前为“%(status)s”,不能执行此操作。")
             % {"status": finding.get_status_display()}
@@ -312,7 +308,7 @@ def _transition(
     StatusChange.objects.create(
         finding=finding,
         from_status=finding.status,
-        to_status=to,
+        to_status=step.target,
         actor=user,
         comment=tidy(comment),
         change_set=changesets.current(),
@@ -331,28 +327,28 @@ def _save_changes(finding: Finding, user: User, **fields) -> Finding:
     return finding
 
 
-def _save_status(finding: Finding, user: User, to: str, **fields) -> Finding:
-    return _save_changes(finding, user, status=to, **fields)
+def _step(name: str, user: User, finding: Finding, reason: str | None = None) -> workflow.Step:
+    """The step `name`, once the user may take it (and has given a reason, if it needs one)."""
+    step = workflow.STEPS[name]
+    require(user, step.ability, finding)
+    if step.reason_required and not (reason or "").strip():
+        raise ValidationError({"comment": str(step.no_reason)})
+    return step
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PermissionDenied(message)
+def _take_step(
+    step: workflow.Step, user: User, finding: Finding, comment: str = "", **fields
+) -> Finding:
+    """Move the finding along `step` from one of its sources, recorded, and set `fields`."""
+    finding = _transition(finding, user, step, comment=comment)
+    return _save_changes(finding, user, status=step.target, **fields)
 
 
 @changesets.change_set()
 @transaction.atomic
 def finding_start(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """open → in_progress (staff)."""
-    require_may_take(user, finding, "start")
-    finding = _transition(
-        finding,
-        user,
-        allowed_from=(Finding.Status.OPEN,),
-        to=Finding.Status.IN_PROGRESS,
-        comment=comment,
-    )
-    return _save_status(finding, user, Finding.Status.IN_PROGRESS)
+    return _take_step(_step("start", user, finding), user, finding, comment)
 
 
 @changesets.change_set()
@@ -361,7 +357,7 @@ def finding_submit_closeout(
     *, user: User, finding: Finding, result: str, evidence_waiver: str = "", comment: str = ""
 ) -> Finding:
     """in_progress → submitted (staff: 申请销号), with a result and evidence or a reason."""
-    require_may_take(user, finding, "submit")
+    step = _step("submit", user, finding)
     result, evidence_waiver = tidy(result), tidy(evidence_waiver)
     errors = {}
     if not result:
@@ -370,55 +366,22 @@ def finding_submit_closeout(
         errors["evidence_waiver"] = _("请先上传佐证材料,或说明无需佐证材料的理由。")
     if errors:
         raise ValidationError(errors)
-    finding = _transition(
-        finding,
-        user,
-        allowed_from=(Finding.Status.IN_PROGRESS,),
-        to=Finding.Status.SUBMITTED,
-        comment=comment,
-    )
-    return _save_status(
-        finding, user, Finding.Status.SUBMITTED, result=result, evidence_waiver=evidence_waiver
-    )
-
-
-def can_decide(user: User, finding: Finding) -> bool:
-    """The county leader decides on close-out requests and restores evidence."""
-    return user.is_active and user.is_county_leader and user.county_id == finding.county_id
+    return _take_step(step, user, finding, comment, result=result, evidence_waiver=evidence_waiver)
 
 
 @changesets.change_set()
 @transaction.atomic
 def finding_close(*, user: User, finding: Finding, comment: str = "") -> Finding:
     """submitted → closed (county leader: 同意销号)."""
-    require_may_take(user, finding, "close")
-    finding = _transition(
-        finding,
-        user,
-        allowed_from=(Finding.Status.SUBMITTED,),
-        to=Finding.Status.CLOSED,
-        comment=comment,
-    )
-    return _save_status(
-        finding, user, Finding.Status.CLOSED, closed_on=timezone.localdate(), closed_by=user
-    )
+    step = _step("close", user, finding)
+    return _take_step(step, user, finding, comment, closed_on=timezone.localdate(), closed_by=user)
 
 
 @changesets.change_set()
 @transaction.atomic
 def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
     """submitted → in_progress (county leader: 退回, with a reason)."""
-    require_may_take(user, finding, "return")
-    if not reason.strip():
-        raise ValidationError({"comment": _("退回须说明理由。")})
-    finding = _transition(
-        finding,
-        user,
-        allowed_from=(Finding.Status.SUBMITTED,),
-        to=Finding.Status.IN_PROGRESS,
-        comment=reason.strip(),
-    )
-    return _save_status(finding, user, Finding.Status.IN_PROGRESS)
+    return _take_step(_step("return", user, finding, reason), user, finding, reason.strip())
 
 
 @changesets.change_set()
@@ -426,71 +389,8 @@ def finding_return(*, user: User, finding: Finding, reason: str) -> Finding:
 def finding_reopen(*, user: User, finding: Finding, reason: str) -> Finding:
     """closed → in_progress (province reviewer after a spot check, or the county leader;
     with a reason)."""
-    require_may_take(user, finding, "reopen")
-    if not reason.strip():
-        raise ValidationError({"comment": _("重新打开须说明理由。")})
-    finding = _transition(
-        finding,
-        user,
-        allowed_from=(Finding.Status.CLOSED,),
-        to=Finding.Status.IN_PROGRESS,
-        comment=reason.strip(),
-    )
-    return _save_status(finding, user, Finding.Status.IN_PROGRESS, closed_on=None, closed_by=None)
-
-
-def action_denied_message(action: str) -> str:
-    return {
-        "start": _("只有本区县工作人员可以开始整改。"),
-        "submit": _("只有本区县工作人员可以申请销号。"),
-        "close": _("只有本区县领导可以审批销号。"),
-        "return": _("只有本区县领导可以退回销号申请。"),
-        "reopen": _("只有本区县领导或本省审核人员可以重新打开已销号的问题。"),
-    }.get(action, _("您没有执行此操作的权限。"))
-
-
-def require_may_take(user: User, finding: Finding, action: str) -> None:
-    if not may_take(user, finding, action):
-        raise PermissionDenied(action_denied_message(action))
-
-
-def may_take(user: User, finding: Finding, action: str) -> bool:
-    """Whether the user's role allows this workflow step on this finding, whatever its state."""
-    if action in ("start", "submit"):
-        return user.can_edit_county(finding.county_id)
-    if action in ("close", "return"):
-        return can_decide(user, finding)
-    if action == "reopen":
-        return can_reopen(user, finding)
-    return False
-
-
-def can_reopen(user: User, finding: Finding) -> bool:
-    """The province reopens after a spot check; the county leader who approves close-outs
-    may reopen one too. Either way with a reason, recorded."""
-    province = (
-        user.is_active
-        and user.is_province_reviewer
-        and finding.county.province_id == user.province_id
-    )
-    return province or can_decide(user, finding)
-
-
-def finding_actions(user: User, finding: Finding) -> list[str]:
-    """The workflow steps this user may take on this finding now (for showing buttons)."""
-    if finding.is_archived:
-        return []
-    actions = []
-    staff = user.can_edit_county(finding.county_id)
-    if staff and finding.status == Finding.Status.OPEN:
-        actions.append("start")
-    if staff and finding.status == Finding.Status.IN_PROGRESS:
-        actions.append("submit")
-    if can_decide(user, finding) and finding.status == Finding.Status.SUBMITTED:
-        actions += ["close", "return"]
-    if can_reopen(user, finding) and finding.status == Finding.Status.CLOSED:
-        actions.append("reopen")
-    return actions
+    step = _step("reopen", user, finding, reason)
+    return _take_step(step, user, finding, reason.strip(), closed_on=None, closed_by=None)
 
 
 # ---------------------------------------------------------------------------
@@ -501,10 +401,7 @@ def finding_actions(user: User, finding: Finding) -> list[str]:
 @changesets.change_set()
 @transaction.atomic
 def finding_restore(*, user: User, finding: Finding) -> Finding:
-    _require(
-        user.can_edit_county(finding.county_id) or can_decide(user, finding),
-        _("只有本区县工作人员或领导可以恢复问题。"),
-    )
+    require(user, "finding.restore", finding)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if not finding.is_archived:
         raise TransitionError(_("该问题未归档。"))
@@ -526,7 +423,7 @@ def evidence_add(
     date: dt.date | None = None,
     progress: Progress | None = None,
 ) -> Evidence:
-    _check_can_edit(user, finding.county)
+    require(user, "finding.add_evidence", finding)
     if finding.is_archived:
         raise ValidationError(_("该问题已归档,恢复后才能上传佐证材料。"))
     checked = check_upload(upload)
@@ -551,7 +448,7 @@ def evidence_add(
 @changesets.change_set()
 @transaction.atomic
 def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
-    _check_can_edit(user, evidence.finding.county)
+    require(user, "finding.remove_evidence", evidence)
     finding = Finding.objects.select_for_update().get(pk=evidence.finding_id)
     if finding.status in (Finding.Status.SUBMITTED, Finding.Status.CLOSED):
         # The leader approves (or approved) the close-out on this evidence.
@@ -567,7 +464,7 @@ def evidence_remove(*, user: User, evidence: Evidence) -> Evidence:
 @changesets.change_set()
 @transaction.atomic
 def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
-    _require(can_decide(user, evidence.finding), _("只有本区县领导可以恢复佐证材料。"))
+    require(user, "evidence.restore", evidence)
     evidence.removed_at, evidence.removed_by = None, None
     stamp(evidence, user, created=False)
     evidence.save()
@@ -578,22 +475,10 @@ def evidence_restore(*, user: User, evidence: Evidence) -> Evidence:
 # Provincial notices (督查通报): one finding written once, a copy for each county named.
 
 
-def can_manage_notices(user: User, province_id: int | None) -> bool:
-    """The province's reviewers (and national users) write its notices."""
-    return user.is_active and (
-        user.sees_everything or (user.is_province_reviewer and user.province_id == province_id)
-    )
-
-
-def _check_province_reviewer(user: User, province_id: int | None) -> None:
-    if not can_manage_notices(user, province_id):
-        raise PermissionDenied(_("只有本省审核人员可以维护省级通报。"))
-
-
 @changesets.change_set()
 @transaction.atomic
 def notice_create(*, user: User, province, data: dict) -> Review:
-    _check_province_reviewer(user, province.pk)
+    require(user, "notice.manage", province)
     notice = Review(kind=Review.Kind.PROVINCE_SUPERVISION, province=province, **data)
     stamp(notice, user, created=True)
     notice.full_clean()
@@ -614,7 +499,7 @@ def notice_item_add(
     deadline: dt.date | None = None,
 ) -> NoticeItem:
     """Record a notice finding once and give each chosen county its own copy to rectify."""
-    _check_province_reviewer(user, notice.province_id)
+    require(user, "notice.manage", notice)
     if not counties:
         raise ValidationError({"counties": _("请至少选择一个区县。")})
     if any(c.province_id != notice.province_id for c in counties):
@@ -687,14 +572,6 @@ PROGRESS_WITHDRAW_WITHIN = dt.timedelta(hours=24)
 WITHDRAW_REASON_MAX = 100  # simple-history keeps the reason in history_change_reason
 
 
-def can_withdraw_progress(user: User, progress: Progress, finding: Finding) -> bool:
-    """The note's author or the county's staff (the office); not the leader, who decides."""
-    return user.is_active and (
-        user.can_edit_county(finding.county_id)
-        or (user.pk == progress.author_id and user.county_id == finding.county_id)
-    )
-
-
 def progress_withdraw_refusal(progress: Progress, finding: Finding) -> str:
     """Why the note cannot be withdrawn now, or "" when it can."""
     if progress.is_withdrawn:
@@ -708,7 +585,7 @@ def progress_withdraw_refusal(progress: Progress, finding: Finding) -> str:
 
 def progress_may_withdraw(user: User, progress: Progress, finding: Finding) -> bool:
     """Whether to offer the user the 撤回 button on this note now."""
-    return can_withdraw_progress(user, progress, finding) and not progress_withdraw_refusal(
+    return allowed(user, "progress.withdraw", progress) and not progress_withdraw_refusal(
         progress, finding
     )
 
@@ -720,10 +597,7 @@ def progress_withdraw(*, user: User, progress: Progress, reason: str = "") -> Pr
     moved (the first note starts the rectification) stays as it is."""
     progress = Progress.objects.select_for_update().select_related("finding").get(pk=progress.pk)
     finding = progress.finding
-    _require(
-        can_withdraw_progress(user, progress, finding),
-        _("只有填报人或本区县工作人员可以撤回整改进展。"),
-    )
+    require(user, "progress.withdraw", progress)
     refusal = progress_withdraw_refusal(progress, finding)
     if refusal:
         raise TransitionError(refusal)
@@ -761,30 +635,6 @@ REVIEW_FIELDS = frozenset(
 )
 
 
-def review_edit_refusal(user: User, review: Review, county_ids: set[int] | None = None) -> str:
-    """Why `user` may not change `review` or its categories; "" when they may.
-    `county_ids` (the review's counties) spares a query when the caller has them."""
-    if review.province_id is not None:
-        if can_manage_notices(user, review.province_id):
-            return ""
-        return _("这是省级通报，由发文省份的审核人员维护；区县不能修改。")
-    if not (user.is_active and user.is_county_staff):
-        return _("只有本区县工作人员可以修改检查及其问题类别。")
-    if county_ids is None:
-        county_ids = set(review.counties.values_list("pk", flat=True))
-    if user.county_id not in county_ids:
-        return _("您没有修改该检查的权限。")
-    if county_ids != {user.county_id}:
-        return _("该检查还涉及其他区县，不能由一个区县单独修改；如需修改，请联系系统管理员。")
-    return ""
-
-
-def _check_can_edit_review(user: User, review: Review) -> None:
-    refusal = review_edit_refusal(user, review)
-    if refusal:
-        raise PermissionDenied(refusal)
-
-
 def _review_data(data: dict) -> dict:
     unknown = set(data) - REVIEW_FIELDS
     if unknown:
@@ -795,7 +645,7 @@ def _review_data(data: dict) -> dict:
 @transaction.atomic
 def review_create(*, user: User, county: County, data: dict) -> Review:
     """A review of the county, entered by its staff (a notice is created by notice_create)."""
-    _check_can_edit(user, county)
+    require(user, "review.create", county)
     review = Review(**_review_data(data))
     stamp(review, user, created=True)
     review.full_clean()
@@ -808,7 +658,7 @@ def review_create(*, user: User, county: County, data: dict) -> Review:
 def review_update(*, user: User, review: Review, data: dict) -> Review:
     """Reviews carry no version: the row is locked and the fields given are set."""
     current = Review.objects.select_for_update().get(pk=review.pk)
-    _check_can_edit_review(user, current)
+    require(user, "review.edit", current)
     for name, value in _review_data(data).items():
         setattr(current, name, value)
     stamp(current, user, created=False)
@@ -838,7 +688,7 @@ def _clean_category_name(name: str) -> str:
 @transaction.atomic
 def category_create(*, user: User, review: Review, name: str, order: int | None = None) -> Category:
     """A new category, last or at position `order` (the others move down one)."""
-    _check_can_edit_review(user, review)
+    require(user, "review.edit", review)
     name = _clean_category_name(name)
     categories = list(review.categories.select_for_update().order_by("order", "id"))
     if any(c.name == name for c in categories):
@@ -867,7 +717,7 @@ def categories_update(*, user: User, review: Review, entries: list[CategoryEntry
     """Rename and reorder a review's categories at once. The numbers given sort them (on a
     tie, the one given a new number goes first, so "3 → 1" moves the third to the top);
     then they are numbered 1, 2, 3… again."""
-    _check_can_edit_review(user, review)
+    require(user, "review.edit", review)
     current = {c.pk: c for c in review.categories.select_for_update()}
     given = {e.category.pk: e for e in entries}
     if not set(given) <= set(current):
@@ -907,7 +757,7 @@ def category_remove(*, user: User, category: Category) -> None:
     """Only an empty category goes: one that findings (even archived ones) or notice items
     use stays, so that nothing loses its heading."""
     review = category.review
-    _check_can_edit_review(user, review)
+    require(user, "review.edit", review)
     used = Finding.objects.filter(category=category).count()
     if used:
         raise ValidationError(
@@ -931,36 +781,6 @@ def category_remove(*, user: User, category: Category) -> None:
 # a finding directly: the original deadline stays on record and the request is the trace.
 
 
-def can_request(user: User, finding: Finding) -> bool:
-    """County staff of the finding's county file extension and archive requests."""
-    return user.can_edit_county(finding.county_id)
-
-
-def may_withdraw(user: User, request: FindingRequest) -> bool:
-    """The requester, or the county's staff, may withdraw a pending request."""
-    same_county = user.county_id == request.finding.county_id
-    return user.is_active and (
-        (user.pk == request.created_by_id and same_county)
-        or user.can_edit_county(request.finding.county_id)
-    )
-
-
-def require_may_request(user: User, finding: Finding, kind: str) -> None:
-    if kind == FindingRequest.Kind.EXTENSION:
-        message = _("只有本区县工作人员可以申请延期。")
-    else:
-        message = _("只有本区县工作人员可以申请归档。")
-    _require(can_request(user, finding), message)
-
-
-def require_may_decide(user: User, request: FindingRequest) -> None:
-    _require(can_decide(user, request.finding), _("只有本区县领导可以审批延期和归档申请。"))
-
-
-def require_may_withdraw(user: User, request: FindingRequest) -> None:
-    _require(may_withdraw(user, request), _("只有申请人或本区县工作人员可以撤回申请。"))
-
-
 def _check_no_pending(finding: Finding, kind: str) -> None:
     if finding.requests.filter(kind=kind, status=FindingRequest.Status.PENDING).exists():
         raise ValidationError(
@@ -982,7 +802,7 @@ def extension_request(
     *, user: User, finding: Finding, new_deadline: dt.date | None, reason: str
 ) -> FindingRequest:
     """申请延期: ask the leader to move the deadline to `new_deadline`."""
-    require_may_request(user, finding, FindingRequest.Kind.EXTENSION)
+    require(user, "finding.request_extension", finding)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.is_archived:
         raise TransitionError(_("该问题已归档，不能申请延期。"))
@@ -1022,7 +842,7 @@ def extension_request(
 @transaction.atomic
 def archive_request(*, user: User, finding: Finding, reason: str) -> FindingRequest:
     """申请归档 (撤销): ask the leader to take the finding off the ledger, with a reason."""
-    require_may_request(user, finding, FindingRequest.Kind.ARCHIVE)
+    require(user, "finding.request_archive", finding)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if finding.is_archived:
         raise TransitionError(_("该问题已经归档。"))
@@ -1071,7 +891,7 @@ def request_decide(
 ) -> FindingRequest:
     """The county leader approves (同意) or refuses (不同意, with a reason) a request."""
     request = _lock_request(request)
-    require_may_decide(user, request)
+    require(user, "request.decide", request)
     _check_pending(request, _("审批"))
     comment = comment.strip()
     if not approve and not comment:
@@ -1091,7 +911,7 @@ def request_decide(
 def request_withdraw(*, user: User, request: FindingRequest) -> FindingRequest:
     """The requester (or the county's staff) takes back a request still waiting."""
     request = _lock_request(request)
-    require_may_withdraw(user, request)
+    require(user, "request.withdraw", request)
     _check_pending(request, _("撤回"))
     request.status = FindingRequest.Status.WITHDRAWN
     stamp(request, user, created=False)

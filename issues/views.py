@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.forms.utils import ErrorDict
@@ -11,17 +11,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rectify.lib.records import EditConflict
 from rectify.lib.text import chinese_date
 
-from . import selectors, services, submissions
+from . import forms, permissions, selectors, services, submissions, workflow
 from .filters import FindingFilter
 from .forms import (
     ArchiveRequestForm,
-    CommentForm,
     DecisionForm,
     EvidenceForm,
     ExtensionRequestForm,
@@ -31,13 +29,13 @@ from .forms import (
     NoticeItemForm,
     ProgressForm,
     ProgressWithdrawForm,
-    SubmitCloseoutForm,
     UnitForm,
     UnitFormSet,
     measure_initial,
     unit_initial,
 )
 from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
+from .permissions import abilities, allowed, require
 from .reviews import county_review_labels, label_findings, review_labels
 from .selectors import tally
 from .submissions import AlreadySubmitted, token_from
@@ -59,11 +57,6 @@ def _add_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _require_edit(request: HttpRequest, county_id: int) -> None:
-    if not request.user.can_edit_county(county_id):
-        raise PermissionDenied(_("您只能查看,不能修改该区县的台账。"))
 
 
 @login_required
@@ -95,9 +88,44 @@ def finding_list(request: HttpRequest) -> HttpResponse:
             "today": today,
             "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
             "show_county": not request.user.county_id,
-            "can_create": request.user.is_county_staff,
+            "can": abilities(request.user),
         },
     )
+
+
+def _step_forms(finding: Finding, sent=None) -> dict:
+    """A form of each class the workflow's steps post, by class name: the one sent back with
+    errors, or a new one holding the finding's values of the fields it shares with it."""
+    own = {field.name for field in Finding._meta.fields}
+    result = {}
+    for name in {step.form for step in workflow.STEPS.values()}:
+        form_class = getattr(forms, name)
+        if isinstance(sent, form_class):
+            result[name] = sent
+        else:
+            shared = [field for field in form_class.base_fields if field in own]
+            result[name] = form_class(initial={field: getattr(finding, field) for field in shared})
+    return result
+
+
+def _workflow_context(user, finding: Finding, sent=None) -> dict:
+    """The 办理 card: the steps the user may take now (workflow.offered), each drawn as the
+    table says, the form each posts, and the step that left the finding where it stands."""
+    steps = workflow.offered(user, finding)
+    step_forms = _step_forms(finding, sent)
+    last_step = finding.status_changes.select_related("actor").order_by("-at", "-id").first()
+    taken = workflow.step_of(last_step)
+    return {
+        "actions": [step.name for step in steps],
+        "steps": [(step, step_forms[step.form]) for step in steps if step.panel != "decision"],
+        "decisions": [step for step in steps if step.panel == "decision"],
+        "shows_submission": any(step.shows_submission for step in steps),
+        "submit_form": step_forms["SubmitCloseoutForm"],
+        # The decisions share one form, a comment box.
+        "comment_form": step_forms["CommentForm"],
+        "last_step": last_step,
+        "last_taken": taken if taken and finding.status == last_step.to_status else None,
+    }
 
 
 def _detail_page(
@@ -105,34 +133,35 @@ def _detail_page(
     finding: Finding,
     progress_form: ProgressForm | None = None,
     evidence_form: EvidenceForm | None = None,
-    submit_form: SubmitCloseoutForm | None = None,
-    comment_form: CommentForm | None = None,
+    step_form=None,
     status: int = 200,
     request_forms: dict | None = None,
 ) -> HttpResponse:
     user = request.user
+    can = abilities(user, finding)
     links = list(finding.unit_links.select_related("unit"))
-    can_edit = user.can_edit_county(finding.county_id) and not finding.is_archived
-    if can_edit:
+    if "finding.report_progress" in can and not finding.is_archived:
         progress_form = progress_form or ProgressForm(
             initial={"date": timezone.localdate()}, auto_id="progress_%s"
         )
+    if "finding.add_evidence" in can and not finding.is_archived:
         evidence_form = evidence_form or EvidenceForm(
             initial={"date": timezone.localdate()}, auto_id="evidence_%s"
         )
-    actions = services.finding_actions(user, finding)
     evidence = finding.evidence.select_related("created_by", "removed_by", "progress")
-    can_decide = services.can_decide(user, finding)
-    if not can_decide:
+    if "evidence.see_removed" not in can:
         evidence = evidence.filter(removed_at__isnull=True)
     # Withdrawn notes: the county leader sees them, marked; everybody else does not.
     notes = finding.progress_notes.select_related("author", "withdrawn_by")
-    notes = list((notes if can_decide else notes.visible()).prefetch_related("evidence"))
+    if "progress.see_withdrawn" not in can:
+        notes = notes.visible()
+    notes = list(notes.prefetch_related("evidence"))
     return render(
         request,
         "issues/finding_detail.html",
         {
             "finding": finding,
+            "can": can,
             "measures": list(finding.measures.all()),
             "responsible": [link for link in links if link.role == FindingUnit.Role.RESPONSIBLE],
             "cooperating": [link for link in links if link.role == FindingUnit.Role.COOPERATING],
@@ -143,29 +172,16 @@ def _detail_page(
             "withdrawable": {
                 note.pk for note in notes if services.progress_may_withdraw(user, note, finding)
             },
-            "can_edit": can_edit,
-            # Content is locked while a close-out waits for approval and after it.
-            "can_change": can_edit
-            and finding.status not in (Finding.Status.SUBMITTED, Finding.Status.CLOSED),
-            "can_restore": finding.is_archived
-            and (user.can_edit_county(finding.county_id) or can_decide),
+            # Content is locked once archived, while a close-out waits for approval and after.
+            "changeable": not finding.is_archived and not services.editable_refusal(finding),
             "progress_form": progress_form,
             "evidence_form": evidence_form,
             "evidence": evidence,
-            "can_restore_evidence": can_decide,
-            "actions": actions,
-            "submit_form": submit_form
-            or SubmitCloseoutForm(
-                initial={"result": finding.result, "evidence_waiver": finding.evidence_waiver}
-            ),
-            "comment_form": comment_form or CommentForm(),
-            "last_step": finding.status_changes.select_related("actor")
-            .order_by("-at", "-id")
-            .first(),
             "timeline": finding_timeline(finding),
             "today": timezone.localdate(),
             # Named among the county's reviews, as in its ledger (one query).
             "review_labels": county_review_labels(finding.county_id),
+            **_workflow_context(user, finding, step_form),
             **_requests_context(user, finding, request_forms or {}),
         },
         status=status,
@@ -286,8 +302,7 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
 @login_required
 @require_http_methods(["GET", "POST"])
 def finding_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_county_staff:
-        raise PermissionDenied(_("只有区县工作人员可以登记问题。"))
+    require(request.user, "finding.create", request.user.county)
     return _finding_form_page(request, county=request.user.county, finding=None)
 
 
@@ -295,7 +310,7 @@ def finding_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
-    _require_edit(request, finding.county_id)
+    require(request.user, "finding.edit", finding)
     if finding.is_archived:
         messages.error(request, _("该问题已归档,恢复后才能修改。"))
         return redirect(finding)
@@ -314,7 +329,8 @@ def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
-    _require_edit(request, finding.county_id)
+    # Asked before the form, so that a refusal is a 403 whatever was sent.
+    require(request.user, "finding.report_progress", finding)
     form = ProgressForm(
         request.POST,
         request.FILES,
@@ -352,7 +368,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "issues/unit_list.html",
-        {"units": units, "can_create": request.user.is_county_staff},
+        {"units": units, "can": abilities(request.user)},
     )
 
 
@@ -381,8 +397,7 @@ def _unit_form_page(request: HttpRequest, unit: Unit) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_county_staff:
-        raise PermissionDenied(_("只有区县工作人员可以添加单位。"))
+    require(request.user, "unit.manage", request.user.county)
     return _unit_form_page(request, Unit(county=request.user.county))
 
 
@@ -390,59 +405,37 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.for_user(request.user), pk=pk)
-    _require_edit(request, unit.county_id)
+    require(request.user, "unit.manage", unit)
     return _unit_form_page(request, unit)
-
-
-# Lazy: the messages follow the language of each request, not the one at import time.
-WORKFLOW = {
-    "start": (services.finding_start, gettext_lazy("已开始整改。")),
-    "submit": (services.finding_submit_closeout, gettext_lazy("已申请销号,等待领导审批。")),
-    "close": (services.finding_close, gettext_lazy("已同意销号。")),
-    "return": (services.finding_return, gettext_lazy("已退回销号申请。")),
-    "reopen": (services.finding_reopen, gettext_lazy("已重新打开该问题。")),
-}
 
 
 @login_required
 @require_POST
 def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """One step of the close-out workflow; the service decides who may and from which state."""
-    if action not in WORKFLOW:
+    """One step of the close-out workflow (workflow.STEPS): its form, then its service, which
+    decides from which state; who may is asked first, so a refusal is a 403 whatever was sent."""
+    step = workflow.STEPS.get(action)
+    if step is None:
         raise Http404
     finding = _get_finding_for_user(request, pk)
-    services.require_may_take(request.user, finding, action)
-    service, done = WORKFLOW[action]
-    if action == "submit":
-        form = SubmitCloseoutForm(request.POST)
-    else:
-        form = CommentForm(request.POST)
+    require(request.user, step.ability, finding)
+    form = getattr(forms, step.form)(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
-        kwargs = {"user": request.user, "finding": finding}
-        if action == "submit":
-            kwargs.update(
-                result=data["result"],
-                evidence_waiver=data["evidence_waiver"],
-                comment=data["comment"],
-            )
-        elif action in ("return", "reopen"):
-            kwargs["reason"] = data["comment"]
-        else:
-            kwargs["comment"] = data["comment"]
+        data = dict(form.cleaned_data)
+        if step.reason_required:
+            data["reason"] = data.pop("comment")
         try:
-            service(**kwargs)
+            getattr(services, step.service)(user=request.user, finding=finding, **data)
         except services.TransitionError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(finding)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, done)
+            messages.success(request, step.done)
             return redirect(finding)
     messages.error(request, _("操作未完成,请按提示修改。"))
-    forms_by_action = {"submit_form": form} if action == "submit" else {"comment_form": form}
-    return _detail_page(request, finding, status=400, **forms_by_action)
+    return _detail_page(request, finding, status=400, step_form=form)
 
 
 @login_required
@@ -462,7 +455,7 @@ def finding_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
-    _require_edit(request, finding.county_id)
+    require(request.user, "finding.add_evidence", finding)
     form = EvidenceForm(request.POST, request.FILES, auto_id="evidence_%s")
     done = f"{finding.get_absolute_url()}#evidence"
     if form.is_valid():
@@ -498,7 +491,7 @@ def _get_evidence_for_user(request: HttpRequest, pk: int) -> Evidence:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence is served only here, after the county check; never as a static file."""
     evidence = _get_evidence_for_user(request, pk)
-    if evidence.is_removed and not services.can_decide(request.user, evidence.finding):
+    if evidence.is_removed and not allowed(request.user, "evidence.see_removed", evidence):
         raise Http404
     response = FileResponse(
         evidence.file.open("rb"),
@@ -559,17 +552,17 @@ def _get_notice_for_user(request: HttpRequest, pk: int) -> Review:
     notice = get_object_or_404(
         Review.objects.select_related("province").filter(province__isnull=False), pk=pk
     )
-    if user.sees_everything or user.province_id == notice.province_id:
+    if allowed(user, "notice.view", notice):
         return notice
-    if user.county_id and user.county.province_id == notice.province_id:
-        raise PermissionDenied(_("省级通报的汇总情况仅对省级用户开放;本县的问题请在台账中查看。"))
+    if permissions.home_province_id(user) == notice.province_id:
+        require(user, "notice.view", notice)
     raise Http404
 
 
 @login_required
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _get_notice_for_user(request, pk)
-    can_edit = services.can_manage_notices(request.user, notice.province_id)
+    can_edit = allowed(request.user, "notice.manage", notice)
     form = NoticeItemForm(province=notice.province) if can_edit else None
     return _notice_page(request, notice, form)
 
@@ -627,8 +620,7 @@ def notice_item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def notice_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not user.is_province_reviewer:
-        raise PermissionDenied(_("只有省级审核人员可以发布通报。"))
+    require(user, "notice.create", user.province)
     form = NoticeForm(request.POST or None, initial={"team": _("省督查组")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -667,8 +659,7 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     finding = progress.finding
-    if not services.can_withdraw_progress(request.user, progress, finding):
-        raise PermissionDenied(_("只有填报人或本区县工作人员可以撤回整改进展。"))
+    require(request.user, "progress.withdraw", progress)
     back = f"{finding.get_absolute_url()}#progress"
     refusal = services.progress_withdraw_refusal(progress, finding)
     if refusal:
@@ -707,36 +698,35 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # the county leader approves or refuses them there (and finds them in 我的待办).
 
 
-def _requests_context(user, finding: Finding, forms: dict) -> dict:
+def _requests_context(user, finding: Finding, sent: dict) -> dict:
     """The finding page's 延期和归档 card: the requests (one query), the forms for staff and a
     decision form per pending request for the leader."""
     found = list(finding.requests.select_related("created_by", "decided_by"))
     pending = [r for r in found if r.is_pending]
-    can_request = services.can_request(user, finding) and not finding.is_archived
-    can_decide = services.can_decide(user, finding)
     for r in pending:
-        r.decision_form = forms.get(("decision", r.pk)) or DecisionForm(
-            auto_id=f"decision{r.pk}_%s"
-        )
-        r.can_withdraw = services.may_withdraw(user, r)
+        r.decision_form = sent.get(("decision", r.pk)) or DecisionForm(auto_id=f"decision{r.pk}_%s")
+        r.can_withdraw = allowed(user, "request.withdraw", r)
     kinds = {r.kind for r in pending}
     may_extend = (
-        can_request
+        allowed(user, "finding.request_extension", finding)
+        and not finding.is_archived
         and not finding.is_closed
         and finding.deadline is not None
         and FindingRequest.Kind.EXTENSION not in kinds
     )
-    may_archive = can_request and FindingRequest.Kind.ARCHIVE not in kinds
+    may_archive = (
+        allowed(user, "finding.request_archive", finding)
+        and not finding.is_archived
+        and FindingRequest.Kind.ARCHIVE not in kinds
+    )
     return {
         "finding_requests": found,
         "pending_requests": pending,
         "past_requests": [r for r in found if not r.is_pending],
-        "can_request": can_request,
-        "can_decide_requests": can_decide,
         # A form sent with errors is shown again, whatever else changed meanwhile.
-        "extension_form": forms.get("extension")
+        "extension_form": sent.get("extension")
         or (ExtensionRequestForm(auto_id="extension_%s") if may_extend else None),
-        "archive_form": forms.get("archive")
+        "archive_form": sent.get("archive")
         or (ArchiveRequestForm(auto_id="archive_%s") if may_archive else None),
     }
 
@@ -769,7 +759,8 @@ def _file(request: HttpRequest, finding: Finding, form, key: str, create, done: 
 @require_POST
 def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
-    services.require_may_request(request.user, finding, FindingRequest.Kind.EXTENSION)
+    # Asked before the form, so that a refusal is a 403 whatever was sent.
+    require(request.user, "finding.request_extension", finding)
     form = ExtensionRequestForm(request.POST, auto_id="extension_%s")
 
     def create():
@@ -790,7 +781,7 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """申请归档: staff no longer archive directly; the leader approves the request."""
     finding = _get_finding_for_user(request, pk)
-    services.require_may_request(request.user, finding, FindingRequest.Kind.ARCHIVE)
+    require(request.user, "finding.request_archive", finding)
     form = ArchiveRequestForm(request.POST, auto_id="archive_%s")
 
     def create():
@@ -810,7 +801,7 @@ def _get_request_for_user(request: HttpRequest, pk: int) -> FindingRequest:
 @require_POST
 def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     finding_request = _get_request_for_user(request, pk)
-    services.require_may_decide(request.user, finding_request)
+    require(request.user, "request.decide", finding_request)
     finding = _get_finding_for_user(request, finding_request.finding_id)
     form = DecisionForm(request.POST, auto_id=f"decision{pk}_%s")
     if form.is_valid():
@@ -847,7 +838,6 @@ def _decision_message(decided: FindingRequest) -> str:
 @require_POST
 def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     finding_request = _get_request_for_user(request, pk)
-    services.require_may_withdraw(request.user, finding_request)
     try:
         services.request_withdraw(user=request.user, request=finding_request)
     except services.TransitionError as exc:

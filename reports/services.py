@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from issues.models import Review, User
+from issues.permissions import require
 from rectify.lib.records import check_version, stamp
 
 from .models import Report, ReportReview
@@ -37,8 +38,7 @@ def report_save(
 ) -> Report:
     """Save the report's own fields and the reviews it covers, in the order given; refused
     with EditConflict when someone else saved it after the user loaded `expected_version`."""
-    if not user.can_edit_county(report.county_id):
-        raise PermissionDenied(_("您没有修改该区县报告的权限。"))
+    require(user, "report.create" if report.pk is None else "report.edit", report)
     if report.pk is not None:
         current = Report.objects.select_for_update().get(pk=report.pk)
         check_version(current, expected_version, _changes_since)
@@ -68,8 +68,7 @@ def reading_add(*, user: User, indicator, date, value, note: str = ""):
 
     from .models import IndicatorReading
 
-    if not user.can_edit_county(indicator.project.county_id):
-        raise PermissionDenied(_("只有本区县工作人员可以录入指标。"))
+    require(user, "indicator.record", indicator.project)
     if date > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"))
     reading = IndicatorReading(indicator=indicator, date=date, value=value, note=note.strip())

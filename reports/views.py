@@ -5,7 +5,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +15,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from issues import submissions
+from issues import permissions, submissions
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
+from issues.permissions import abilities, allowed, require
 from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib.records import EditConflict
 
@@ -43,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("county_dashboard", code=user.county.code)
     if user.province_id:
         return redirect("province_dashboard", code=user.province.code)
-    if user.sees_everything:
+    if allowed(user, "nation.view"):
         return redirect("nation_dashboard")
     return render(request, "reports/home_unassigned.html", {"today": timezone.localdate()})
 
@@ -55,7 +56,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     )
     today = timezone.localdate()
     data = selectors.county_dashboard(county, today)
-    can_edit = request.user.can_edit_county(county.pk)
+    can = abilities(request.user, county)
     return render(
         request,
         "reports/county_dashboard.html",
@@ -63,8 +64,10 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             **data,
             "county": county,
             "today": today,
-            "can_edit": can_edit,
-            "reading_form": ReadingForm(initial={"date": today}) if can_edit else None,
+            "can": can,
+            "reading_form": ReadingForm(initial={"date": today})
+            if "indicator.record" in can
+            else None,
             "red_line": settings.RECTIFY_RED_LINE_PERCENT,
             "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
             "charts": charts.county_charts(data),
@@ -101,9 +104,9 @@ def _sorted_rows(rows: list, order: str, sorts: dict) -> list:
 def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     user = request.user
     province = get_object_or_404(Province, code=code)
-    if not user.sees_everything and user.province_id != province.pk:
-        if user.county_id and user.county.province_id == province.pk:
-            raise PermissionDenied(_("全省情况仅对省级用户开放。"))
+    if not allowed(user, "province.view", province):
+        if permissions.home_province_id(user) == province.pk:
+            require(user, "province.view", province)
         raise Http404
     today = timezone.localdate()
     data = selectors.province_dashboard(province, today)
@@ -115,6 +118,7 @@ def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         {
             **data,
             "province": province,
+            "can": abilities(user, province),
             "today": today,
             "order": order,
             "charts": charts.province_charts(data),
@@ -136,16 +140,11 @@ NATION_SORTS = {
 }
 
 
-def _check_national(user) -> None:
-    if not user.sees_everything:
-        raise PermissionDenied(_("全国情况仅对全国范围的用户开放。"))
-
-
 @login_required
 @require_safe
 def nation_dashboard(request: HttpRequest) -> HttpResponse:
     """Every province side by side, for MOFCOM and other national users."""
-    _check_national(request.user)
+    require(request.user, "nation.view")
     today = timezone.localdate()
     data = selectors.nation_dashboard(today)
     order = request.GET.get("o", "")
@@ -242,7 +241,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/report_list.html",
-        {"reports": reports, "can_create": request.user.is_county_staff},
+        {"reports": reports, "can": abilities(request.user)},
     )
 
 
@@ -325,8 +324,7 @@ def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_county_staff:
-        raise PermissionDenied(_("只有区县工作人员可以编写报告。"))
+    require(request.user, "report.create", request.user.county)
     return _report_form_page(request, documents.default_report(request.user.county))
 
 
@@ -334,8 +332,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report_for_user(request, pk)
-    if not request.user.can_edit_county(report.county_id):
-        raise PermissionDenied(_("您只能查看,不能修改该区县的报告。"))
+    require(request.user, "report.edit", report)
     return _report_form_page(request, report)
 
 
@@ -351,7 +348,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "doc": doc,
             "blocks": documents.report_blocks(doc),
-            "can_edit": request.user.can_edit_county(report.county_id),
+            "can": abilities(request.user, report),
         },
     )
 
@@ -391,10 +388,9 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    user = request.user
-    if not (user.sees_everything or (user.province_id and user.province.code == code)):
-        raise Http404
     province = get_object_or_404(Province, code=code)
+    if not allowed(request.user, "province.view", province):
+        raise Http404
     today = timezone.localdate()
     return _xlsx_download(
         lambda out: xlsx.write_province(out, ledgers.province_ledger(province, today)),
@@ -405,7 +401,7 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_safe
 def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
-    _check_national(request.user)
+    require(request.user, "nation.view")
     today = timezone.localdate()
     return _xlsx_download(
         lambda out: xlsx.write_nation(out, ledgers.nation_ledger(today)),

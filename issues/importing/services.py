@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from issues.models import (
     Unit,
     User,
 )
+from issues.permissions import require
 from rectify.lib.records import stamp
 
 from .document import ParsedDocument
@@ -29,8 +30,7 @@ from .plan import NEW, FindingPlan, ImportPlan, ReviewPlan, build_plan, closed_o
 
 
 def _check(user: User, county: County) -> None:
-    if not user.can_edit_county(county.pk):
-        raise PermissionDenied(_("您没有修改该区县台账的权限。"))
+    require(user, "import.run", county)
 
 
 def import_start(

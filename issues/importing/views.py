@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from issues import submissions
 from issues.models import ImportBatch, Review, Unit
+from issues.permissions import allowed, require
 from issues.submissions import AlreadySubmitted, token_from
 
 from . import ledger
@@ -29,8 +30,7 @@ from .services import (
 
 
 def _require_staff(request: HttpRequest) -> None:
-    if not (request.user.county_id and request.user.can_edit_county(request.user.county_id)):
-        raise PermissionDenied(_("只有区县工作人员可以导入台账。"))
+    require(request.user, "import.run", request.user.county)
 
 
 def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
@@ -200,7 +200,7 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "existing_units": units,
             "columns": columns,
             "field_choices": list(ledger.FIELDS.items()),
-            "can_edit": request.user.can_edit_county(batch.county_id),
+            "can_edit": allowed(request.user, "import.run", batch),
             "NEW": NEW,
             "review_kinds": Review.Kind.choices,
         },

@@ -1,0 +1,382 @@
+"""Who may do what, decided here once: the counties a user sees, the roles, and the table of
+named abilities, each with the roles that hold it and the sentence a refusal shows.
+
+- Services call `require(user, ability, obj)` before they change anything.
+- Views call `allowed` or `abilities` to choose what to show. A view that shows a form page,
+  or checks a form before the service runs, calls `require` first, so that a refusal is a
+  403 rather than a form.
+- Templates read `can = abilities(user, obj)`: `{% if "finding.edit" in can %}`; the menu,
+  which has no object, asks `{% if user|may:"import.run" %}` (templatetags/abilities.py).
+- Every `for_user` filters by `county_scope`, which reads the row "ledger.view".
+
+Whether the object's state allows a step (archived, closed, waiting for approval, more than
+a day old) is not decided here: the services check that and raise TransitionError or
+ValidationError. This table says who.
+
+Each ability lists the roles that hold it and, for each, its reach: which objects, relative
+to the user (their own county, their own province, any, what they wrote themselves). Plain
+Python rather than the `rules` package: `rules` composes predicates into opaque callables and
+keeps no refusal message, so the table would be needed beside it anyway, and a test could no
+longer read which role holds an ability over which objects.
+
+Adding a role (a unit's staff, an administrator) is:
+1. its name in Role and how to tell a user holds it in ROLES;
+2. a Reach if it reaches objects in a way none of those below does (its unit's findings);
+3. the role, with its reach, in each row of ABILITIES it holds;
+4. its column in the expected table of tests/issues/test_permissions.py.
+Views, services and templates ask for abilities, never for roles, so none of them changes.
+Only what a role is shown as its own work (selectors.my_work, by role) and who is sent
+reminder mails (reminders.py, by group) name roles.
+
+This module imports no model (models.py imports it: the querysets' scope and the role
+properties of User), so it tells objects apart by their fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# ---------------------------------------------------------------------------------------
+# Roles
+
+
+class Role:
+    """The roles a user may hold. The first three are auth groups (assigned in the admin); the
+    others follow from where the user belongs: the whole country, a county, a province."""
+
+    COUNTY_STAFF = "county_staff"
+    COUNTY_LEADER = "county_leader"
+    PROVINCE_REVIEWER = "province_reviewer"
+    NATIONAL = "national"
+    COUNTY_MEMBER = "county_member"
+    PROVINCE_MEMBER = "province_member"
+
+    # The groups, as the menu names them.
+    labels = {
+        COUNTY_STAFF: gettext_lazy("区县工作人员"),
+        COUNTY_LEADER: gettext_lazy("区县领导"),
+        PROVINCE_REVIEWER: gettext_lazy("省级审核人员"),
+    }
+
+
+def _in_group(group: str, scope: str) -> Callable[[Any], bool]:
+    # The scope first: a user outside any county is no county's staff, without a query.
+    return lambda user: getattr(user, scope) is not None and group in user.role_names
+
+
+# How to tell that an (active) user holds each role.
+ROLES: dict[str, Callable[[Any], bool]] = {
+    Role.COUNTY_STAFF: _in_group(Role.COUNTY_STAFF, "county_id"),
+    Role.COUNTY_LEADER: _in_group(Role.COUNTY_LEADER, "county_id"),
+    Role.PROVINCE_REVIEWER: _in_group(Role.PROVINCE_REVIEWER, "province_id"),
+    Role.NATIONAL: lambda user: user.is_superuser or user.is_national,
+    Role.COUNTY_MEMBER: lambda user: user.county_id is not None,
+    Role.PROVINCE_MEMBER: lambda user: user.province_id is not None,
+}
+
+
+def holds(user, role: str) -> bool:
+    """Whether `user` holds `role`; an inactive (or anonymous) user holds none."""
+    return user.is_active and ROLES[role](user)
+
+
+# ---------------------------------------------------------------------------------------
+# Objects: which county and province a row belongs to, and who wrote it.
+
+
+def county_id_of(obj) -> int | None:
+    """A county itself, or the county of the row: a finding's, a unit's, a report's, or
+    that of the finding a note, a piece of evidence or a request hangs on."""
+    if obj._meta.model_name == "county":
+        return obj.pk
+    if hasattr(obj, "county_id"):
+        return obj.county_id
+    if hasattr(obj, "finding_id"):
+        return obj.finding.county_id
+    return None
+
+
+def province_id_of(obj) -> int | None:
+    """A province itself, a county's, a provincial notice's (a county's own review has none),
+    or that of the county the row belongs to."""
+    if obj._meta.model_name == "province":
+        return obj.pk
+    if hasattr(obj, "province_id"):
+        return obj.province_id
+    if hasattr(obj, "county_id"):
+        return obj.county.province_id
+    if hasattr(obj, "finding_id"):
+        return obj.finding.county.province_id
+    return None
+
+
+def author_id_of(obj) -> int | None:
+    """Who wrote a progress note (its author), or filed a request."""
+    return obj.author_id if hasattr(obj, "author_id") else obj.created_by_id
+
+
+def review_county_ids(review) -> set[int]:
+    """The counties a review concerns: one query, none if they were prefetched."""
+    return {county.pk for county in review.counties.all()}
+
+
+def home_province_id(user) -> int | None:
+    """The user's province, their own or their county's: a county user asking for a page of
+    their own province is refused (403); anybody else is told it does not exist (404)."""
+    return user.county.province_id if user.county_id else user.province_id
+
+
+# ---------------------------------------------------------------------------------------
+# Reaches: which objects a role's grant covers, relative to the user.
+
+
+@dataclasses.dataclass(frozen=True)
+class Reach:
+    name: str
+    covers: Callable[[Any, Any], bool]
+    # The same as a condition on a path to a county (None: the counties themselves), for the
+    # reaches that scope querysets.
+    q: Callable[[Any, str | None], Q] | None = None
+
+
+def _own_county(user, obj) -> bool:
+    return user.county_id is not None and county_id_of(obj) == user.county_id
+
+
+def _own_province(user, obj) -> bool:
+    return user.province_id is not None and province_id_of(obj) == user.province_id
+
+
+ANY = Reach("any", lambda user, obj: True, lambda user, field: Q())
+OWN_COUNTY = Reach(
+    "own county",
+    _own_county,
+    lambda user, field: Q(**{f"{field}_id" if field else "pk": user.county_id}),
+)
+OWN_PROVINCE = Reach(
+    "own province",
+    _own_province,
+    lambda user, field: Q(
+        **{f"{field}__province_id" if field else "province_id": user.province_id}
+    ),
+)
+# Anything a province owns (a province, its notices), of any province.
+ANY_PROVINCE = Reach("any province's", lambda user, obj: province_id_of(obj) is not None)
+# What the user wrote (a progress note, a request), in their own county.
+AUTHOR = Reach(
+    "written by the user", lambda user, obj: _own_county(user, obj) and author_id_of(obj) == user.pk
+)
+# A review of the user's county and no other: a review shared by several counties belongs to
+# no one county, so none of them changes it alone; a notice belongs to its province.
+SOLE_COUNTY = Reach(
+    "review of the own county alone",
+    lambda user, obj: (
+        obj._meta.model_name == "review"
+        and obj.province_id is None
+        and review_county_ids(obj) == {user.county_id}
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The abilities
+
+
+@dataclasses.dataclass(frozen=True)
+class Ability:
+    grants: dict[str, Reach]  # role → the objects it may do this to
+    message: Promise | Callable[[Any, Any], str]  # the refusal; a function when it says why
+
+
+def _review_refusal(user, review) -> str:
+    if review.province_id is not None:
+        return _("这是省级通报，由发文省份的审核人员维护；区县不能修改。")
+    if not holds(user, Role.COUNTY_STAFF):
+        return _("只有本区县工作人员可以修改检查及其问题类别。")
+    if user.county_id not in review_county_ids(review):
+        return _("您没有修改该检查的权限。")
+    return _("该检查还涉及其他区县，不能由一个区县单独修改；如需修改，请联系系统管理员。")
+
+
+STAFF, LEADER = Role.COUNTY_STAFF, Role.COUNTY_LEADER
+REVIEWER, NATIONAL = Role.PROVINCE_REVIEWER, Role.NATIONAL
+COUNTY_MEMBER, PROVINCE_MEMBER = Role.COUNTY_MEMBER, Role.PROVINCE_MEMBER
+NOT_ALLOWED = gettext_lazy("您没有执行此操作的权限。")
+READ_ONLY = gettext_lazy("您只能查看,不能修改该区县的台账。")
+NO_LEDGER_WRITE = gettext_lazy("您没有修改该区县台账的权限。")
+
+ABILITIES: dict[str, Ability] = {
+    # Seeing. Every for_user reads "ledger.view" (county_scope); outside it a row is 404.
+    "ledger.view": Ability(
+        {NATIONAL: ANY, COUNTY_MEMBER: OWN_COUNTY, PROVINCE_MEMBER: OWN_PROVINCE}, NOT_ALLOWED
+    ),
+    "province.view": Ability(
+        {NATIONAL: ANY, PROVINCE_MEMBER: OWN_PROVINCE}, gettext_lazy("全省情况仅对省级用户开放。")
+    ),
+    "nation.view": Ability({NATIONAL: ANY}, gettext_lazy("全国情况仅对全国范围的用户开放。")),
+    "notice.view": Ability(
+        {NATIONAL: ANY, PROVINCE_MEMBER: OWN_PROVINCE},
+        gettext_lazy("省级通报的汇总情况仅对省级用户开放;本县的问题请在台账中查看。"),
+    ),
+    # The leader, who decides, also sees withdrawn notes and removed evidence.
+    "progress.see_withdrawn": Ability({LEADER: OWN_COUNTY}, NOT_ALLOWED),
+    "evidence.see_removed": Ability({LEADER: OWN_COUNTY}, NOT_ALLOWED),
+    # The ledger: the county's own staff write it.
+    "finding.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以登记问题。")),
+    "finding.edit": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
+    "finding.report_progress": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
+    "finding.add_evidence": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
+    "finding.remove_evidence": Ability({STAFF: OWN_COUNTY}, NO_LEDGER_WRITE),
+    "evidence.restore": Ability(
+        {LEADER: OWN_COUNTY}, gettext_lazy("只有本区县领导可以恢复佐证材料。")
+    ),
+    # The note's author or the county's office; not the leader, who decides.
+    "progress.withdraw": Ability(
+        {STAFF: OWN_COUNTY, COUNTY_MEMBER: AUTHOR},
+        gettext_lazy("只有填报人或本区县工作人员可以撤回整改进展。"),
+    ),
+    "finding.restore": Ability(
+        {STAFF: OWN_COUNTY, LEADER: OWN_COUNTY},
+        gettext_lazy("只有本区县工作人员或领导可以恢复问题。"),
+    ),
+    "unit.manage": Ability({STAFF: OWN_COUNTY}, NO_LEDGER_WRITE),
+    "import.run": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以导入台账。")),
+    # The close-out workflow (workflow.STEPS names these): staff do the work, the leader
+    # decides; the province reopens after a spot check, and so may the leader.
+    "finding.start": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以开始整改。")),
+    "finding.submit": Ability(
+        {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以申请销号。")
+    ),
+    "finding.close": Ability({LEADER: OWN_COUNTY}, gettext_lazy("只有本区县领导可以审批销号。")),
+    "finding.return": Ability(
+        {LEADER: OWN_COUNTY}, gettext_lazy("只有本区县领导可以退回销号申请。")
+    ),
+    "finding.reopen": Ability(
+        {LEADER: OWN_COUNTY, REVIEWER: OWN_PROVINCE},
+        gettext_lazy("只有本区县领导或本省审核人员可以重新打开已销号的问题。"),
+    ),
+    # Extension and archive requests: staff ask, the leader decides; the requester (or the
+    # county's staff) may withdraw one still waiting.
+    "finding.request_extension": Ability(
+        {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以申请延期。")
+    ),
+    "finding.request_archive": Ability(
+        {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以申请归档。")
+    ),
+    "request.decide": Ability(
+        {LEADER: OWN_COUNTY}, gettext_lazy("只有本区县领导可以审批延期和归档申请。")
+    ),
+    "request.withdraw": Ability(
+        {STAFF: OWN_COUNTY, COUNTY_MEMBER: AUTHOR},
+        gettext_lazy("只有申请人或本区县工作人员可以撤回申请。"),
+    ),
+    # Reviews and their categories: a county's own review is its staff's; a provincial notice
+    # is its province's reviewers' (and national users').
+    "review.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以添加检查。")),
+    "review.edit": Ability(
+        {STAFF: SOLE_COUNTY, REVIEWER: OWN_PROVINCE, NATIONAL: ANY_PROVINCE}, _review_refusal
+    ),
+    "notice.create": Ability(
+        {REVIEWER: OWN_PROVINCE}, gettext_lazy("只有省级审核人员可以发布通报。")
+    ),
+    "notice.manage": Ability(
+        {REVIEWER: OWN_PROVINCE, NATIONAL: ANY_PROVINCE},
+        gettext_lazy("只有本省审核人员可以维护省级通报。"),
+    ),
+    # Reports and indicators: the county's staff.
+    "report.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以编写报告。")),
+    "report.edit": Ability({STAFF: OWN_COUNTY}, gettext_lazy("您只能查看,不能修改该区县的报告。")),
+    "indicator.record": Ability(
+        {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以录入指标。")
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Asking
+
+
+class _Anywhere:
+    def __repr__(self) -> str:
+        return "ANYWHERE"
+
+
+# No object: whether the user may do it to anything at all (the menu's and a list page's
+# question: "may this user register findings?"). None, by contrast, is no object: refused.
+ANYWHERE: Any = _Anywhere()
+
+
+def allowed(user, ability: str, obj=ANYWHERE) -> bool:
+    """Whether `user` may do `ability` to `obj` (a KeyError for an ability not in the table)."""
+    for role, reach in ABILITIES[ability].grants.items():
+        if holds(user, role) and (obj is ANYWHERE or (obj is not None and reach.covers(user, obj))):
+            return True
+    return False
+
+
+def refusal(user, ability: str, obj=ANYWHERE) -> str:
+    """Why `user` may not do `ability` to `obj`; "" when they may."""
+    if allowed(user, ability, obj):
+        return ""
+    message = ABILITIES[ability].message
+    return str(message if isinstance(message, Promise) else message(user, obj))
+
+
+def require(user, ability: str, obj=ANYWHERE) -> None:
+    """Raise PermissionDenied, with the ability's message, unless `user` may."""
+    reason = refusal(user, ability, obj)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+class Abilities:
+    """What `user` may do to `obj`, for templates: `{% if "finding.edit" in can %}`. Each
+    ability is decided when first asked, so a page pays only for what it shows."""
+
+    def __init__(self, user, obj=ANYWHERE):
+        self.user, self.obj = user, obj
+        self._decided: dict[str, bool] = {}
+
+    def __contains__(self, ability: str) -> bool:
+        if ability not in self._decided:
+            self._decided[ability] = allowed(self.user, ability, self.obj)
+        return self._decided[ability]
+
+    def __iter__(self):
+        return (name for name in ABILITIES if name in self)
+
+    def __repr__(self) -> str:
+        return f"<Abilities {sorted(self)}>"
+
+
+def abilities(user, obj=ANYWHERE) -> Abilities:
+    return Abilities(user, obj)
+
+
+# ---------------------------------------------------------------------------------------
+# The counties a user sees
+
+
+def county_scope(user, field: str | None = "county") -> Q | None:
+    """The condition on `field` (the path to a county; None for the counties themselves) that
+    keeps the rows `user` may see, as the row "ledger.view" says; None when they see none."""
+    if not user.is_authenticated:
+        return None
+    conditions = []
+    for role, reach in ABILITIES["ledger.view"].grants.items():
+        if holds(user, role):
+            condition = reach.q(user, field)
+            if not condition:  # Q(): every row
+                return condition
+            conditions.append(condition)
+    return functools.reduce(operator.or_, conditions) if conditions else None
