@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.lib.forms import FastSelect, style_widget
 
+from .columns import COLUMN
 from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit
 
 
@@ -56,7 +57,10 @@ class FindingFilter(django_filters.FilterSet):
         widget=FastSelect, label=_("检查"), queryset=_reviews, empty_label=_("全部检查")
     )
     category = django_filters.ModelChoiceFilter(
-        widget=FastSelect, label=_("问题类别"), queryset=_categories, empty_label=_("全部类别")
+        widget=FastSelect,
+        label=COLUMN["category"].label,
+        queryset=_categories,
+        empty_label=_("全部类别"),
     )
     status = django_filters.ChoiceFilter(
         widget=FastSelect,
@@ -66,7 +70,7 @@ class FindingFilter(django_filters.FilterSet):
     )
     unit = django_filters.ModelChoiceFilter(
         widget=FastSelect,
-        label=_("责任单位"),
+        label=COLUMN["units"].label,
         queryset=_units,
         method="filter_unit",
         empty_label=_("全部单位"),
@@ -105,7 +109,7 @@ class FindingFilter(django_filters.FilterSet):
     )
     timing = django_filters.ChoiceFilter(
         widget=FastSelect,
-        label=_("销号情况"),
+        label=COLUMN["closeout"].label,
         choices=Timing.choices,
         method="filter_timing",
         empty_label=_("全部"),
@@ -114,7 +118,7 @@ class FindingFilter(django_filters.FilterSet):
         label=_("归档申请待审批"), method="filter_archive_pending", widget=forms.CheckboxInput
     )
     deadline = django_filters.DateFromToRangeFilter(
-        label=_("完成时限"),
+        label=COLUMN["deadline"].label,
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     o = django_filters.OrderingFilter(
