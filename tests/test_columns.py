@@ -215,6 +215,8 @@ def test_text_columns_are_the_findings_own_fields():
     for column in columns.text_columns():
         field = Finding._meta.get_field(column.field)
         assert isinstance(field, models.TextField | models.CharField), column.key
+        # A person's text, not one the ledger derives: the round trips above carry it.
+        assert column.imported, column.key
         assert column.compare == columns.SAME_TEXT
         assert column.history == (column.field,)
     assert {c.key for c in columns.text_columns()} >= set(columns.OWN_TEXTS)
