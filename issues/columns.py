@@ -58,6 +58,8 @@ class FindingRow:
     latest_progress: str
     result: str
     status: str
+    # The other text columns' values (责任领导, …), by key: see OWN_TEXTS.
+    texts: dict[str, str]
     closed_on: dt.date | None
     timing: str  # Timing of a closed finding (按期 / 延期后 / 逾期销号), else ""
     overdue: bool
@@ -74,6 +76,12 @@ class FindingRow:
     @property
     def is_extended(self) -> bool:
         return deadline_extended(self.deadline, self.original_deadline)
+
+
+# The text columns FindingRow, services.FindingData and importing's ParsedFinding carry as
+# attributes of their own, as much code reads them by name; any other text column's value is in
+# their `texts`, so that a new text column adds no attribute to them (Column.text_of).
+OWN_TEXTS = ("description", "result")
 
 
 # How a column's cell is laid out in the .xlsx.
@@ -116,6 +124,16 @@ class Column:
     plan_header: str = ""  # the plan's own name for it
     # The finding's model fields the history tells for this column, in order.
     history: tuple[str, ...] = ()
+    # A text column: the finding's model field it copies as it is (问题描述, 整改结果, …). Its
+    # value is read into the row, saved through the services, compared on import (SAME_TEXT)
+    # and told by the history alike, so that such a column is this entry and its model field.
+    field: str = ""
+
+    def __post_init__(self):
+        if self.field:
+            object.__setattr__(self, "value", self.value or self.text_of)
+            object.__setattr__(self, "compare", self.compare or SAME_TEXT)
+            object.__setattr__(self, "history", self.history or (self.field,))
 
     @property
     def label(self):
@@ -130,6 +148,19 @@ class Column:
         if isinstance(value, bool):
             return YES if value else NO
         return "" if value is None else str(value)
+
+    def text_of(self, obj, default: str | None = "") -> str | None:
+        """A text column's value in a FindingRow, services.FindingData or ParsedFinding
+        (`default` when it has none)."""
+        if self.key in OWN_TEXTS:
+            return getattr(obj, self.key)
+        return obj.texts.get(self.key, default)
+
+    def set_text(self, obj, text: str) -> None:
+        if self.key in OWN_TEXTS:
+            setattr(obj, self.key, text)
+        else:
+            obj.texts[self.key] = text
 
     @property
     def sheet_headers(self) -> list[str]:
@@ -181,8 +212,7 @@ COLUMNS: list[Column] = [
         40,
         headers=("问题", "反馈问题", "存在问题", "问题内容"),
         labels=("问题描述", "存在问题"),
-        compare=SAME_TEXT,
-        history=("description",),
+        field="description",
     ),
     Column(
         "measures",
@@ -255,9 +285,8 @@ COLUMNS: list[Column] = [
         40,
         headers=("整改情况", "完成情况"),
         labels=("整改情况", "整改成效", "完成情况"),
-        compare=SAME_TEXT,
         report=True,
-        history=("result",),
+        field="result",
     ),
     Column(
         "closeout",
@@ -309,10 +338,16 @@ def plan_columns() -> list[Column]:
 
 
 def text_columns() -> list[Column]:
-    """The finding's own texts (问题描述, 整改结果, …): each a model field named by the column's
-    key, and a value of that name in the row and in what the importers read; read, compared
-    and saved alike."""
-    return [c for c in COLUMNS if c.compare == SAME_TEXT]
+    """The finding's own texts (问题描述, 整改结果, …), each its model field copied as it is:
+    read, saved, compared and told alike (Column.field)."""
+    return [c for c in COLUMNS if c.field]
+
+
+def text_values(texts: dict[str, str]) -> dict:
+    """Text columns' values by key as the row types take them: 问题描述 and 整改结果 as their
+    own attributes, the others in `texts` (OWN_TEXTS)."""
+    own = {key: text for key, text in texts.items() if key in OWN_TEXTS}
+    return {**own, "texts": {key: text for key, text in texts.items() if key not in OWN_TEXTS}}
 
 
 def history_fields() -> list[str]:

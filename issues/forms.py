@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.lib.forms import DateInput, FastSelect, StyledForm, style_widget
 
+from .columns import text_columns, text_values
 from .models import Category, County, Finding, FindingUnit, Measure, Progress, Review, Unit
 from .reviews import review_labels
 from .services import CategoryEntry, FindingData, UnitEntry
@@ -149,10 +150,12 @@ class FindingForm(StyledForm, forms.ModelForm):
             category=c.get("category"),
             new_category_name=c.get("new_category") or "",
             order=c.get("order"),
-            description=c["description"],
             deadline=c.get("deadline"),
             is_ongoing=c.get("is_ongoing", False),
-            result=c.get("result") or "",
+            # 问题描述, 整改结果, …: the text columns the form has
+            **text_values(
+                {col.key: c.get(col.field) or "" for col in text_columns() if col.field in c}
+            ),
             related=list(c.get("related") or []),
             measures=measures.texts(),
             units=units.entries(),

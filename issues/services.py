@@ -16,6 +16,7 @@ from rectify.lib.records import check_version, stamp
 from rectify.lib.text import chinese_date, tidy
 
 from . import changesets, workflow
+from .columns import text_columns
 from .models import (
     Category,
     County,
@@ -64,6 +65,9 @@ class FindingData:
     measures: list[str] = dataclasses.field(default_factory=list)
     units: list[UnitEntry] = dataclasses.field(default_factory=list)
     related: list[Finding] = dataclasses.field(default_factory=list)
+    # The other text columns (责任领导, …) by key (issues.columns.OWN_TEXTS); one left out is
+    # kept as the finding has it.
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def category_get_or_create(*, review: Review, name: str, user: User) -> Category:
@@ -118,10 +122,12 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
         finding.order = data.order
     elif moved:
         finding.order = _next_order(county=finding.county, category=category, exclude=finding)
-    finding.description = tidy(data.description)
+    for column in text_columns():  # 问题描述, 整改结果, …
+        text = column.text_of(data, default=None)
+        if text is not None:
+            setattr(finding, column.field, tidy(text))
     _set_deadline(finding, data.deadline)
     finding.is_ongoing = data.is_ongoing
-    finding.result = tidy(data.result)
     if data.status is not None and data.status != finding.status:
         if finding.pk is not None:
             raise TransitionError(_("整改状态须通过“申请销号”等操作变更。"))

@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from issues.columns import FindingRow, text_columns
+from issues.columns import OWN_TEXTS, FindingRow, text_columns
 from issues.models import (
     County,
     Finding,
@@ -112,9 +112,11 @@ _ROW_VALUES = {
     "latest_progress": "latest_note",
     "latest_progress_date": "latest_date",
     "timing": "timing",
-    # 问题描述, 整改结果, …: the finding's own texts, each a field of the column's name.
-    **{c.key: c.key for c in text_columns()},
+    # 问题描述, 整改结果, …: the finding's own texts, each its column's model field.
+    **{c.key: c.field for c in text_columns()},
 }
+# The text columns FindingRow keeps in its `texts` (issues.columns.OWN_TEXTS).
+_ROW_TEXTS = [c.key for c in text_columns() if c.key not in OWN_TEXTS]
 
 
 def _review_names(findings: QuerySet) -> dict[tuple[int, int], str]:
@@ -183,6 +185,7 @@ def ledger_rows(
         for values in chunk:
             pk, county_id, team = values["pk"], values.pop("county_id"), values.pop("team")
             values["latest_progress"] = values["latest_progress"] or ""
+            values["texts"] = {key: values.pop(key) for key in _ROW_TEXTS}
             yield FindingRow(
                 **values,
                 review=review_names.get((county_id, values["review_id"]), team),

@@ -201,20 +201,28 @@ def test_the_documents_write_labels_the_document_importer_reads():
 def test_every_imported_column_has_a_value_in_what_the_importers_read_and_a_comparison():
     parsed = {f.name for f in dataclasses.fields(ParsedFinding)}
     places = {"review", "category"}  # a parsed finding's review and category hold it
-    assert [c.key for c in IMPORTED if c.key not in parsed | places] == []
+    # A text column's value is in its `texts` (Column.text_of), or an attribute of its own.
+    assert [c.key for c in IMPORTED if c.key not in parsed | places and not c.field] == []
     # The review is matched, not compared: every other column says how an import compares it.
     assert [c.key for c in IMPORTED if not c.compare] == ["review"]
     assert {c.compare for c in COLUMNS if c.compare} <= set(COMPARE)
 
 
 def test_text_columns_are_the_findings_own_fields():
-    """Read into the row, saved through the services and told by the history by their key."""
-    data = {f.name for f in dataclasses.fields(services.FindingData)}
-    rows = {f.name for f in dataclasses.fields(FindingRow)}
+    """Read into the row, saved through the services, compared on import and told by the
+    history as their model field; the row types hold them as attributes of their own
+    (OWN_TEXTS) or in their `texts`."""
     for column in columns.text_columns():
-        assert isinstance(Finding._meta.get_field(column.key), models.TextField | models.CharField)
-        assert column.key in data and column.key in rows
-        assert column.history == (column.key,)
+        field = Finding._meta.get_field(column.field)
+        assert isinstance(field, models.TextField | models.CharField), column.key
+        # A person's text, not one the ledger derives: the round trips above carry it.
+        assert column.imported, column.key
+        assert column.compare == columns.SAME_TEXT
+        assert column.history == (column.field,)
+    assert {c.key for c in columns.text_columns()} >= set(columns.OWN_TEXTS)
+    for row_type in (services.FindingData, FindingRow, ParsedFinding):
+        names = {f.name for f in dataclasses.fields(row_type)}
+        assert set(columns.OWN_TEXTS) | {"texts"} <= names, row_type
 
 
 def test_the_history_tells_each_columns_fields():

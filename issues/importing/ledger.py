@@ -146,7 +146,7 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
             review.categories.append(category)
         f = ParsedFinding(line=r)
         for column in text_columns():  # 问题描述, 整改结果, …
-            setattr(f, column.key, drop_repeats(get(column.key)))
+            column.set_text(f, drop_repeats(get(column.key)))
         f.measures = split_measures(get("measures"))
         f.units = split_units(get("units"))
         f.cooperating = [u for u in split_units(get("cooperating")) if u not in f.units]

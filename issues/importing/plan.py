@@ -546,7 +546,7 @@ def _change(plan: FindingPlan, column: Column, old: str, new: str) -> None:
 
 
 def _compare_text(plan, column, finding, resolved) -> None:
-    old, new = getattr(finding, column.key), getattr(plan.parsed, column.key)
+    old, new = getattr(finding, column.field), column.text_of(plan.parsed)
     if new and not same_text(old, new):
         _change(plan, column, old, new)
 

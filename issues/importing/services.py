@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from issues import changesets, services
-from issues.columns import text_columns
+from issues.columns import text_columns, text_values
 from issues.models import (
     Category,
     County,
@@ -288,7 +288,7 @@ def _finding_create(
             review=review,
             category=category,
             order=fp.order,
-            **{c.key: getattr(p, c.key) for c in text_columns()},  # 问题描述, 整改结果, …
+            **text_values({c.key: c.text_of(p) for c in text_columns()}),  # 问题描述, 整改结果, …
             deadline=p.deadline_date,
             is_ongoing=p.is_ongoing,
             status=fp.status,
@@ -314,7 +314,12 @@ def _finding_update(
         review=review,
         category=category,
         order=finding.order if finding.category_id == category.pk else None,
-        **{c.key: getattr(p if c.key in current else finding, c.key) for c in text_columns()},
+        **text_values(
+            {
+                c.key: c.text_of(p) if c.key in current else getattr(finding, c.field)
+                for c in text_columns()
+            }
+        ),
         # The plan never moves a deadline the ledger has (that takes an extension).
         deadline=finding.deadline
         if finding.deadline is not None or "deadline" not in current

@@ -35,7 +35,7 @@ def fill_findings(
                 for column in text_columns():  # 整改结果, …: lines that continue each other
                     if column.key != "description":
                         text = "".join(_joined(buf.get(column.key, []))).strip()
-                        setattr(f, column.key, drop_repeats(text))
+                        column.set_text(f, drop_repeats(text))
                 f.progress = drop_repeats("".join(_joined(buf.get("progress", []))).strip())
                 f.closeout = structural(" ".join(buf.get("closeout", []))).strip().rstrip("。.")
                 f.deadline_text = " ".join(buf.get("deadline", [])).strip()

@@ -108,7 +108,10 @@ def _merge_finding(
 ) -> None:
     for column in MERGED:
         field = column.key
-        a, b = getattr(mine, field), getattr(theirs, field)
+        if column.field:  # 问题描述, …: a text column (issues.columns.OWN_TEXTS)
+            a, b = column.text_of(mine), column.text_of(theirs)
+        else:
+            a, b = getattr(mine, field), getattr(theirs, field)
         if column.compare == DEADLINE:
             a_text, b_text = mine.deadline_text, theirs.deadline_text
             if not a_text and b_text:
@@ -119,7 +122,10 @@ def _merge_finding(
             shown_a, shown_b = a_text, b_text
         else:
             if not a and b:
-                setattr(mine, field, b)
+                if column.field:
+                    column.set_text(mine, b)
+                else:
+                    setattr(mine, field, b)
                 continue
             if not b:
                 continue

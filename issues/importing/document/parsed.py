@@ -27,6 +27,8 @@ class ParsedFinding:
     progress: str = ""
     closeout: str = ""  # 已销号 / 未销号 / as written
     number: int | None = None
+    # The other text columns (责任领导, …) by key (issues.columns.OWN_TEXTS).
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def deadline_date(self) -> dt.date | None:
