@@ -158,48 +158,43 @@ class Outcome:
     failed: int = 0
 
 
+def _claim(mail: Mail, today: dt.date) -> ReminderLog | None:
+    """Record the mail as sent BEFORE sending it, or None when it already is (today, by this
+    run or another one running at the same time): the unique constraint reminder_once_a_day
+    lets one run claim a mail, so two overlapping runs never send it twice."""
+    try:
+        with transaction.atomic():
+            return ReminderLog.objects.create(
+                day=today,
+                kind=mail.kind,
+                county=mail.county,
+                recipient=mail.recipient,
+                status=ReminderLog.Status.SENT,
+                items=mail.items,
+            )
+    except IntegrityError:
+        return None
+
+
 def send_reminders(today: dt.date) -> Outcome:
-    """Send the day's mails once: what was already sent today is skipped; one recipient's
-    failure is logged and does not stop the others."""
+    """Send the day's mails once: what was already sent today (or is being sent by another
+    run) is skipped; one recipient's failure is logged, its claim turned into a failure (so
+    a later run tries again), and does not stop the others."""
     outcome = Outcome()
     for mail in build_mails(today):
-        already = ReminderLog.objects.filter(
-            day=today,
-            kind=mail.kind,
-            county=mail.county,
-            recipient=mail.recipient,
-            status=ReminderLog.Status.SENT,
-        ).exists()
-        if already:
+        claim = _claim(mail, today)
+        if claim is None:
             outcome.skipped += 1
             continue
         try:
             send_mail(mail.subject, mail.body, None, [mail.recipient])
         except Exception as exc:  # noqa: BLE001 — any transport error: log it, go on
             log.warning("reminder to %s failed: %s", mail.recipient, exc)
-            ReminderLog.objects.create(
-                day=today,
-                kind=mail.kind,
-                county=mail.county,
-                recipient=mail.recipient,
-                status=ReminderLog.Status.FAILED,
-                items=mail.items,
-                error=str(exc)[:2000],
+            ReminderLog.objects.filter(pk=claim.pk).update(
+                status=ReminderLog.Status.FAILED, error=str(exc)[:2000]
             )
             outcome.failed += 1
             continue
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(
-                    day=today,
-                    kind=mail.kind,
-                    county=mail.county,
-                    recipient=mail.recipient,
-                    status=ReminderLog.Status.SENT,
-                    items=mail.items,
-                )
-        except IntegrityError:  # a concurrent run sent the same mail a moment ago
-            pass
         log.info("reminder sent to %s (%s, %d items)", mail.recipient, mail.kind, mail.items)
         outcome.sent += 1
     return outcome

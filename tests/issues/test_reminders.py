@@ -294,6 +294,27 @@ def test_a_failing_recipient_does_not_stop_the_others(ledger, mailoutbox):
     assert ReminderLog.objects.filter(status=ReminderLog.Status.FAILED).count() == 1
 
 
+def test_two_overlapping_runs_send_each_mail_once(ledger, mailoutbox):
+    """A second run that starts while the first is still sending (a retried cron job, two
+    hosts) claims only what the first has not: every mail goes out once."""
+    real_send = reminders.send_mail
+    nested = []
+    started = []
+
+    def send_and_start_another_run(*args, **kwargs):
+        if not started:  # while the first run's first mail is going out
+            started.append(True)
+            nested.append(reminders.send_reminders(TODAY))
+        return real_send(*args, **kwargs)
+
+    with mock.patch.object(reminders, "send_mail", side_effect=send_and_start_another_run):
+        outer = reminders.send_reminders(TODAY)
+    assert set(by_recipient(mailoutbox)) == EVERYONE  # six mails, none twice
+    assert (nested[0].sent, nested[0].skipped) == (5, 1)
+    assert (outer.sent, outer.skipped) == (1, 5)
+    assert ReminderLog.objects.filter(status=ReminderLog.Status.SENT).count() == 6
+
+
 def test_every_send_is_logged(ledger, mailoutbox, caplog):
     with caplog.at_level("INFO", logger="rectify.reminders"):
         with mock.patch.object(
