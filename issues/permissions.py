@@ -170,8 +170,6 @@ OWN_PROVINCE = Reach(
         **{f"{field}__province_id" if field else "province_id": user.province_id}
     ),
 )
-# Anything a province owns (a province, its notices), of any province.
-ANY_PROVINCE = Reach("any province's", lambda user, obj: province_id_of(obj) is not None)
 # What the user wrote (a progress note, a request), in their own county.
 AUTHOR = Reach(
     "written by the user", lambda user, obj: _own_county(user, obj) and author_id_of(obj) == user.pk
@@ -184,6 +182,15 @@ SOLE_COUNTY = Reach(
         obj._meta.model_name == "review"
         and obj.province_id is None
         and review_county_ids(obj) == {user.county_id}
+    ),
+)
+# A county's own review (of it, perhaps with others), not a provincial notice.
+COUNTY_REVIEW = Reach(
+    "a review of the own county, not a notice",
+    lambda user, obj: (
+        obj._meta.model_name == "review"
+        and obj.province_id is None
+        and user.county_id in review_county_ids(obj)
     ),
 )
 
@@ -283,14 +290,18 @@ ABILITIES: dict[str, Ability] = {
     # Reviews and their categories: a county's own review is its staff's; a provincial notice
     # is its province's reviewers' (and national users').
     "review.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以添加检查。")),
-    "review.edit": Ability(
-        {STAFF: SOLE_COUNTY, REVIEWER: OWN_PROVINCE, NATIONAL: ANY_PROVINCE}, _review_refusal
+    "review.edit": Ability({STAFF: SOLE_COUNTY, REVIEWER: OWN_PROVINCE}, _review_refusal),
+    # A new category while registering a finding: in the county's own reviews; a notice's
+    # categories are its province's, which every county of the notice shares.
+    "category.create": Ability(
+        {STAFF: COUNTY_REVIEW, REVIEWER: OWN_PROVINCE},
+        gettext_lazy("省级通报的问题类别由发文省份的审核人员维护，请从已有类别中选择。"),
     ),
     "notice.create": Ability(
         {REVIEWER: OWN_PROVINCE}, gettext_lazy("只有省级审核人员可以发布通报。")
     ),
     "notice.manage": Ability(
-        {REVIEWER: OWN_PROVINCE, NATIONAL: ANY_PROVINCE},
+        {REVIEWER: OWN_PROVINCE},
         gettext_lazy("只有本省审核人员可以维护省级通报。"),
     ),
     # Reports and indicators: the county's staff.

@@ -32,7 +32,7 @@ from .models import (
     Unit,
     User,
 )
-from .permissions import allowed, require
+from .permissions import allowed, refusal, require
 from .uploads import check_upload
 
 
@@ -82,6 +82,17 @@ def category_get_or_create(*, review: Review, name: str, user: User) -> Category
     return category
 
 
+def _check_new_category(user: User, review: Review, name: str) -> None:
+    """A name the review has no category for yet makes a new one: in the county's own
+    reviews, not in a provincial notice, whose categories every county of it shares. A
+    ValidationError, not a 403, so that the form keeps what was typed."""
+    if review.categories.filter(name=name.strip()).exists():
+        return
+    reason = refusal(user, "category.create", review)
+    if reason:
+        raise ValidationError({"category": reason})
+
+
 def _next_order(*, county: County, category: Category, exclude: Finding | None = None) -> int:
     qs = Finding.objects.filter(county=county, category=category)
     if exclude is not None:
@@ -105,6 +116,7 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
     if data.review.pk not in set(finding.county.reviews.values_list("pk", flat=True)):
         raise ValidationError({"review": _("该检查不涉及本区县。")})
     if data.new_category_name.strip():
+        _check_new_category(user, data.review, data.new_category_name)
         category = category_get_or_create(
             review=data.review, name=data.new_category_name, user=user
         )

@@ -195,6 +195,8 @@ class TestNoticeItemAdd:
         self, notice, rita, alice, county_a, county_b, unit_a
     ):
         notice.counties.add(county_a)
+        # The notice's categories are the province's (TestNoticeCategories).
+        services.category_create(user=rita, review=notice, name="建设标准")
         own = Factory.finding(
             alice,
             county_a,
@@ -294,6 +296,15 @@ class TestNoticeItemAddView:
         client.force_login(quinn)
         assert client.post(self.url(notice), self.form(county_a)).status_code == 404
         assert not Finding.objects.exists()
+
+    def test_a_national_user_without_a_role_writes_nothing(self, client, nina, notice, county_a):
+        # The national account reads every province; it is nobody's reviewer, so it adds no
+        # notice item (which would give counties findings) and edits no notice.
+        client.force_login(nina)
+        assert client.post(self.url(notice), self.form(county_a)).status_code == 403
+        assert not Finding.objects.exists()
+        assert client.get(f"/notices/{notice.pk}/edit/").status_code == 403
+        assert client.get(f"/notices/{notice.pk}/").status_code == 200  # reading stays
 
     def test_a_provincial_user_who_is_no_reviewer_gets_403(
         self, client, notice, province, county_a
@@ -424,3 +435,63 @@ class TestDemoNotice:
         assert findings.filter(created_by__username="staff-360926").count() == 6
         assert findings.filter(created_by__username="reviewer-360000").count() == 4
         assert findings.values("notice_item").distinct().count() == 10
+
+
+class TestNoticeCategories:
+    """A notice's categories are its province's: every county of the notice shares them, so a
+    county registering a finding under the notice picks one, and cannot add its own."""
+
+    def _data(self, notice, name: str) -> services.FindingData:
+        return services.FindingData(
+            review=notice, description="县级自建问题。", new_category_name=name
+        )
+
+    def test_a_county_cannot_add_one(self, alice, notice, county_a):
+        notice.counties.add(county_a)
+        with pytest.raises(ValidationError) as exc:
+            services.finding_create(
+                user=alice, county=county_a, data=self._data(notice, "自建类别")
+            )
+        assert exc.value.message_dict["category"] == [
+            "省级通报的问题类别由发文省份的审核人员维护，请从已有类别中选择。"
+        ]
+        assert not notice.categories.filter(name="自建类别").exists()
+        assert not Finding.objects.exists()
+
+    def test_a_county_uses_the_provinces_by_name(self, alice, rita, notice, county_a):
+        notice.counties.add(county_a)
+        services.category_create(user=rita, review=notice, name="资金拨付问题")
+        finding = services.finding_create(
+            user=alice, county=county_a, data=self._data(notice, "资金拨付问题")
+        )
+        assert finding.category.name == "资金拨付问题"
+        assert notice.categories.count() == 1
+
+    def test_the_form_keeps_what_was_typed(self, client, alice, notice, county_a):
+        notice.counties.add(county_a)
+        client.force_login(alice)
+        response = client.post(
+            "/findings/new/",
+            {
+                "review": notice.pk,
+                "new_category": "自建类别",
+                "description": "县级自建问题。",
+                "measures-TOTAL_FORMS": "0",
+                "measures-INITIAL_FORMS": "0",
+                "units-TOTAL_FORMS": "0",
+                "units-INITIAL_FORMS": "0",
+                "save": "1",
+            },
+        )
+        html = response.content.decode()
+        assert response.status_code in (200, 400)
+        assert "省级通报的问题类别由发文省份的审核人员维护，请从已有类别中选择。" in html
+        assert "县级自建问题。" in html
+        assert not Finding.objects.exists()
+
+    def test_a_countys_own_review_still_takes_new_ones(self, alice, review_a, county_a):
+        data = services.FindingData(
+            review=review_a, description="本县问题。", new_category_name="本县新类别"
+        )
+        finding = services.finding_create(user=alice, county=county_a, data=data)
+        assert finding.category.name == "本县新类别"
