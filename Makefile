@@ -43,7 +43,8 @@ run: install
 # Serve as in production: gunicorn, DEBUG off, static files collected and served by
 # WhiteNoise, the database of DATABASE_URL (migrated first). SECRET_KEY is required.
 # Bind: HOST (127.0.0.1) and PORT (8000), or HOST=addr:port as for `run`. Workers:
-# WEB_CONCURRENCY (default 2 x cores + 1); GUNICORN_TIMEOUT (120 s, for big exports);
+# WEB_CONCURRENCY (default 2 x cores + 1); GUNICORN_TIMEOUT (120 s, for big exports); the
+# access log (who asked for what, from which address) goes to standard output;
 # anything else through GUNICORN_CMD_ARGS.
 PORT ?= $(or $(word 2,$(subst :, ,$(HOST))),8000)
 BIND = $(firstword $(subst :, ,$(HOST))):$(PORT)
@@ -53,12 +54,16 @@ serve: install
 		echo 'make serve: set SECRET_KEY, e.g.' >&2; \
 		echo '  export SECRET_KEY="$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))")"' >&2; \
 		exit 1; }
+	@test "$${#SECRET_KEY}" -ge 50 || { \
+		echo "make serve: SECRET_KEY is too short ($${#SECRET_KEY} characters); use at least 50." >&2; \
+		exit 1; }
 	DEBUG=0 $(BIN)/python manage.py migrate --noinput
 	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 exec $(BIN)/gunicorn rectify.wsgi \
 		--bind $(BIND) \
 		--workers "$${WEB_CONCURRENCY:-$$(( 2 * $$(nproc) + 1 ))}" \
 		--timeout "$${GUNICORN_TIMEOUT:-120}" \
+		--access-logfile - \
 		--no-control-socket
 
 test: install

@@ -13,9 +13,7 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rectify.settings")
 
-from django.conf import settings  # noqa: E402
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from rectify.serving import check_secret_key  # noqa: E402
 
 application = get_asgi_application()
-if not settings.DEBUG and settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment before serving Rectify.")
+check_secret_key()

@@ -86,3 +86,46 @@ def test_the_wsgi_application_refuses_the_development_key():
     )
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key", ["x", "short-but-not-empty-key", "a" * 60, secrets.token_urlsafe(30)[:49]]
+)
+def test_the_wsgi_application_refuses_a_short_or_plain_key(key):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    result = subprocess.run(
+        [sys.executable, "-c", "import rectify.wsgi"],
+        cwd=BASE_DIR,
+        env={**env, "DEBUG": "0", "SECRET_KEY": key},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is too short" in result.stderr
+
+
+def test_the_wsgi_application_serves_with_a_long_random_key():
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    result = subprocess.run(
+        [sys.executable, "-c", "import rectify.wsgi"],
+        cwd=BASE_DIR,
+        env={**env, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_serve_refuses_a_short_key():
+    result = subprocess.run(
+        ["make", "--no-print-directory", "serve"],
+        cwd=BASE_DIR,
+        env={**os.environ, "SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is too short (1 characters)" in result.stderr
