@@ -30,13 +30,7 @@ run: install
 	DEBUG=1 DEMO_PASSWORD="$$pw" $(BIN)/python manage.py load_demo && \
 	echo "" && \
 	echo "Rectify: http://$(HOST)/" && \
-	echo "Demo logins (password: $$pw):" && \
-	echo "  staff-510811     广元市昭化区 工作人员 (edits the ledger)" && \
-	echo "  leader-510811    广元市昭化区 领导 (reads)" && \
-	echo "  reviewer-510000  四川省 审核人员 (reads the province)" && \
-	echo "  staff-360926     江西省铜鼓县 工作人员" && \
-	echo "  reviewer-360000  江西省 审核人员" && \
-	echo "  admin            系统管理员 (/admin/)" && \
+	echo "Demo password (every account above): $$pw" && \
 	echo "" && \
 	DEBUG=1 exec $(BIN)/python manage.py runserver $(HOST)
 

@@ -21,6 +21,7 @@ from issues.importing.document import parse_document
 from issues.importing.plan import build_plan
 from issues.importing.services import import_apply
 from issues.models import County, Finding, Project, Province, Review, Role, Unit, User
+from issues.permissions import allowed
 from reports.models import Indicator, IndicatorReading, Report
 from reports.services import report_save
 
@@ -369,3 +370,29 @@ def load_all(password: str) -> list[dict]:
     load_notice(DATA_DIR / "jiangxi_notice.json", password)
     ensure_user("admin", password, superuser=True, full_name="系统管理员")
     return results
+
+
+# What the demo's accounts may do, read from the ability table (issues/permissions.py), so
+# that `make run` never describes an account differently from what it can do.
+WRITES = {
+    "finding.edit": "登记和修改问题",
+    "finding.submit": "申请销号",
+    "finding.close": "审批销号",
+    "request.decide": "审批延期和归档",
+    "finding.reopen": "重新打开已销号问题",
+    "notice.manage": "维护省级通报",
+    "import.run": "导入台账",
+}
+
+
+def account_lines() -> list[str]:
+    lines = []
+    for user in User.objects.order_by("username").select_related("county", "province"):
+        can = [text for ability, text in WRITES.items() if allowed(user, ability)]
+        roles = "、".join(user.role_labels) or ("系统管理员" if user.is_superuser else "")
+        reads = user.scope_label or "-"
+        does = "；".join(can) if can else "只读"
+        if user.is_staff:
+            does += "；管理后台 /admin/"
+        lines.append(f"{user.username:<18} {roles or '-'}（{reads}）：{does}")
+    return lines

@@ -394,3 +394,17 @@ class TestIdempotence:
         before = _row_counts()
         _load()
         assert _row_counts() == before
+
+
+def test_the_output_lists_every_account_with_what_it_may_do(demo):
+    """`make run` prints this: every account the demo made, described by the ability table
+    (a leader approves close-outs; the national administrator only reads the ledger)."""
+    lines = demo.split("Demo accounts", 1)[1].splitlines()[1:]
+    accounts = {line.split()[0]: line for line in lines if line.strip()}
+    assert set(accounts) == set(User.objects.values_list("username", flat=True))
+    assert "审批销号" in accounts["leader-510811"]
+    assert "审批销号" in accounts["leader-360926"]
+    assert "登记和修改问题" in accounts["staff-510811"]
+    assert "登记和修改问题" not in accounts["leader-510811"]
+    assert "维护省级通报" in accounts["reviewer-360000"]
+    assert accounts["admin"].endswith("只读；管理后台 /admin/")

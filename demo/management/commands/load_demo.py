@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.loader import load_all
+from demo.loader import account_lines, load_all
 
 
 class Command(BaseCommand):
@@ -25,3 +25,8 @@ class Command(BaseCommand):
                 f"({county.findings.count()} in all)"
             )
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            "Demo accounts (one password for all; what each may do, from the ability table):"
+        )
+        for line in account_lines():
+            self.stdout.write(f"  {line}")
