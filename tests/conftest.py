@@ -205,3 +205,10 @@ def _test_clock():
     start = dt.datetime.combine(dt.datetime.now(shanghai).date(), dt.time(hour, minute), shanghai)
     with time_machine.travel(start, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _axes_off(settings):
+    """Client.login() authenticates without a request, which axes refuses; the login
+    security tests (tests/issues/test_login_security.py) turn it back on."""
+    settings.AXES_ENABLED = False
