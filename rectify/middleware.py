@@ -39,7 +39,7 @@ class LanguageMiddleware:
 
 class SessionTimeoutMiddleware:
     """Logs a user out after RECTIFY_SESSION_IDLE_MINUTES without a request, and
-    RECTIFY_SESSION_MAX_HOURS after login whatever they do.
+    RECTIFY_SESSION_MAX_HOURS after login whatever they do (0 turns either off).
 
     The clocks start at login (rectify.accounts.stamp_session). The last-seen time is written
     at most once a minute, so most requests do not save the session (pages' query counts
@@ -57,7 +57,7 @@ class SessionTimeoutMiddleware:
             seen_at = request.session.get(SEEN_AT, now)
             idle = settings.RECTIFY_SESSION_IDLE_MINUTES * 60
             lifetime = settings.RECTIFY_SESSION_MAX_HOURS * 3600
-            if now - seen_at > idle or now - login_at > lifetime:
+            if (idle and now - seen_at > idle) or (lifetime and now - login_at > lifetime):
                 logout(request)
                 messages.warning(request, _("登录已超时，请重新登录。"))
                 return redirect_to_login(request.get_full_path())

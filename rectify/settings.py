@@ -150,11 +150,11 @@ AUTH_PASSWORD_VALIDATORS = [
 RECTIFY_PASSWORD_MAX_AGE_DAYS = envint("RECTIFY_PASSWORD_MAX_AGE_DAYS", 0)
 
 # Sessions end after IDLE minutes without a request and at the latest MAX_HOURS after login
-# (rectify/middleware.py, which says why); the stored session and its cookie outlive
-# neither, and the cookie ends with the browser.
+# (rectify/middleware.py, which logs out with a message; 0 turns either off). The stored
+# session outlives both (SESSION_COOKIE_AGE, two weeks) so that the message can be given;
+# the cookie ends with the browser.
 RECTIFY_SESSION_IDLE_MINUTES = envint("RECTIFY_SESSION_IDLE_MINUTES", 30)
 RECTIFY_SESSION_MAX_HOURS = envint("RECTIFY_SESSION_MAX_HOURS", 12)
-SESSION_COOKIE_AGE = RECTIFY_SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from rectify import settings as project_settings
 from rectify.accounts import client_ip
 from tests.conftest import PASSWORD
 
@@ -197,8 +198,8 @@ class TestPasswordChange:
 
 
 class TestPasswordExpiry:
-    def test_off_by_default(self, as_client, alice, settings):
-        assert settings.RECTIFY_PASSWORD_MAX_AGE_DAYS == 0
+    def test_off_when_zero(self, as_client, alice, settings):
+        settings.RECTIFY_PASSWORD_MAX_AGE_DAYS = 0
         alice.password_changed_at = START - dt.timedelta(days=3650)
         alice.save()
         assert as_client(alice).get(HOME).status_code == 200
@@ -234,9 +235,21 @@ class TestPasswordExpiry:
         assert alice.password_changed_at == START
 
 
+@pytest.fixture
+def timeouts_on(settings):
+    settings.RECTIFY_SESSION_IDLE_MINUTES = project_settings.RECTIFY_SESSION_IDLE_MINUTES
+    settings.RECTIFY_SESSION_MAX_HOURS = project_settings.RECTIFY_SESSION_MAX_HOURS
+
+
 class TestSessionTimeouts:
-    def test_idle_timeout(self, as_client, alice, settings):
-        assert settings.RECTIFY_SESSION_IDLE_MINUTES == 30
+    def test_defaults(self):
+        assert project_settings.RECTIFY_SESSION_IDLE_MINUTES == 30
+        assert project_settings.RECTIFY_SESSION_MAX_HOURS == 12
+        assert project_settings.RECTIFY_LOGIN_FAILURE_LIMIT == 5
+        assert project_settings.RECTIFY_LOGIN_COOLOFF_MINUTES == 30
+        assert project_settings.RECTIFY_PASSWORD_MAX_AGE_DAYS == 0
+
+    def test_idle_timeout(self, timeouts_on, as_client, alice):
         with time_machine.travel(START, tick=False) as clock:
             client = as_client(alice)
             clock.shift(dt.timedelta(minutes=29))
@@ -249,15 +262,14 @@ class TestSessionTimeouts:
             assert TIMED_OUT in response.content.decode()
             assert not is_logged_in(client)
 
-    def test_activity_keeps_the_session(self, as_client, alice):
+    def test_activity_keeps_the_session(self, timeouts_on, as_client, alice):
         with time_machine.travel(START, tick=False) as clock:
             client = as_client(alice)
             for _ in range(6):
                 clock.shift(dt.timedelta(minutes=25))
                 assert is_logged_in(client)
 
-    def test_absolute_lifetime(self, as_client, alice, settings):
-        assert settings.RECTIFY_SESSION_MAX_HOURS == 12
+    def test_absolute_lifetime(self, timeouts_on, as_client, alice):
         with time_machine.travel(START, tick=False) as clock:
             client = as_client(alice)
             for _ in range(11 * 3):  # busy all day: a request every 20 minutes for 11 hours
@@ -268,7 +280,7 @@ class TestSessionTimeouts:
             assert response["Location"].startswith(LOGIN)
             assert TIMED_OUT in client.get(response["Location"]).content.decode()
 
-    def test_login_through_the_form_starts_the_clocks(self, alice, client):
+    def test_login_through_the_form_starts_the_clocks(self, timeouts_on, alice, client):
         with time_machine.travel(START, tick=False) as clock:
             assert log_in(client, "alice", PASSWORD).status_code == 302
             clock.shift(dt.timedelta(minutes=31))
