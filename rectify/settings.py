@@ -118,7 +118,8 @@ AUTH_USER_MODEL = "issues.User"
 # Login security (等保 2.0 level 3): docs/deploy.md lists these settings.
 # Axes counts failed logins in the database. An account is locked after LIMIT failures,
 # and so is a client address (whatever username it tries), for COOLOFF minutes; an
-# administrator unlocks earlier in the admin (访问尝试: delete the attempts) or with
+# administrator unlocks earlier in the admin (Axes › Access attempts: delete the
+# user's rows; axes has no Chinese catalogue) or with
 # `manage.py axes_reset_username <username>` / `axes_reset_ip <ip>`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
