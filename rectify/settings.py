@@ -115,7 +115,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "issues.User"
-# Login security (等保 2.0 level 3): docs/deploy.md lists these settings.
+# Login security (等保 2.0 level 3, issue 13).
 # Axes counts failed logins in the database. An account is locked after LIMIT failures,
 # and so is a client address (whatever username it tries), for COOLOFF minutes; an
 # administrator unlocks earlier in the admin (Axes › Access attempts: delete the
