@@ -190,6 +190,12 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("责任单位的联络人:“我的待办”列出该单位牵头的问题。"),
     )
+    # Read by the password expiry rule (RECTIFY_PASSWORD_MAX_AGE_DAYS, rectify/middleware.py).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     class Meta:
         verbose_name = _("用户")

@@ -1,6 +1,17 @@
+import datetime as dt
+import time
+
 from django.conf import settings
-from django.utils import translation
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from rectify.accounts import LOGIN_AT, SEEN_AT
 
 
 class LanguageMiddleware:
@@ -24,3 +35,50 @@ class LanguageMiddleware:
             response.headers.setdefault("Content-Language", translation.get_language())
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Logs a user out after RECTIFY_SESSION_IDLE_MINUTES without a request, and
+    RECTIFY_SESSION_MAX_HOURS after login whatever they do (0 turns either off).
+
+    The clocks start at login (rectify.accounts.stamp_session). The last-seen time is written
+    at most once a minute, so most requests do not save the session (pages' query counts
+    are pinned); the idle limit is thus exact to a minute."""
+
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            login_at = request.session.get(LOGIN_AT, now)
+            seen_at = request.session.get(SEEN_AT, now)
+            idle = settings.RECTIFY_SESSION_IDLE_MINUTES * 60
+            lifetime = settings.RECTIFY_SESSION_MAX_HOURS * 3600
+            if (idle and now - seen_at > idle) or (lifetime and now - login_at > lifetime):
+                logout(request)
+                messages.warning(request, _("登录已超时，请重新登录。"))
+                return redirect_to_login(request.get_full_path())
+            if now - seen_at >= self.REFRESH_SECONDS:
+                request.session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+class PasswordExpiryMiddleware:
+    """Sends a user whose password is older than RECTIFY_PASSWORD_MAX_AGE_DAYS (0 = never)
+    to the password change page; that page and logging out stay open."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        days = settings.RECTIFY_PASSWORD_MAX_AGE_DAYS
+        if days and request.user.is_authenticated:
+            exempt = {reverse("password_change"), reverse("logout")}
+            changed = request.user.password_changed_at
+            if request.path not in exempt and changed < timezone.now() - dt.timedelta(days):
+                messages.warning(request, _("密码已过期，请设置新密码。"))
+                return redirect("password_change")
+        return self.get_response(request)

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from rectify.accounts import PasswordChangeView
+
 admin.site.site_header = _("整改台账 管理后台")
 admin.site.site_title = _("整改台账")
 
@@ -12,6 +14,7 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

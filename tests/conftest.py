@@ -205,3 +205,13 @@ def _test_clock():
     start = dt.datetime.combine(dt.datetime.now(shanghai).date(), dt.time(hour, minute), shanghai)
     with time_machine.travel(start, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _login_security_off(settings):
+    """Client.login() authenticates without a request, which axes refuses; and many tests log
+    in, then move the clock on by days. tests/issues/test_login_security.py turns the
+    lockout and the session timeouts back on."""
+    settings.AXES_ENABLED = False
+    settings.RECTIFY_SESSION_IDLE_MINUTES = 0
+    settings.RECTIFY_SESSION_MAX_HOURS = 0
