@@ -26,6 +26,7 @@ from rectify.lib.records import stamp
 
 from .document import ParsedDocument
 from .ledger import parse_rows
+from .limits import check_stored
 from .plan import NEW, FindingPlan, ImportPlan, ReviewPlan, build_plan, closed_on
 
 
@@ -43,8 +44,10 @@ def import_start(
     data: dict,
     options: dict | None = None,
 ) -> ImportBatch:
-    """Keep what was read, for the preview; nothing in the ledger changes yet."""
+    """Keep what was read, for the preview; nothing in the ledger changes yet. Refused when
+    what would be kept is larger than the import limit (issues.importing.limits)."""
     _check(user, county)
+    check_stored(source_name, data, source_text)
     batch = ImportBatch(
         county=county,
         kind=kind,
