@@ -73,7 +73,7 @@ def check_text(name: str, text: str) -> str:
             _("「%(name)s」共 %(count)d 个字符,超过了导入上限 %(limit)d 个字符。请拆分后再导入。")
             % {"name": name, "count": len(text), "limit": max_chars}
         )
-    lines = text.count("\n") + 1
+    lines = len(text.splitlines())
     if lines > max_lines:
         raise ValidationError(
             _("「%(name)s」共 %(count)d 行,超过了导入上限 %(limit)d 行。请拆分后再导入。")

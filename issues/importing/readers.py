@@ -74,10 +74,18 @@ def _zip_members(name: str, data: bytes) -> set[str]:
         raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
 
 
-def _refuse_entities(name: str, e: DefusedXmlException) -> ValidationError:
-    return ValidationError(
-        _("文件「%(name)s」含有 XML 实体定义(可能是恶意构造的文件),不予读取。") % {"name": name}
-    )
+def _unreadable(name: str, e: Exception) -> ValidationError:
+    """A workbook openpyxl could not read; entity definitions (refused by defusedxml, which
+    openpyxl uses when it is installed) are named, whatever openpyxl wrapped them in."""
+    cause: BaseException | None = e
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return ValidationError(
+                _("文件「%(name)s」含有 XML 实体定义(可能是恶意构造的文件),不予读取。")
+                % {"name": name}
+            )
+        cause = cause.__cause__ or cause.__context__
+    return ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name})
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -211,14 +219,12 @@ def read_workbook(upload) -> list[list[str]]:
     with limits.deadline():
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except DefusedXmlException as e:
-            raise _refuse_entities(name, e) from e
         except Exception as e:
-            raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
+            raise _unreadable(name, e) from e
         try:
             sheets = [(ws.title, sheet_rows(ws, data)) for ws in wb.worksheets]
         except DefusedXmlException as e:
-            raise _refuse_entities(name, e) from e
+            raise _unreadable(name, e) from e
         finally:
             wb.close()
     return _pick_sheet(sheets)
@@ -262,10 +268,11 @@ def sheet_rows(ws, data: bytes) -> list[list[str]]:
         texts = [cell_text(v) for v in values]
         if any(texts[max_columns:]):
             raise _too_many_columns(ws.title, len(texts))
-        if r > max_rows:
-            if any(texts):
-                raise _too_many_rows(ws.title, r)
-            continue
+        if r > max_rows:  # even empty: like Excel's own count, a formatted row is a row
+            raise ValidationError(
+                _("工作表「%(sheet)s」超过了导入上限 %(limit)d 行。")
+                % {"sheet": ws.title, "limit": settings.RECTIFY_IMPORT_MAX_ROWS}
+            )
         rows.append(texts[:max_columns])
     width = max((len(row) for row in rows), default=0)
     for row in rows:
