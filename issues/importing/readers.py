@@ -68,6 +68,7 @@ def _zip_members(name: str, data: bytes) -> set[str]:
                 max_total=settings.RECTIFY_IMPORT_MAX_UNZIPPED_BYTES,
                 max_members=settings.RECTIFY_IMPORT_MAX_MEMBERS,
                 max_ratio=settings.RECTIFY_IMPORT_MAX_RATIO,
+                max_xml=settings.RECTIFY_IMPORT_MAX_XML_BYTES,
             )
             return set(z.namelist())
     except (zipfile.BadZipFile, ValueError) as e:
@@ -145,8 +146,10 @@ def docx_text(name: str, data: bytes) -> str:
         raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
     lines: list[str] = []
     body = document.element.body
+    chars = 0  # the text so far: over a limit, refused at once, without reading the rest
     for child in body.iterchildren():
         limits.tick()
+        before = len(lines)
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             lines.append(Paragraph(child, document).text)
@@ -161,6 +164,12 @@ def docx_text(name: str, data: bytes) -> str:
                         cells.append(cell.text)
                 rows.append(cells)
             lines.extend(table_lines(rows))
+        chars += sum(len(line) + 1 for line in lines[before:])
+        if (
+            chars > settings.RECTIFY_IMPORT_MAX_CHARS
+            or len(lines) > settings.RECTIFY_IMPORT_MAX_LINES
+        ):
+            limits.check_text(name, "\n".join(lines))
     return "\n".join(lines)
 
 

@@ -20,10 +20,12 @@ def check_archive(
     max_total: int,
     max_members: int,
     max_ratio: int,
+    max_xml: int | None = None,
     ratio_from: int = 1024 * 1024,
 ) -> None:
     """Refuse a zip archive that would cost too much to open, from its directory alone (nothing
-    is inflated): too many members, too much in all once inflated, or a member inflated more
+    is inflated): too many members, too much in all once inflated, an XML member larger than
+    max_xml (a parser may hold it whole, at several times its size), or a member inflated more
     than max_ratio times its stored size (a zip bomb), counted for members above ratio_from
     bytes. The declared sizes can be trusted: zipfile never inflates a member past the size
     its directory declares."""
@@ -40,6 +42,19 @@ def check_archive(
             % {"name": name, "size": filesizeformat(total), "limit": filesizeformat(max_total)}
         )
     for m in members:
+        if max_xml is not None and m.filename.endswith(".xml") and m.file_size > max_xml:
+            raise ValidationError(
+                _(
+                    "文件「%(name)s」中的「%(member)s」解压后有 %(size)s,"
+                    "超过了上限 %(limit)s,不予读取。"
+                )
+                % {
+                    "name": name,
+                    "member": m.filename,
+                    "size": filesizeformat(m.file_size),
+                    "limit": filesizeformat(max_xml),
+                }
+            )
         if m.file_size > ratio_from and m.file_size > max_ratio * max(m.compress_size, 1):
             raise ValidationError(
                 _(

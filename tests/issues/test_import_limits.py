@@ -13,6 +13,7 @@ import time
 import tracemalloc
 import zipfile
 
+import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -139,11 +140,12 @@ LAUGHS = (
 )
 
 
-def docx_bomb(size: int = 200 * MB) -> bytes:
+def docx_bomb(size: int = 200 * MB, member: str = "word/document.xml") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         _write(z, "[Content_Types].xml", f'<Types xmlns="{CT}"/>')
-        _stream(z, "word/document.xml", b"", b"\0", size, b"")
+        _write(z, "word/document.xml", "<w:document/>")
+        _stream(z, member, b"", b"\0", size, b"")
     return buf.getvalue()
 
 
@@ -228,8 +230,22 @@ def test_docx_zip_bomb_is_refused_before_opening(staff):
 
 
 def test_zip_bomb_within_total_is_refused_by_its_ratio(staff):
-    data = docx_bomb(20 * MB)
-    refused(staff, "document", "ratio.docx", data, "压缩比超过 100:1")
+    data = docx_bomb(20 * MB, member="word/media/image1.png")
+    refused(staff, "document", "ratio.docx", data, "「word/media/image1.png」压缩比超过 100:1")
+
+
+def test_xml_member_too_large_to_parse_is_refused(staff):
+    data = docx_bomb(12 * MB, member="word/styles.xml")
+    refused(staff, "document", "xml.docx", data, "「word/styles.xml」解压后有 12.0")
+
+
+def test_docx_text_over_the_limit_stops_reading(staff):
+    document = docx.Document()
+    for _ in range(2100):
+        document.add_paragraph("问" * 99)
+    buf = io.BytesIO()
+    document.save(buf)
+    refused(staff, "document", "long.docx", buf.getvalue(), "超过了导入上限 200000 个字符")
 
 
 def test_zip_with_too_many_members_is_refused(staff, settings):
