@@ -144,7 +144,8 @@ def docx_bomb(size: int = 200 * MB, member: str = "word/document.xml") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         _write(z, "[Content_Types].xml", f'<Types xmlns="{CT}"/>')
-        _write(z, "word/document.xml", "<w:document/>")
+        if member != "word/document.xml":
+            _write(z, "word/document.xml", "<w:document/>")
         _stream(z, member, b"", b"\0", size, b"")
     return buf.getvalue()
 
