@@ -213,6 +213,20 @@ RECTIFY_MAX_UPLOAD_BYTES = envint("RECTIFY_MAX_UPLOAD_MB", 20) * 1024 * 1024
 # Imports: a document or workbook larger than this is refused, and so is a 台账 with more rows.
 RECTIFY_IMPORT_MAX_BYTES = envint("RECTIFY_IMPORT_MAX_MB", 10) * 1024 * 1024
 RECTIFY_IMPORT_MAX_ROWS = envint("RECTIFY_IMPORT_MAX_ROWS", 5000)
+# Hard limits on what an import may cost (issues.importing.limits): a .docx/.xlsx archive is
+# checked before it is opened; text, columns, the parsed data kept and the time spent reading
+# and parsing are bounded; the parsed data of batches older than KEEP_DAYS is dropped
+# (manage.py purge_import_data, daily).
+RECTIFY_IMPORT_MAX_COLUMNS = envint("RECTIFY_IMPORT_MAX_COLUMNS", 200)
+RECTIFY_IMPORT_MAX_UNZIPPED_BYTES = envint("RECTIFY_IMPORT_MAX_UNZIPPED_MB", 50) * 1024 * 1024
+RECTIFY_IMPORT_MAX_XML_BYTES = envint("RECTIFY_IMPORT_MAX_XML_MB", 10) * 1024 * 1024
+RECTIFY_IMPORT_MAX_MEMBERS = envint("RECTIFY_IMPORT_MAX_MEMBERS", 2000)
+RECTIFY_IMPORT_MAX_RATIO = envint("RECTIFY_IMPORT_MAX_RATIO", 100)
+RECTIFY_IMPORT_MAX_CHARS = envint("RECTIFY_IMPORT_MAX_CHARS", 200_000)
+RECTIFY_IMPORT_MAX_LINES = envint("RECTIFY_IMPORT_MAX_LINES", 20_000)
+RECTIFY_IMPORT_MAX_STORED_BYTES = envint("RECTIFY_IMPORT_MAX_STORED_KB", 2048) * 1024
+RECTIFY_IMPORT_MAX_SECONDS = envint("RECTIFY_IMPORT_MAX_SECONDS", 5)
+RECTIFY_IMPORT_KEEP_DAYS = envint("RECTIFY_IMPORT_KEEP_DAYS", 90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from . import limits
+
 # Full-width forms that mark structure (headings, labels); the text itself keeps its own.
 _STRUCTURE = str.maketrans(
     {
@@ -96,4 +98,8 @@ def same_text(a: str, b: str) -> bool:
 def prepare(text: str) -> list[str]:
     """The document's lines, simplified and tidied; line numbers stay those of the input."""
     text = to_simplified(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return [clean_line(line) for line in text.split("\n")]
+    lines = []
+    for line in text.split("\n"):
+        limits.tick()
+        lines.append(clean_line(line))
+    return lines

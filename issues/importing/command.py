@@ -68,14 +68,17 @@ class ImportCommand(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing saved.")
             return
-        batch = import_start(
-            user=user_obj,
-            county=county_obj,
-            kind=self.kind,
-            source_name=Path(file).name,
-            source_text=source_text,
-            data=data,
-        )
+        try:
+            batch = import_start(
+                user=user_obj,
+                county=county_obj,
+                kind=self.kind,
+                source_name=Path(file).name,
+                source_text=source_text,
+                data=data,
+            )
+        except ValidationError as e:
+            raise CommandError(" ".join(e.messages)) from e
         try:
             summary = import_apply(user=user_obj, county=county_obj, plan=plan, batch=batch)
         except ImportRefused as e:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from issues.models import Review
 from rectify.lib.forms import StyledForm
 
-from . import readers
+from . import limits, readers
 
 
 class DocumentImportForm(StyledForm, forms.Form):
@@ -47,7 +47,11 @@ class DocumentImportForm(StyledForm, forms.Form):
                 return data
             data["source_name"] = upload.name
         else:
-            data["source_text"] = text
+            try:
+                data["source_text"] = limits.check_text(_("粘贴的文字"), text)
+            except ValidationError as e:
+                self.add_error("text", e)
+                return data
             data["source_name"] = _("粘贴的文字")
         return data
 

@@ -6,16 +6,22 @@ from __future__ import annotations
 import io
 import zipfile
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.xml.functions import iterparse  # defusedxml's, since defusedxml is installed
 
-from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE
+from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE, check_archive
 
+from . import limits
 from .cells import cell_text
 from .document.labels import TABLE_LABELS
 from .ledger import default_mapping, find_header
+
+MERGE_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
 
 def _read(upload) -> bytes:
@@ -53,11 +59,34 @@ def _refuse_ole(name: str, data: bytes, what: str) -> None:
 
 
 def _zip_members(name: str, data: bytes) -> set[str]:
+    """The archive's member names, once its directory shows it is safe to open."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
+            check_archive(
+                name,
+                z,
+                max_total=settings.RECTIFY_IMPORT_MAX_UNZIPPED_BYTES,
+                max_members=settings.RECTIFY_IMPORT_MAX_MEMBERS,
+                max_ratio=settings.RECTIFY_IMPORT_MAX_RATIO,
+                max_xml=settings.RECTIFY_IMPORT_MAX_XML_BYTES,
+            )
             return set(z.namelist())
     except (zipfile.BadZipFile, ValueError) as e:
         raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
+
+
+def _unreadable(name: str, e: Exception) -> ValidationError:
+    """A workbook openpyxl could not read; entity definitions (refused by defusedxml, which
+    openpyxl uses when it is installed) are named, whatever openpyxl wrapped them in."""
+    cause: BaseException | None = e
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return ValidationError(
+                _("文件「%(name)s」含有 XML 实体定义(可能是恶意构造的文件),不予读取。")
+                % {"name": name}
+            )
+        cause = cause.__cause__ or cause.__context__
+    return ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name})
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -76,7 +105,13 @@ def decode_text(name: str, data: bytes) -> str:
 
 
 def read_document(upload) -> str:
-    """The text of a .docx (paragraphs and table cells, in order) or of a .txt file."""
+    """The text of a .docx (paragraphs and table cells, in order) or of a .txt file, within the
+    import limits (issues.importing.limits)."""
+    with limits.deadline():
+        return limits.check_text(upload.name, _read_document(upload))
+
+
+def _read_document(upload) -> str:
     name = upload.name
     data = _read(upload)
     ext = _extension(name)
@@ -111,13 +146,17 @@ def docx_text(name: str, data: bytes) -> str:
         raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
     lines: list[str] = []
     body = document.element.body
+    chars = 0  # the text so far: over a limit, refused at once, without reading the rest
     for child in body.iterchildren():
+        limits.tick()
+        before = len(lines)
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
             rows = []
             for row in Table(child, document).rows:
+                limits.tick()
                 seen, cells = [], []
                 for cell in row.cells:
                     if cell._tc not in seen:  # a merged cell is listed once per grid column
@@ -125,6 +164,12 @@ def docx_text(name: str, data: bytes) -> str:
                         cells.append(cell.text)
                 rows.append(cells)
             lines.extend(table_lines(rows))
+        chars += sum(len(line) + 1 for line in lines[before:])
+        if (
+            chars > settings.RECTIFY_IMPORT_MAX_CHARS
+            or len(lines) > settings.RECTIFY_IMPORT_MAX_LINES
+        ):
+            limits.check_text(name, "\n".join(lines))
     return "\n".join(lines)
 
 
@@ -167,7 +212,9 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 
 def read_workbook(upload) -> list[list[str]]:
     """The first sheet's cells as text, merged cells filled in; formulas are never evaluated
-    (the values Excel saved are read) and no cell type is trusted."""
+    (the values Excel saved are read) and no cell type is trusted. The sheets are streamed
+    (openpyxl's read-only mode): a sheet larger than the row or column limit is refused from
+    its declared dimension, or else as soon as a cell beyond them is read."""
     name = upload.name
     data = _read(upload)
     _refuse_ole(name, data, ".xlsx")
@@ -178,35 +225,91 @@ def read_workbook(upload) -> list[list[str]]:
         raise ValidationError(_("文件「%(name)s」不是 Excel 工作簿(.xlsx)。") % {"name": name})
     import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-    except Exception as e:
-        raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
-    limit = settings.RECTIFY_IMPORT_MAX_ROWS
-    sheets = []
-    for ws in wb.worksheets:
-        if ws.max_row > limit + 10:
-            raise ValidationError(
-                _("工作表「%(sheet)s」有 %(rows)d 行,超过了导入上限 %(limit)d 行。")
-                % {"sheet": ws.title, "rows": ws.max_row, "limit": limit}
-            )
-        sheets.append((ws.title, sheet_rows(ws)))
+    with limits.deadline():
+        try:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as e:
+            raise _unreadable(name, e) from e
+        try:
+            sheets = [(ws.title, sheet_rows(ws, data)) for ws in wb.worksheets]
+        except DefusedXmlException as e:
+            raise _unreadable(name, e) from e
+        finally:
+            wb.close()
     return _pick_sheet(sheets)
 
 
-def sheet_rows(ws) -> list[list[str]]:
-    merged = {}
-    for rng in ws.merged_cells.ranges:
-        value = ws.cell(rng.min_row, rng.min_col).value
-        for r in range(rng.min_row, rng.max_row + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                merged[(r, c)] = value
-    rows = []
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        rows.append([cell_text(merged.get((r, c), cell.value)) for c, cell in enumerate(row, 1)])
+def _too_many_rows(sheet: str, rows: int) -> ValidationError:
+    return ValidationError(
+        _("工作表「%(sheet)s」有 %(rows)d 行,超过了导入上限 %(limit)d 行。")
+        % {"sheet": sheet, "rows": rows, "limit": settings.RECTIFY_IMPORT_MAX_ROWS}
+    )
+
+
+def _too_many_columns(sheet: str, columns: int) -> ValidationError:
+    return ValidationError(
+        _("工作表「%(sheet)s」有 %(columns)d 列,超过了导入上限 %(limit)d 列。")
+        % {"sheet": sheet, "columns": columns, "limit": settings.RECTIFY_IMPORT_MAX_COLUMNS}
+    )
+
+
+def sheet_rows(ws, data: bytes) -> list[list[str]]:
+    """A read-only sheet's rows, never more than the limits allow: the declared dimension and
+    every merged range are checked before a cell is read, and each row as it is read."""
+    max_rows = settings.RECTIFY_IMPORT_MAX_ROWS + 10  # a title and a header above the rows
+    max_columns = settings.RECTIFY_IMPORT_MAX_COLUMNS
+    if ws.max_row is not None and ws.max_row > max_rows:
+        raise _too_many_rows(ws.title, ws.max_row)
+    if ws.max_column is not None and ws.max_column > max_columns:
+        raise _too_many_columns(ws.title, ws.max_column)
+    merged = _merged_ranges(ws, data)
+    for rng in merged:
+        if rng.max_row > max_rows:
+            raise _too_many_rows(ws.title, rng.max_row)
+        if rng.max_col > max_columns:
+            raise _too_many_columns(ws.title, rng.max_col)
+    # The dimension may be missing or wrong: read each row as wide as its cells go, and
+    # refuse the first value past a limit.
+    ws.reset_dimensions()
+    rows: list[list[str]] = []
+    for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        limits.tick()
+        texts = [cell_text(v) for v in values]
+        if any(texts[max_columns:]):
+            raise _too_many_columns(ws.title, len(texts))
+        if r > max_rows:  # even empty: like Excel's own count, a formatted row is a row
+            raise ValidationError(
+                _("工作表「%(sheet)s」超过了导入上限 %(limit)d 行。")
+                % {"sheet": ws.title, "limit": settings.RECTIFY_IMPORT_MAX_ROWS}
+            )
+        rows.append(texts[:max_columns])
+    width = max((len(row) for row in rows), default=0)
+    for row in rows:
+        row.extend([""] * (width - len(row)))
+    for rng in merged:
+        if rng.min_row > len(rows) or rng.min_col > width:
+            continue
+        value = rows[rng.min_row - 1][rng.min_col - 1]
+        for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+            limits.tick()
+            for c in range(rng.min_col, min(rng.max_col, width) + 1):
+                rows[r - 1][c - 1] = value
     while rows and not any(rows[-1]):
         rows.pop()
     return rows
+
+
+def _merged_ranges(ws, data: bytes) -> list[CellRange]:
+    """The sheet's merged ranges, read from its XML as a stream (read-only mode does not keep
+    them); never expanded here."""
+    ranges = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z, z.open(ws._worksheet_path) as src:
+        for _event, element in iterparse(src):
+            if element.tag == MERGE_CELL:
+                limits.tick()
+                ranges.append(CellRange(element.get("ref")))
+            element.clear()
+    return ranges
 
 
 def _pick_sheet(sheets: list[tuple[str, list[list[str]]]]) -> list[list[str]]:

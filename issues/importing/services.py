@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +27,7 @@ from rectify.lib.records import stamp
 
 from .document import ParsedDocument
 from .ledger import parse_rows
+from .limits import check_stored
 from .plan import NEW, FindingPlan, ImportPlan, ReviewPlan, build_plan, closed_on
 
 
@@ -43,8 +45,10 @@ def import_start(
     data: dict,
     options: dict | None = None,
 ) -> ImportBatch:
-    """Keep what was read, for the preview; nothing in the ledger changes yet."""
+    """Keep what was read, for the preview; nothing in the ledger changes yet. Refused when
+    what would be kept is larger than the import limit (issues.importing.limits)."""
     _check(user, county)
+    check_stored(source_name, data, source_text)
     batch = ImportBatch(
         county=county,
         kind=kind,
@@ -59,6 +63,8 @@ def import_start(
 
 
 def batch_document(batch: ImportBatch) -> ParsedDocument:
+    if not batch.data:  # purged (purge_import_data): the summary and decisions remain
+        return ParsedDocument()
     if batch.kind == ImportBatch.Kind.LEDGER:
         return parse_rows(batch.data["rows"], batch.options.get("mapping") or None)
     return ParsedDocument.from_dict(batch.data)
@@ -363,3 +369,16 @@ def import_cancel(*, user: User, batch: ImportBatch) -> ImportBatch:
     stamp(batch, user, created=False)
     batch.save()
     return batch
+
+
+@transaction.atomic
+def purge_import_data(*, today: dt.date | None = None) -> int:
+    """Drop what was read (the parsed data and the text) from batches created more than
+    RECTIFY_IMPORT_KEEP_DAYS days ago; their summary and decisions (options) stay. A preview
+    left pending that long is cancelled, since it can no longer be saved. Returns how many
+    batches were purged. Run daily (manage.py purge_import_data)."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=settings.RECTIFY_IMPORT_KEEP_DAYS)
+    old = ImportBatch.objects.filter(created_at__date__lt=cutoff).exclude(data={}, source_text="")
+    old.filter(status=ImportBatch.Status.PENDING).update(status=ImportBatch.Status.CANCELLED)
+    return old.update(data={}, source_text="")

@@ -8,6 +8,7 @@ from collections import Counter
 
 from django.utils.translation import gettext as _
 
+from .. import limits
 from ..cleaning import structural
 from .parsed import Note, ParsedCategory, ParsedFinding, ParsedReview
 from .tokens import (
@@ -44,6 +45,7 @@ class Builder:
 
     def run(self) -> list[ParsedReview]:
         for i, tok in enumerate(self.tokens):
+            limits.tick()
             self.fm = self.markers[i]
             self.step(i, tok)
         return self.reviews
@@ -51,6 +53,7 @@ class Builder:
     def _has_findings_ahead(self, i: int, tok: Token) -> bool:
         """A finding-level item follows before the next heading of this heading's level."""
         for nxt in self.tokens[i + 1 :]:
+            limits.tick()
             if nxt.kind == "heading" and nxt.marker == self.fm:
                 return True
             if nxt.kind == "heading" and nxt.marker == tok.marker:

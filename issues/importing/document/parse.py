@@ -8,6 +8,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from .. import limits
 from ..cleaning import is_furniture, is_separator, prepare, structural
 from ..deadlines import year_in
 from .builder import Builder
@@ -22,7 +23,13 @@ ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[::]?\s*$")
 
 def parse_document(text: str, *, default_kind: str = "") -> ParsedDocument:
     """Everything the text says about reviews, categories and findings, the lines it could not
-    place, and (for a report with its plan) where the two disagree."""
+    place, and (for a report with its plan) where the two disagree. Refused past the import
+    limits on text and time (issues.importing.limits)."""
+    with limits.deadline():
+        return _parse_document(limits.check_text(_("导入的文字"), text), default_kind)
+
+
+def _parse_document(text: str, default_kind: str) -> ParsedDocument:
     raw = prepare(text)
     lines = [Line(no, t) for no, t in enumerate(raw, start=1) if t and not is_separator(t)]
     lines = [ln for ln in lines if not is_furniture(ln.text)]

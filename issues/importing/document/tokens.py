@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .. import limits
 from ..cleaning import structural
 from .labels import FIELD_LABELS
 from .parsed import Line
@@ -70,6 +71,7 @@ class Token:
 def tokenize(lines: list[Line]) -> list[Token]:
     tokens = []
     for line in lines:
+        limits.tick()
         shape = structural(line.text)
         label = LABEL.match(shape)
         if label and not (label.group(2) == "" and len(shape) > len(label.group(1)) + 1):
