@@ -61,7 +61,8 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.warning(request, _("登录已超时，请重新登录。"))
                 return redirect_to_login(request.get_full_path())
-            if now - seen_at >= self.REFRESH_SECONDS:
+            # Only an idle limit needs the last-seen time (and its session write).
+            if idle and now - seen_at >= self.REFRESH_SECONDS:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
 
