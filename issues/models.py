@@ -192,10 +192,14 @@ class User(AbstractUser):
     )
     # Read by the password expiry rule (RECTIFY_PASSWORD_MAX_AGE_DAYS, rectify/middleware.py).
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    # Set when an administrator creates the account or resets its password: the user must
+    # choose their own at the next login (rectify/middleware.py). Their own change clears it.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     def set_password(self, raw_password):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
+        self.must_change_password = False
 
     class Meta:
         verbose_name = _("用户")

@@ -51,22 +51,34 @@ from django.utils.translation import gettext_lazy
 
 
 class Role:
-    """The roles a user may hold. The first three are auth groups (assigned in the admin); the
-    others follow from where the user belongs: the whole country, a county, a province."""
+    """The roles a user may hold. The working roles and the three administrator duties are
+    auth groups (assigned on the accounts pages); the others follow from where the user
+    belongs: the whole country, a county, a province."""
 
     COUNTY_STAFF = "county_staff"
     COUNTY_LEADER = "county_leader"
     PROVINCE_REVIEWER = "province_reviewer"
+    # The three administrator duties (三权分立), at the level of the account's place: a
+    # county's, a province's, the nation's. None of them reads or changes findings.
+    ACCOUNT_ADMIN = "account_admin"  # 系统管理员: accounts
+    SECURITY_ADMIN = "security_admin"  # 安全管理员: roles and lockouts
+    AUDITOR = "auditor"  # 审计管理员: the security audit log
     NATIONAL = "national"
     COUNTY_MEMBER = "county_member"
     PROVINCE_MEMBER = "province_member"
 
-    # The groups, as the menu names them.
+    # The groups, as the menu and the accounts pages name them.
     labels = {
         COUNTY_STAFF: gettext_lazy("区县工作人员"),
         COUNTY_LEADER: gettext_lazy("区县领导"),
         PROVINCE_REVIEWER: gettext_lazy("省级审核人员"),
+        ACCOUNT_ADMIN: gettext_lazy("系统管理员"),
+        SECURITY_ADMIN: gettext_lazy("安全管理员"),
+        AUDITOR: gettext_lazy("审计管理员"),
     }
+
+
+ADMIN_DUTIES = frozenset({Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 
 
 def _in_group(group: str, scope: str) -> Callable[[Any], bool]:
@@ -74,14 +86,25 @@ def _in_group(group: str, scope: str) -> Callable[[Any], bool]:
     return lambda user: getattr(user, scope) is not None and group in user.role_names
 
 
+def is_administrator(user) -> bool:
+    """An account holding an administrator duty: it manages accounts, roles or the audit log,
+    and so reads no finding (三权分立: the duties are kept apart from the work)."""
+    return bool(user.role_names & ADMIN_DUTIES)
+
+
 # How to tell that an (active) user holds each role.
 ROLES: dict[str, Callable[[Any], bool]] = {
     Role.COUNTY_STAFF: _in_group(Role.COUNTY_STAFF, "county_id"),
     Role.COUNTY_LEADER: _in_group(Role.COUNTY_LEADER, "county_id"),
     Role.PROVINCE_REVIEWER: _in_group(Role.PROVINCE_REVIEWER, "province_id"),
-    Role.NATIONAL: lambda user: user.is_superuser or user.is_national,
-    Role.COUNTY_MEMBER: lambda user: user.county_id is not None,
-    Role.PROVINCE_MEMBER: lambda user: user.province_id is not None,
+    Role.ACCOUNT_ADMIN: lambda user: Role.ACCOUNT_ADMIN in user.role_names,
+    Role.SECURITY_ADMIN: lambda user: Role.SECURITY_ADMIN in user.role_names,
+    Role.AUDITOR: lambda user: Role.AUDITOR in user.role_names,
+    Role.NATIONAL: lambda user: (
+        user.is_superuser or (user.is_national and not is_administrator(user))
+    ),
+    Role.COUNTY_MEMBER: lambda user: user.county_id is not None and not is_administrator(user),
+    Role.PROVINCE_MEMBER: lambda user: user.province_id is not None and not is_administrator(user),
 }
 
 
@@ -134,6 +157,86 @@ def home_province_id(user) -> int | None:
     """The user's province, their own or their county's: a county user asking for a page of
     their own province is refused (403); anybody else is told it does not exist (404)."""
     return user.county.province_id if user.county_id else user.province_id
+
+
+# ---------------------------------------------------------------------------------------
+# Accounts: who administers whom. An account's level is where it belongs; an administrator
+# manages the accounts, at the levels below, whose every role it may grant: never a role
+# above its own, never its peers (another administrator of its level), never itself.
+
+COUNTY, PROVINCE, NATIONWIDE = "county", "province", "national"
+
+
+def level_of(user) -> str | None:
+    """Where an account belongs: a county, a province, the whole country (None: nowhere)."""
+    if user.county_id is not None:
+        return COUNTY
+    if user.province_id is not None:
+        return PROVINCE
+    if user.is_national or user.is_superuser:
+        return NATIONWIDE
+    return None
+
+
+# The administrator's level → the level of an account it manages → the roles it may grant
+# there. A county's administrators manage its staff and leaders (and its units' users); a
+# province's, its reviewers and its counties' administrators; the nation's, the provinces'
+# administrators.
+GRANTABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    COUNTY: {COUNTY: (Role.COUNTY_STAFF, Role.COUNTY_LEADER)},
+    PROVINCE: {
+        PROVINCE: (Role.PROVINCE_REVIEWER,),
+        COUNTY: (Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR),
+    },
+    NATIONWIDE: {PROVINCE: (Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)},
+}
+GROUP_ROLES = frozenset(Role.labels)
+
+
+def grantable_roles(admin, level: str) -> tuple[str, ...]:
+    """The roles `admin` may give an account at `level` (empty: it makes none there)."""
+    return GRANTABLE.get(level_of(admin), {}).get(level, ())
+
+
+def _in_place(admin, account, level: str) -> bool:
+    if level == COUNTY:
+        if admin.county_id is not None:
+            return account.county_id == admin.county_id
+        return admin.province_id is not None and account.county.province_id == admin.province_id
+    if level == PROVINCE:
+        return admin.province_id is None or account.province_id == admin.province_id
+    return False
+
+
+def _manages(admin, account) -> bool:
+    if account._meta.model_name != "user" or account.is_superuser or account.pk == admin.pk:
+        return False
+    level = level_of(account)
+    roles = grantable_roles(admin, level) if level else ()
+    return bool(roles) and account.role_names <= set(roles) and _in_place(admin, account, level)
+
+
+def _managed_q(admin, field=None) -> Q:
+    """_manages as a condition on users (`field` is ignored: the rows are users)."""
+    conditions = []
+    for level, roles in GRANTABLE.get(level_of(admin), {}).items():
+        if level == COUNTY:
+            place = (
+                Q(county_id=admin.county_id)
+                if admin.county_id is not None
+                else Q(county__province_id=admin.province_id)
+            )
+        else:  # PROVINCE
+            place = (
+                Q(province_id=admin.province_id)
+                if admin.province_id is not None
+                else Q(province__isnull=False)
+            )
+        other_roles = GROUP_ROLES - set(roles)
+        conditions.append(place & ~Q(groups__name__in=sorted(other_roles)))
+    if not conditions:
+        return Q(pk__in=[])
+    return functools.reduce(operator.or_, conditions) & Q(is_superuser=False) & ~Q(pk=admin.pk)
 
 
 # ---------------------------------------------------------------------------------------
@@ -195,6 +298,33 @@ COUNTY_REVIEW = Reach(
 )
 
 
+# The accounts an administrator manages (above: _manages).
+ACCOUNTS = Reach("accounts the administrator manages", _manages, _managed_q)
+
+
+def _own_place(user, obj) -> bool:
+    level = level_of(user)
+    if level == COUNTY:
+        return county_id_of(obj) == user.county_id
+    if level == PROVINCE:
+        return province_id_of(obj) == user.province_id
+    return level == NATIONWIDE
+
+
+def _own_place_q(user, field=None) -> Q:
+    # On rows that name both a county and a province (the audit log's events).
+    level = level_of(user)
+    if level == COUNTY:
+        return Q(county_id=user.county_id)
+    if level == PROVINCE:
+        return Q(province_id=user.province_id)
+    return Q() if level == NATIONWIDE else Q(pk__in=[])
+
+
+# What happened in the user's own county, province, or (a national user) anywhere.
+OWN_PLACE = Reach("the user's own county, province or country", _own_place, _own_place_q)
+
+
 # ---------------------------------------------------------------------------------------
 # The abilities
 
@@ -218,6 +348,7 @@ def _review_refusal(user, review) -> str:
 STAFF, LEADER = Role.COUNTY_STAFF, Role.COUNTY_LEADER
 REVIEWER, NATIONAL = Role.PROVINCE_REVIEWER, Role.NATIONAL
 COUNTY_MEMBER, PROVINCE_MEMBER = Role.COUNTY_MEMBER, Role.PROVINCE_MEMBER
+ACCOUNT_ADMIN, SECURITY_ADMIN, AUDITOR = Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR
 NOT_ALLOWED = gettext_lazy("您没有执行此操作的权限。")
 READ_ONLY = gettext_lazy("您只能查看,不能修改该区县的台账。")
 NO_LEDGER_WRITE = gettext_lazy("您没有修改该区县台账的权限。")
@@ -310,6 +441,19 @@ ABILITIES: dict[str, Ability] = {
     "indicator.record": Ability(
         {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以录入指标。")
     ),
+    # Administration, kept apart (三权分立): the system administrator keeps the accounts (and
+    # gives a new account its role), the security administrator changes roles and lifts
+    # lockouts, the auditor reads the security log. None of them reads the ledger.
+    "account.manage": Ability(
+        {ACCOUNT_ADMIN: ACCOUNTS}, gettext_lazy("只有系统管理员可以管理该账户。")
+    ),
+    "account.roles": Ability(
+        {SECURITY_ADMIN: ACCOUNTS}, gettext_lazy("只有安全管理员可以调整该账户的角色。")
+    ),
+    "lockout.manage": Ability(
+        {SECURITY_ADMIN: ACCOUNTS}, gettext_lazy("只有安全管理员可以解除登录锁定。")
+    ),
+    "audit.view": Ability({AUDITOR: OWN_PLACE}, gettext_lazy("安全审计日志仅对审计管理员开放。")),
 }
 
 
@@ -378,16 +522,23 @@ def abilities(user, obj=ANYWHERE) -> Abilities:
 # The counties a user sees
 
 
-def county_scope(user, field: str | None = "county") -> Q | None:
-    """The condition on `field` (the path to a county; None for the counties themselves) that
-    keeps the rows `user` may see, as the row "ledger.view" says; None when they see none."""
+def scope(user, ability: str, field: str | None = "county") -> Q | None:
+    """The condition that keeps the rows `user` may do `ability` to, from the reaches of the
+    roles they hold (`field`: the path to a county, for the reaches that need one); None
+    when they may do it to none."""
     if not user.is_authenticated:
         return None
     conditions = []
-    for role, reach in ABILITIES["ledger.view"].grants.items():
+    for role, reach in ABILITIES[ability].grants.items():
         if holds(user, role):
             condition = reach.q(user, field)
             if not condition:  # Q(): every row
                 return condition
             conditions.append(condition)
     return functools.reduce(operator.or_, conditions) if conditions else None
+
+
+def county_scope(user, field: str | None = "county") -> Q | None:
+    """The condition on `field` (the path to a county; None for the counties themselves) that
+    keeps the rows `user` may see, as the row "ledger.view" says; None when they see none."""
+    return scope(user, "ledger.view", field)

@@ -67,19 +67,29 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+def password_change_due(user) -> str:
+    """Why `user` must set a new password before anything else ("" when they need not): an
+    administrator created the account or reset its password, or it is older than
+    RECTIFY_PASSWORD_MAX_AGE_DAYS (0 = never)."""
+    if user.must_change_password:
+        return _("管理员为您设置了初始密码或重置了密码，请先设置您自己的新密码。")
+    days = settings.RECTIFY_PASSWORD_MAX_AGE_DAYS
+    if days and user.password_changed_at < timezone.now() - dt.timedelta(days):
+        return _("密码已过期，请设置新密码。")
+    return ""
+
+
 class PasswordExpiryMiddleware:
-    """Sends a user whose password is older than RECTIFY_PASSWORD_MAX_AGE_DAYS (0 = never)
-    to the password change page; that page and logging out stay open."""
+    """Sends a user who must set a new password (password_change_due) to the password change
+    page; that page and logging out stay open."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        days = settings.RECTIFY_PASSWORD_MAX_AGE_DAYS
-        if days and request.user.is_authenticated:
-            exempt = {reverse("password_change"), reverse("logout")}
-            changed = request.user.password_changed_at
-            if request.path not in exempt and changed < timezone.now() - dt.timedelta(days):
-                messages.warning(request, _("密码已过期，请设置新密码。"))
+        if request.user.is_authenticated:
+            reason = password_change_due(request.user)
+            if reason and request.path not in {reverse("password_change"), reverse("logout")}:
+                messages.warning(request, reason)
                 return redirect("password_change")
         return self.get_response(request)

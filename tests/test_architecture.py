@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rectify", "issues", "reports", "bench", "demo")
+PACKAGES = ("rectify", "issues", "audit", "users", "reports", "bench", "demo")
 
 
 def module_name(path: Path) -> str:
@@ -166,6 +166,10 @@ def test_no_import_cycles():
     ("source", "target"),
     [
         ("issues", "reports"),
+        ("issues", "audit"),
+        ("issues", "users"),
+        ("audit", "users"),
+        ("audit", "reports"),
         ("issues", "bench"),
         ("issues", "demo"),
         ("reports", "bench"),
@@ -174,6 +178,8 @@ def test_no_import_cycles():
         ("rectify.lib", "reports"),
         ("rectify.lib", "bench"),
         ("rectify.lib", "demo"),
+        ("rectify.lib", "audit"),
+        ("rectify.lib", "users"),
     ],
 )
 def test_apps_point_one_way(source, target):
