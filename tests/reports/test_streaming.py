@@ -230,13 +230,14 @@ def bulk_findings(county: County, n: int) -> None:
     )
 
 
-# Session, user; the counties with their figures, the tallies per county, the provinces; the
-# names of the reviews (issues.reviews); the findings, their measures, their units (one chunk).
-NATION_LEDGER_QUERIES = 9
-# Session, user, the province (the user's is compared by id); the tallies per county, the
-# counties, the total; the names of the reviews; the findings, their measures, their units
-# (one chunk).
-PROVINCE_LEDGER_QUERIES = 10
+# Session, user, the user's groups (an administrator duty would hide the ledger); the counties
+# with their figures, the tallies per county, the provinces; the names of the reviews
+# (issues.reviews); the findings, their measures, their units (one chunk).
+NATION_LEDGER_QUERIES = 10
+# Session, user, the user's groups, the province (the user's is compared by id); the tallies
+# per county, the counties, the total; the names of the reviews; the findings, their
+# measures, their units (one chunk).
+PROVINCE_LEDGER_QUERIES = 11
 
 
 @pytest.mark.parametrize("n", [3, 30])
