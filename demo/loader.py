@@ -49,6 +49,7 @@ def ensure_user(
     province: Province | None = None,
     full_name: str = "",
     superuser: bool = False,
+    national: bool = False,
 ) -> tuple[User, bool]:
     user, created = User.objects.get_or_create(
         username=username,
@@ -58,7 +59,7 @@ def ensure_user(
             "first_name": full_name,
             "is_staff": superuser,
             "is_superuser": superuser,
-            "is_national": superuser,
+            "is_national": superuser or national,
         },
     )
     if not user.check_password(password):
@@ -365,9 +366,47 @@ def load_report(county: County, path: Path, staff: User) -> None:
     report_save(user=staff, report=report, reviews=list(reviews))
 
 
+# The administrators (三权分立): a system administrator (accounts) in each demo county, each
+# province and the nation; in 昭化区 and 四川 also a security administrator (roles, lockouts)
+# and an auditor (the security log).
+ADMINISTRATORS = [
+    ("admin-510811", Role.ACCOUNT_ADMIN, "510811"),
+    ("admin-360926", Role.ACCOUNT_ADMIN, "360926"),
+    ("security-510811", Role.SECURITY_ADMIN, "510811"),
+    ("audit-510811", Role.AUDITOR, "510811"),
+    ("admin-510000", Role.ACCOUNT_ADMIN, "510000"),
+    ("admin-360000", Role.ACCOUNT_ADMIN, "360000"),
+    ("security-510000", Role.SECURITY_ADMIN, "510000"),
+    ("audit-510000", Role.AUDITOR, "510000"),
+    ("admin-nation", Role.ACCOUNT_ADMIN, ""),
+]
+DUTIES = {
+    Role.ACCOUNT_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDITOR: "审计管理员",
+}
+
+
+def load_administrators(password: str) -> None:
+    for username, role, code in ADMINISTRATORS:
+        county = County.objects.filter(code=code).first()
+        province = None if county else Province.objects.filter(code=code).first()
+        place = county.display_short_name if county else province.name if province else "全国"
+        ensure_user(
+            username,
+            password,
+            role=role,
+            county=county,
+            province=province,
+            national=not code,
+            full_name=f"{place}{DUTIES[role]}",
+        )
+
+
 def load_all(password: str) -> list[dict]:
     results = [load_county(DATA_DIR / name, password) for name in DEMO_FILES]
     load_notice(DATA_DIR / "jiangxi_notice.json", password)
+    load_administrators(password)
     ensure_user("admin", password, superuser=True, full_name="系统管理员")
     return results
 
@@ -382,6 +421,10 @@ WRITES = {
     "finding.reopen": "重新打开已销号问题",
     "notice.manage": "维护省级通报",
     "import.run": "导入台账",
+    "account.manage": "管理所辖账户（创建、修改、停用、重置密码）",
+    "account.roles": "调整所辖账户的角色",
+    "lockout.manage": "解除登录锁定",
+    "audit.view": "查阅安全审计日志",
 }
 
 
@@ -390,7 +433,7 @@ def account_lines() -> list[str]:
     for user in User.objects.order_by("username").select_related("county", "province"):
         can = [text for ability, text in WRITES.items() if allowed(user, ability)]
         roles = "、".join(user.role_labels) or ("系统管理员" if user.is_superuser else "")
-        reads = user.scope_label or "-"
+        reads = user.scope_label or ("全国" if user.is_national else "-")
         does = "；".join(can) if can else "只读"
         if user.is_staff:
             does += "；管理后台 /admin/"

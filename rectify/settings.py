@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "issues",
     "audit",
+    "users",
     "reports",
     "bench",
     "demo",

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from issues import permissions, submissions
 from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review
-from issues.permissions import abilities, allowed, require
+from issues.permissions import abilities, allowed, is_administrator, require
 from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib.records import EditConflict
 
@@ -40,6 +40,16 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: the county's or the province's dashboard, or the whole country."""
     user = request.user
+    if is_administrator(user):
+        # Administrators read no ledger (三权分立): accounts, or the audit log.
+        if allowed(user, "account.manage") or allowed(user, "account.roles"):
+            return redirect("account_list")
+        if allowed(user, "audit.view"):
+            try:
+                return redirect(reverse("audit_log"))
+            except NoReverseMatch:
+                pass
+        return render(request, "reports/home_unassigned.html", {"today": timezone.localdate()})
     if user.county_id:
         return redirect("county_dashboard", code=user.county.code)
     if user.province_id:

@@ -6,6 +6,13 @@
 - rita: reviewer of province P, which holds counties A and B
 - quinn: reviewer of another province Q (outsider to both counties)
 - nina: national user (sees everything)
+
+The administrators (三权分立; none of them reads the ledger):
+- ada: county A system administrator (county A's staff and leaders' accounts)
+- sid: county A security administrator (their roles and lockouts)
+- otto: county A auditor (county A's security log)
+- pam: province P system administrator (P's reviewers, the administrators of A and B)
+- nate: national system administrator (the provinces' administrators)
 """
 
 from __future__ import annotations
@@ -139,6 +146,31 @@ def quinn(other_province) -> User:
 @pytest.fixture
 def nina(db) -> User:
     return Factory.user("nina", is_national=True)
+
+
+@pytest.fixture
+def ada(county_a) -> User:
+    return Factory.user("ada", Role.ACCOUNT_ADMIN, county=county_a)
+
+
+@pytest.fixture
+def sid(county_a) -> User:
+    return Factory.user("sid", Role.SECURITY_ADMIN, county=county_a)
+
+
+@pytest.fixture
+def otto(county_a) -> User:
+    return Factory.user("otto", Role.AUDITOR, county=county_a)
+
+
+@pytest.fixture
+def pam(province) -> User:
+    return Factory.user("pam", Role.ACCOUNT_ADMIN, province=province)
+
+
+@pytest.fixture
+def nate(db) -> User:
+    return Factory.user("nate", Role.ACCOUNT_ADMIN, is_national=True)
 
 
 @pytest.fixture

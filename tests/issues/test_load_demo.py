@@ -255,6 +255,29 @@ class TestUsers:
         assert not user.is_superuser
         assert user.check_password(PASSWORD)
 
+    @pytest.mark.parametrize(
+        ("username", "role", "county", "province"),
+        [
+            ("admin-510811", Role.ACCOUNT_ADMIN, "510811", None),
+            ("admin-360926", Role.ACCOUNT_ADMIN, "360926", None),
+            ("security-510811", Role.SECURITY_ADMIN, "510811", None),
+            ("audit-510811", Role.AUDITOR, "510811", None),
+            ("admin-510000", Role.ACCOUNT_ADMIN, None, "510000"),
+            ("admin-360000", Role.ACCOUNT_ADMIN, None, "360000"),
+            ("security-510000", Role.SECURITY_ADMIN, None, "510000"),
+            ("audit-510000", Role.AUDITOR, None, "510000"),
+            ("admin-nation", Role.ACCOUNT_ADMIN, None, None),
+        ],
+    )
+    def test_administrators(self, demo, username, role, county, province):
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert (user.county.code if user.county else None) == county
+        assert (user.province.code if user.province else None) == province
+        assert user.is_national == (username == "admin-nation")
+        assert not user.is_superuser and not user.is_staff
+        assert user.check_password(PASSWORD)
+
     def test_only_staff_edit(self, demo):
         zhaohua = County.objects.get(code="510811")
         assert User.objects.get(username="staff-510811").can_edit_county(zhaohua.pk)
@@ -408,3 +431,11 @@ def test_the_output_lists_every_account_with_what_it_may_do(demo):
     assert "登记和修改问题" not in accounts["leader-510811"]
     assert "维护省级通报" in accounts["reviewer-360000"]
     assert accounts["admin"].endswith("只读；管理后台 /admin/")
+    # The administrators: their duties, never the ledger's work (三权分立).
+    assert "系统管理员（广元市昭化区）：管理所辖账户" in accounts["admin-510811"]
+    assert "系统管理员（四川省）：管理所辖账户" in accounts["admin-510000"]
+    assert "系统管理员（全国）：管理所辖账户" in accounts["admin-nation"]
+    assert accounts["security-510811"].endswith("调整所辖账户的角色；解除登录锁定")
+    assert accounts["audit-510000"].endswith("查阅安全审计日志")
+    for name in ("admin-360926", "security-510000", "audit-510811"):
+        assert "只读" not in accounts[name] and "登记和修改问题" not in accounts[name]

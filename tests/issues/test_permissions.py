@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from audit.models import Event
 from issues import forms, permissions, services, workflow
 from issues.models import (
     County,
@@ -37,8 +38,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # alice staff A, lee leader A, bob staff B, rita reviewer of P (A and B), quinn reviewer of
 # Q, nina national; uma a county-A user without a role (a unit's contact), ivy county-A staff
-# no longer active, noel a user who belongs nowhere and holds nothing.
-CAST = ("alice", "lee", "bob", "rita", "quinn", "nina", "uma", "ivy", "noel")
+# no longer active, noel a user who belongs nowhere and holds nothing; the administrators
+# (tests/conftest.py): ada, sid, otto county A's system, security and audit administrators,
+# pam province P's system administrator, nate the national one.
+CAST = (
+    "alice",
+    "lee",
+    "bob",
+    "rita",
+    "quinn",
+    "nina",
+    "uma",
+    "ivy",
+    "noel",
+    "ada",
+    "sid",
+    "otto",
+    "pam",
+    "nate",
+)
 
 # ability: (the kind of object it is asked about,
 #           who may on A's (P's), who may on B's (Q's), who may anywhere)
@@ -81,6 +99,12 @@ EXPECTED = {
     "report.create": ("report", "alice", "bob", "alice bob"),
     "report.edit": ("report", "alice", "bob", "alice bob"),
     "indicator.record": ("project", "alice", "bob", "alice bob"),
+    # An account: county A's staff alice, county B's staff bob.
+    "account.manage": ("account", "ada", "", "ada pam nate"),
+    "account.roles": ("account", "sid", "", "sid"),
+    "lockout.manage": ("account", "sid", "", "sid"),
+    # An event of county A's, of county B's.
+    "audit.view": ("event", "otto", "", "otto"),
 }
 
 # What a refusal says (review.edit says why: see TestReviewEdit).
@@ -117,6 +141,10 @@ MESSAGE = {
     "report.create": "只有区县工作人员可以编写报告。",
     "report.edit": "您只能查看,不能修改该区县的报告。",
     "indicator.record": "只有本区县工作人员可以录入指标。",
+    "account.manage": "只有系统管理员可以管理该账户。",
+    "account.roles": "只有安全管理员可以调整该账户的角色。",
+    "lockout.manage": "只有安全管理员可以解除登录锁定。",
+    "audit.view": "安全审计日志仅对审计管理员开放。",
 }
 
 
@@ -139,7 +167,7 @@ def noel(db):
 
 
 @pytest.fixture
-def cast(request, alice, lee, bob, rita, quinn, nina, uma, ivy, noel):
+def cast(request, alice, lee, bob, rita, quinn, nina, uma, ivy, noel, ada, sid, otto, pam, nate):
     return {name: request.getfixturevalue(name) for name in CAST}
 
 
@@ -151,7 +179,7 @@ def _notice(province, *counties):
     return notice
 
 
-def _world(county, finding, review, author, province, notice):
+def _world(county, finding, review, author, province, notice, account):
     """One of each object an ability is asked about, in `county` (and `province`)."""
     evidence = Evidence.objects.create(
         finding=finding,
@@ -176,6 +204,10 @@ def _world(county, finding, review, author, province, notice):
         "batch": ImportBatch.objects.create(county=county, kind=ImportBatch.Kind.DOCUMENT),
         "province": province,
         "notice": notice,
+        "account": account,
+        "event": Event.objects.create(
+            kind=Event.Kind.LOGIN, county=county, province=county.province
+        ),
     }
 
 
@@ -186,10 +218,22 @@ def sides(
     """The objects of A's side (county A, province P) and of B's (county B, province Q)."""
     return {
         "a": _world(
-            county_a, finding_a, review_a, cast["uma"], province, _notice(province, county_a)
+            county_a,
+            finding_a,
+            review_a,
+            cast["uma"],
+            province,
+            _notice(province, county_a),
+            cast["alice"],
         ),
         "b": _world(
-            county_b, finding_b, review_b, cast["bob"], other_province, _notice(other_province)
+            county_b,
+            finding_b,
+            review_b,
+            cast["bob"],
+            other_province,
+            _notice(other_province),
+            cast["bob"],
         ),
         "anywhere": permissions.ANYWHERE,
     }
@@ -302,6 +346,12 @@ SEES = {
     "uma": "a",
     "ivy": "",
     "noel": "",
+    # Administrators read no ledger (三权分立).
+    "ada": "",
+    "sid": "",
+    "otto": "",
+    "pam": "",
+    "nate": "",
 }
 
 
@@ -336,7 +386,7 @@ def test_a_national_user_sees_every_county(nina, county_a, county_b, other_provi
 
 # Every ability named in code or templates is a row of the table, and every row is used.
 
-CALLS = {"require", "allowed", "refusal", "abilities"}
+CALLS = {"require", "allowed", "refusal", "abilities", "scope"}
 TEMPLATE_USES = re.compile(r'"([a-z_]+\.[a-z_]+)" (?:not )?in can|\|may:"([a-z_]+\.[a-z_]+)"')
 
 
@@ -365,7 +415,7 @@ def _names_in_python(path: Path) -> set[str]:
 
 def _names_used() -> set[str]:
     names = set()
-    for folder in ("issues", "reports", "bench", "demo", "rectify"):
+    for folder in ("issues", "audit", "users", "reports", "bench", "demo", "rectify"):
         for path in (ROOT / folder).rglob("*.py"):
             names |= _names_in_python(path)
     for path in (ROOT / "templates").rglob("*.html"):
