@@ -433,7 +433,7 @@ def account_lines() -> list[str]:
     for user in User.objects.order_by("username").select_related("county", "province"):
         can = [text for ability, text in WRITES.items() if allowed(user, ability)]
         roles = "、".join(user.role_labels) or ("系统管理员" if user.is_superuser else "")
-        reads = user.scope_label or ("全国" if user.is_national else "-")
+        reads = user.scope_label or "-"
         does = "；".join(can) if can else "只读"
         if user.is_staff:
             does += "；管理后台 /admin/"

@@ -232,7 +232,7 @@ class User(AbstractUser):
             return str(self.county)
         if self.province_id:
             return str(self.province)
-        if permissions.holds(self, Role.NATIONAL):
+        if permissions.level_of(self) == permissions.NATIONWIDE:
             return str(_("全国"))
         return ""
 
