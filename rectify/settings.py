@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "csp",
     "issues",
     "audit",
     "reports",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "rectify.middleware.LanguageMiddleware",
@@ -204,6 +206,28 @@ if envbool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The load balancer's health check (/healthz) comes over plain HTTP from the proxy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp). No inline script runs: page data travels in
+# json_script islands (type application/json) and behaviour lives in static/js/. ECharts needs
+# no eval. Styles allow 'unsafe-inline': templates set computed values in style attributes
+# (chart heights, progress bar widths, signature indents), ECharts' tooltips write HTML with
+# style attributes, and the report page embeds the official-document CSS that
+# `export_report` also embeds in its standalone file; with scripts locked a style cannot run
+# code. img-src data: is for Bootstrap's CSS icons (select arrows, checks, the menu button).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Business settings
 # Deadlines: yellow when due within DUE_SOON days; the ledger also notes, with the number of
