@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "issues",
     "audit",
     "reports",
@@ -61,8 +63,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "rectify.middleware.SessionTimeoutMiddleware",
+    "rectify.second_factor.SecondFactorMiddleware",
     "rectify.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -152,6 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Days after which a user must choose a new password; 0 = never.
 RECTIFY_PASSWORD_MAX_AGE_DAYS = envint("RECTIFY_PASSWORD_MAX_AGE_DAYS", 0)
+
+# Second factor (rectify/second_factor.py): when on, an account holding an administrator
+# duty (系统/安全/审计管理员) pairs an authenticator app at its first login and then enters
+# its 6-digit TOTP code after the password. Off by default so the demo's accounts log in
+# with a password alone; turn on in production with RECTIFY_ADMIN_OTP_REQUIRED=1.
+RECTIFY_ADMIN_OTP_REQUIRED = envbool("RECTIFY_ADMIN_OTP_REQUIRED")
+OTP_TOTP_ISSUER = "整改台账"
 
 # Sessions end after IDLE minutes without a request and at the latest MAX_HOURS after login
 # (rectify/middleware.py, which logs out with a message; 0 turns either off). The stored
