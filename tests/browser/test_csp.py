@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from issues.models import Finding
+from issues.models import Finding, Role
+from tests.conftest import PASSWORD, Factory
 
 from .test_finding_journey import log_in
 
@@ -98,4 +101,40 @@ def test_pages_work_under_the_policy(new_page, screenshot, alice, finding_a):
         page.locator("#language-select").first.select_option("zh-hans")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     page.wait_for_load_state("load")
+    assert_no_violation(page)
+
+
+def test_an_administrator_pairs_an_authenticator_under_the_policy(
+    new_page, screenshot, settings, county_a
+):
+    settings.RECTIFY_ADMIN_OTP_REQUIRED = True
+    Factory.user("admin-a", Role.ACCOUNT_ADMIN, county=county_a)
+    page = csp_page(new_page)
+    page.goto("/accounts/login/?next=/accounts/password/")
+    page.get_by_label("用户名").fill("admin-a")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(
+        re.compile(r"/accounts/second-factor/setup/\?next=%2Faccounts%2Fpassword%2F$")
+    )
+    expect(page.locator(".otp-qr svg")).to_be_visible()
+    for width in (390, 768, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        screenshot(page, f"setup-{width}")
+    assert_no_violation(page)
+
+    device = TOTPDevice.objects.get(user__username="admin-a")
+    secret = page.locator("[data-otp-secret]").inner_text().replace(" ", "")
+    assert secret and len(secret) == 32
+    page.get_by_label("验证码").fill("000000" if totp(device.bin_key) else "111111")
+    page.get_by_role("button", name="确认绑定").click()
+    expect(page.locator(".invalid-feedback")).to_have_text("验证码不正确，请重新输入。")
+    screenshot(page, "wrong-code")
+    device.refresh_from_db()
+    device.throttling_failure_timestamp = None  # the throttle's wait, over
+    device.save()
+    page.get_by_label("验证码").fill(f"{totp(device.bin_key):06d}")
+    page.get_by_role("button", name="确认绑定").click()
+    expect(page).to_have_url(re.compile(r"/accounts/password/$"))
+    expect(page.locator(".alert-success")).to_contain_text("已绑定验证器")
     assert_no_violation(page)
