@@ -26,6 +26,7 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "BEHIND_HTTPS_PROXY": "1",
+    "RECTIFY_ADMIN_OTP_REQUIRED": "1",
 }
 
 
@@ -140,10 +141,12 @@ def test_make_serve_refuses_a_short_key():
 
 def test_production_serves_the_content_security_policy():
     """The policy is not a development nicety: with the production environment the
-    middleware is installed and scripts run only from the site's own files."""
+    middleware is installed and scripts run only from the site's own files; administrators
+    need their second factor."""
     code = (
         "import django, json; django.setup(); from django.conf import settings; "
-        "print(json.dumps([settings.MIDDLEWARE, settings.CONTENT_SECURITY_POLICY]))"
+        "print(json.dumps([settings.MIDDLEWARE, settings.CONTENT_SECURITY_POLICY,"
+        " settings.RECTIFY_ADMIN_OTP_REQUIRED]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
@@ -155,7 +158,8 @@ def test_production_serves_the_content_security_policy():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    middleware, policy = json.loads(result.stdout)
+    middleware, policy, otp_required = json.loads(result.stdout)
+    assert otp_required is True
     assert "csp.middleware.CSPMiddleware" in middleware
     directives = policy["DIRECTIVES"]
     assert directives["script-src"] == ["'self'"]
