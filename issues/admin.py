@@ -1,5 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,8 +23,30 @@ from .models import (
 )
 
 
+class KeepRecordsAdmin(admin.ModelAdmin):
+    """Nothing in the ledger is deleted, not even by a superuser in the admin: a deleted
+    finding would take with it who applied for and who approved its close-out (StatusChange),
+    its progress and evidence. Findings are archived, units and accounts deactivated, in the
+    application. Without the permission the admin offers neither the delete button nor the
+    "delete selected" action; a delete address typed in says why."""
+
+    refusal = _(
+        "整改台账的记录不能删除（销号申请和审批记录必须保留）：问题请归档，单位和账户请停用。"
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        messages.error(request, self.refusal)
+        info = self.opts.app_label, self.opts.model_name
+        return redirect(
+            reverse("admin:{}_{}_changelist".format(*info), current_app=self.admin_site.name)
+        )
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(KeepRecordsAdmin, BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "county", "province", "is_national"]
     list_filter = ["groups", "county__province", "is_national", "is_active"]
     list_select_related = ["county", "province"]
@@ -37,7 +61,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(KeepRecordsAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
@@ -48,7 +72,7 @@ class ProjectInline(admin.TabularInline):
 
 
 @admin.register(County)
-class CountyAdmin(SimpleHistoryAdmin):
+class CountyAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["code", "name", "province"]
     list_filter = ["province"]
     list_select_related = ["province"]
@@ -57,7 +81,7 @@ class CountyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin):
+class UnitAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "county", "contact", "phone"]
     list_filter = ["kind", "county"]
     list_select_related = ["county"]
@@ -71,7 +95,7 @@ class CategoryInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["team", "kind", "reference_number", "start_date", "end_date"]
     list_filter = ["kind"]
     search_fields = ["team", "title", "reference_number"]
@@ -93,7 +117,7 @@ class FindingUnitInline(admin.TabularInline):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["short_description", "county", "review", "category", "status", "deadline"]
     list_filter = ["status", "review__kind", "county__province"]
     list_select_related = ["county", "review", "category"]
@@ -103,7 +127,7 @@ class FindingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Progress)
-class ProgressAdmin(SimpleHistoryAdmin):
+class ProgressAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["finding", "date", "author"]
     list_select_related = ["finding", "author"]
     raw_id_fields = ["finding", "author"]
@@ -120,14 +144,14 @@ FindingAdmin.inlines = [MeasureInline, FindingUnitInline, StatusChangeInline]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(KeepRecordsAdmin, SimpleHistoryAdmin):
     list_display = ["title", "finding", "original_name", "size", "created_by", "removed_at"]
     list_select_related = ["finding", "created_by"]
     raw_id_fields = ["finding", "progress"]
 
 
 @admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
+class ReminderLogAdmin(KeepRecordsAdmin):
     list_display = ["day", "kind", "county", "recipient", "status", "items", "at"]
     list_filter = ["status", "kind", "day"]
     readonly_fields = [f.name for f in ReminderLog._meta.fields]

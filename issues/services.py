@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rectify.lib.files import removed_on_failure
 from rectify.lib.records import check_version, stamp
 from rectify.lib.text import chinese_date, tidy
 
@@ -33,7 +34,7 @@ from .models import (
     User,
 )
 from .permissions import allowed, refusal, require
-from .uploads import check_upload
+from .uploads import check_upload, store_upload
 
 
 class TransitionError(ValidationError):
@@ -266,6 +267,7 @@ def finding_update(
     return _save_finding(finding, data, user, created=False)
 
 
+@removed_on_failure()
 @changesets.change_set()
 @transaction.atomic
 def progress_add(
@@ -430,6 +432,7 @@ def finding_restore(*, user: User, finding: Finding) -> Finding:
 # Evidence (佐证材料): checked on the way in, hidden rather than deleted.
 
 
+@removed_on_failure()
 @changesets.change_set()
 @transaction.atomic
 def evidence_add(
@@ -456,7 +459,7 @@ def evidence_add(
         size=upload.size,
         content_type=checked.content_type,
     )
-    evidence.file.save(upload.name, upload, save=False)
+    store_upload(evidence.file, upload)
     stamp(evidence, user, created=True)
     evidence.full_clean()
     evidence.save()

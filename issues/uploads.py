@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rectify.lib.files import OLE_SIGNATURE
+from rectify.lib.files import OLE_SIGNATURE, stored
 
 # detected kind → extensions a user may give it
 ALLOWED = {
@@ -79,3 +79,10 @@ def evidence_path(instance, filename: str) -> str:
     """Non-guessable storage names; the original name is kept on the record."""
     extension = PurePath(filename).suffix.lower()
     return f"evidence/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}{extension}"
+
+
+def store_upload(field_file, upload) -> None:
+    """Write `upload` to the file field's storage (not yet saving the row), noted so that a
+    failing service removes it again (rectify.lib.files.removed_on_failure)."""
+    field_file.save(upload.name, upload, save=False)
+    stored(field_file.storage, field_file.name)

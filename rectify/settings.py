@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "issues",
     "audit",
     "users",
@@ -54,14 +57,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "rectify.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "rectify.middleware.SessionTimeoutMiddleware",
+    "rectify.second_factor.SecondFactorMiddleware",
     "rectify.middleware.PasswordExpiryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -152,6 +158,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Days after which a user must choose a new password; 0 = never.
 RECTIFY_PASSWORD_MAX_AGE_DAYS = envint("RECTIFY_PASSWORD_MAX_AGE_DAYS", 0)
 
+# Second factor (rectify/second_factor.py): when on, an account holding an administrator
+# duty (系统/安全/审计管理员) pairs an authenticator app at its first login and then enters
+# its 6-digit TOTP code after the password. Off by default so the demo's accounts log in
+# with a password alone; turn on in production with RECTIFY_ADMIN_OTP_REQUIRED=1.
+RECTIFY_ADMIN_OTP_REQUIRED = envbool("RECTIFY_ADMIN_OTP_REQUIRED")
+OTP_TOTP_ISSUER = "整改台账"
+
 # Sessions end after IDLE minutes without a request and at the latest MAX_HOURS after login
 # (rectify/middleware.py, which logs out with a message; 0 turns either off). The stored
 # session outlives both (SESSION_COOKIE_AGE, two weeks) so that the message can be given;
@@ -205,6 +218,28 @@ if envbool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The load balancer's health check (/healthz) comes over plain HTTP from the proxy.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp). No inline script runs: page data travels in
+# json_script islands (type application/json) and behaviour lives in static/js/. ECharts needs
+# no eval. Styles allow 'unsafe-inline': templates set computed values in style attributes
+# (chart heights, progress bar widths, signature indents), ECharts' tooltips write HTML with
+# style attributes, and the report page embeds the official-document CSS that
+# `export_report` also embeds in its standalone file; with scripts locked a style cannot run
+# code. img-src data: is for Bootstrap's CSS icons (select arrows, checks, the menu button).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Business settings
 # Deadlines: yellow when due within DUE_SOON days; the ledger also notes, with the number of

@@ -4,6 +4,7 @@ import); without them it is not. And the health check the load balancer calls.""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -25,6 +26,7 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "BEHIND_HTTPS_PROXY": "1",
+    "RECTIFY_ADMIN_OTP_REQUIRED": "1",
 }
 
 
@@ -135,3 +137,31 @@ def test_make_serve_refuses_a_short_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is too short (1 characters)" in result.stderr
+
+
+def test_production_serves_the_content_security_policy():
+    """The policy is not a development nicety: with the production environment the
+    middleware is installed and scripts run only from the site's own files; administrators
+    need their second factor."""
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.MIDDLEWARE, settings.CONTENT_SECURITY_POLICY,"
+        " settings.RECTIFY_ADMIN_OTP_REQUIRED]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**env, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "rectify.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    middleware, policy, otp_required = json.loads(result.stdout)
+    assert otp_required is True
+    assert "csp.middleware.CSPMiddleware" in middleware
+    directives = policy["DIRECTIVES"]
+    assert directives["script-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]

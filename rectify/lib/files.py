@@ -1,8 +1,11 @@
-"""How files announce what they are: the first bytes of the formats Rectify reads; and what an
-archive would cost to open."""
+"""How files announce what they are: the first bytes of the formats Rectify reads; what an
+archive would cost to open; and files stored by a write that then fails, removed again."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import logging
 import zipfile
 
 from django.core.exceptions import ValidationError
@@ -63,3 +66,46 @@ def check_archive(
                 )
                 % {"name": name, "member": m.filename, "limit": max_ratio}
             )
+
+
+# Files stored inside the innermost open `removed_on_failure` block: (storage, name).
+_stored: contextvars.ContextVar[list | None] = contextvars.ContextVar("stored_files", default=None)
+logger = logging.getLogger(__name__)
+
+
+def stored(storage, name: str) -> None:
+    """Note a file just written to `storage`: if the enclosing `removed_on_failure` block (or
+    one around it) ends in an exception, the file is deleted."""
+    names = _stored.get()
+    if names is not None:
+        names.append((storage, name))
+
+
+class removed_on_failure(contextlib.ContextDecorator):
+    """Run a write (as a `with` block or a decorator, outside its @transaction.atomic) so that
+    the files it stored go when it fails: the database rolls back the rows that named them,
+    and Django has no hook for a rollback. A block that succeeds hands its files to the block
+    around it, so a service that fails after a nested one stored a file removes that too."""
+
+    def __enter__(self):
+        self._names: list = []
+        self._token = _stored.set(self._names)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        _stored.reset(self._token)
+        if exc_type is None:
+            stored_outside = _stored.get()
+            if stored_outside is not None:
+                stored_outside.extend(self._names)
+            return False
+        for storage, name in reversed(self._names):
+            try:
+                storage.delete(name)
+            except OSError:  # the original error matters more; the file is only clutter
+                logger.exception("could not remove %s after a failed write", name)
+        return False
+
+    def _recreate_cm(self):
+        # A fresh instance for each call of a decorated function (nesting and threads).
+        return type(self)()
