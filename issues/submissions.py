@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from rectify.lib.files import removed_on_failure
+
 from .models import Submission
 
 FIELD = "once"
@@ -60,10 +62,12 @@ def _claim(token: str, user) -> Submission:
         raise AlreadySubmitted(previous.target) from None
 
 
+@removed_on_failure()
 @transaction.atomic
 def once(token: str | None, user, create: Callable[[], T]) -> T:
     """Run `create` unless this token already created something; then raise AlreadySubmitted.
-    Without a token (a client that does not send one) it simply creates."""
+    Without a token (a client that does not send one) it simply creates. A file `create`
+    stored is removed if the whole fails after it (the token's own save included)."""
     if token is None:
         return create()
     submission = _claim(token, user)
