@@ -12,8 +12,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from issues import services
-from issues.models import Evidence, Progress
+from issues import services, submissions
+from issues.models import Evidence, Progress, Submission
 from rectify.lib.files import removed_on_failure, stored
 from tests.issues.test_evidence import pdf_bytes
 
@@ -99,3 +99,26 @@ def test_outside_any_block_a_stored_file_is_left_alone(media):
     name = default_storage.save("evidence/plain.txt", ContentFile(b"x"))
     stored(default_storage, name)
     assert default_storage.exists(name)
+
+
+def test_a_submission_failing_after_the_service_returned_leaves_no_file(
+    alice, finding_a, media, monkeypatch
+):
+    """The one-time token is saved with what the service created; if that save fails, the
+    evidence row rolls back and its file goes with it."""
+
+    def fail(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("the token's save failed")
+        return original(self, *args, **kwargs)
+
+    original = Submission.save
+    monkeypatch.setattr(Submission, "save", fail)
+    with pytest.raises(RuntimeError):
+        submissions.once(
+            submissions.new_token(),
+            alice,
+            lambda: services.evidence_add(user=alice, finding=finding_a, upload=pdf()),
+        )
+    assert files_in(media) == []
+    assert not Evidence.objects.exists()
