@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import translation
 
 from issues import services
 from issues.importing.document import parse_document
@@ -380,11 +381,12 @@ ADMINISTRATORS = [
     ("audit-510000", Role.AUDITOR, "510000"),
     ("admin-nation", Role.ACCOUNT_ADMIN, ""),
 ]
-DUTIES = {
-    Role.ACCOUNT_ADMIN: "系统管理员",
-    Role.SECURITY_ADMIN: "安全管理员",
-    Role.AUDITOR: "审计管理员",
-}
+
+
+def _zh(text) -> str:
+    """A role's name in Chinese, whatever language the command runs in."""
+    with translation.override("zh-hans"):
+        return str(text)
 
 
 def load_administrators(password: str) -> None:
@@ -399,7 +401,7 @@ def load_administrators(password: str) -> None:
             county=county,
             province=province,
             national=not code,
-            full_name=f"{place}{DUTIES[role]}",
+            full_name=place + _zh(Role.labels[role]),
         )
 
 
