@@ -417,3 +417,19 @@ class TestExport:
         with django_assert_num_queries(0):
             assert write_events(rows, out) == len(rows)
         assert openpyxl.load_workbook(out).active.max_row == len(rows) + 1
+
+
+def test_on_postgresql_the_database_refuses_update_and_delete(alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (audit migration 0002); SQLite relies on audit.models")
+    from django.db import DatabaseError, transaction
+
+    event = record(K.LOGIN, actor=alice)
+    for sql in (
+        "UPDATE audit_event SET target = 'x' WHERE id = %s",
+        "DELETE FROM audit_event WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    assert Event.objects.filter(pk=event.pk, target="").exists()
