@@ -433,3 +433,38 @@ def test_on_postgresql_the_database_refuses_update_and_delete(alice):
             with connection.cursor() as cursor:
                 cursor.execute(sql, [event.pk])
     assert Event.objects.filter(pk=event.pk, target="").exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("rita", reverse("province_ledger_xlsx", args=["510000"])),
+        ("nina", reverse("nation_ledger_xlsx")),
+    ],
+)
+def test_the_province_and_nation_workbooks(request, who, url, finding_a):
+    user = request.getfixturevalue(who)
+    response = as_client(user).get(url)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    event = last(K.DOWNLOAD)
+    assert event.actor == user and event.path == url and event.target.endswith(".xlsx")
+
+
+def test_a_file_in_a_plain_response_is_a_download_too(alice):
+    """Word documents come as an HttpResponse with the header (reports.views._download)."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from audit.middleware import AuditMiddleware
+
+    def view(request):
+        response = HttpResponse(b"PK..", content_type="application/octet-stream")
+        response["Content-Disposition"] = content_disposition_header(True, "整改报告.docx")
+        return response
+
+    request = RequestFactory().get("/reports/1/report.docx", REMOTE_ADDR="10.6.6.6")
+    request.user = alice
+    AuditMiddleware(view)(request)
+    event = last(K.DOWNLOAD)
+    assert (event.target, str(event.ip), event.actor) == ("整改报告.docx", "10.6.6.6", alice)
