@@ -106,3 +106,12 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("audit events are never deleted")
+
+    @property
+    def is_alert(self) -> bool:
+        """A failure or a refusal: the auditor's page marks it."""
+        return self.kind in ALERTS
+
+
+# The kinds the auditor's page marks.
+ALERTS = frozenset({Event.Kind.LOGIN_FAILED, Event.Kind.LOCKOUT, Event.Kind.DENIED})

@@ -57,7 +57,11 @@ class SessionTimeoutMiddleware:
             seen_at = request.session.get(SEEN_AT, now)
             idle = settings.RECTIFY_SESSION_IDLE_MINUTES * 60
             lifetime = settings.RECTIFY_SESSION_MAX_HOURS * 3600
-            if (idle and now - seen_at > idle) or (lifetime and now - login_at > lifetime):
+            expired = (idle and now - seen_at > idle) or (lifetime and now - login_at > lifetime)
+            if expired:
+                # Read by the audit log's logout receiver (audit/receivers.py): the event is
+                # SESSION_EXPIRED, not a logout of the user's own.
+                request.logout_reason = "idle" if idle and now - seen_at > idle else "lifetime"
                 logout(request)
                 messages.warning(request, _("登录已超时，请重新登录。"))
                 return redirect_to_login(request.get_full_path())

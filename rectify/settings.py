@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Denials (403/404) and downloads (Content-Disposition) into the audit log.
+    "audit.middleware.AuditMiddleware",
     "rectify.middleware.SessionTimeoutMiddleware",
     "rectify.second_factor.SecondFactorMiddleware",
     "rectify.middleware.PasswordExpiryMiddleware",
@@ -283,6 +285,8 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 RECTIFY_PAGE_SIZE = envint("RECTIFY_PAGE_SIZE", 50)
+# The auditor's .xlsx export refuses a search with more events than this (narrow the dates).
+RECTIFY_AUDIT_EXPORT_MAX_ROWS = envint("RECTIFY_AUDIT_EXPORT_MAX_ROWS", 100_000)
 # 一票否决: a project whose overall progress is under this percentage is at risk.
 RECTIFY_RED_LINE_PERCENT = envint("RECTIFY_RED_LINE_PERCENT", 40)
 

@@ -232,12 +232,13 @@ def bulk_findings(county: County, n: int) -> None:
 
 # Session, user, the user's groups (an administrator duty would hide the ledger); the counties
 # with their figures, the tallies per county, the provinces; the names of the reviews
-# (issues.reviews); the findings, their measures, their units (one chunk).
-NATION_LEDGER_QUERIES = 10
+# (issues.reviews); the findings, their measures, their units (one chunk); the download's
+# audit event (audit.middleware: one INSERT).
+NATION_LEDGER_QUERIES = 11
 # Session, user, the user's groups, the province (the user's is compared by id); the tallies
 # per county, the counties, the total; the names of the reviews; the findings, their
-# measures, their units (one chunk).
-PROVINCE_LEDGER_QUERIES = 11
+# measures, their units (one chunk); the download's audit event (one INSERT).
+PROVINCE_LEDGER_QUERIES = 12
 
 
 @pytest.mark.parametrize("n", [3, 30])
