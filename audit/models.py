@@ -31,6 +31,10 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(models.Model):
+    """One security event. Its links to the account, county and province are not enforced
+    by the database (db_constraint=False): the log outlives whatever it names, and no row of
+    it ever stands in the way of another table's change; the user name is kept as text too."""
+
     class Kind(models.TextChoices):
         LOGIN = "login", _("登录")
         LOGIN_FAILED = "login_failed", _("登录失败")
@@ -59,7 +63,8 @@ class Event(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     username = models.CharField(_("用户名"), max_length=150, blank=True, db_index=True)
@@ -70,7 +75,8 @@ class Event(models.Model):
         verbose_name=_("区县"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     province = models.ForeignKey(
@@ -78,7 +84,8 @@ class Event(models.Model):
         verbose_name=_("省份"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)

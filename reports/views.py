@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -45,10 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if allowed(user, "account.manage") or allowed(user, "account.roles"):
             return redirect("account_list")
         if allowed(user, "audit.view"):
-            try:
-                return redirect(reverse("audit_log"))
-            except NoReverseMatch:
-                pass
+            return redirect("audit_log")
         return render(request, "reports/home_unassigned.html", {"today": timezone.localdate()})
     if user.county_id:
         return redirect("county_dashboard", code=user.county.code)
