@@ -90,9 +90,11 @@ class CountyScopedQuerySet(models.QuerySet):
     """Rows that belong to a county; `for_user` keeps those the user may see."""
 
     county_field = "county"
+    # The prefix of the path to the row's finding ("" for findings), None for rows on none.
+    finding_field: str | None = None
 
     def for_user(self, user):
-        scope = permissions.county_scope(user, self.county_field)
+        scope = permissions.county_scope(user, self.county_field, self.finding_field)
         return self.none() if scope is None else self.filter(scope)
 
 
@@ -195,6 +197,16 @@ class User(AbstractUser):
     # Set when an administrator creates the account or resets its password: the user must
     # choose their own at the next login (rectify/middleware.py). Their own change clears it.
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    # For SMS (催办 and overdue notices only; outbox).
+    mobile = models.CharField(
+        _("手机号码"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(r"^1\d{10}$", _("请输入11位手机号码。"))],
+    )
+    # Unread in-app notifications, kept with the user (notify) so that the bell on every page
+    # costs no query: raised when one is written, lowered when read.
+    unread_notifications = models.PositiveIntegerField(_("未读通知"), default=0)
 
     def set_password(self, raw_password):
         super().set_password(raw_password)
@@ -526,6 +538,8 @@ def is_closed_by(*, status: str, closed_on: dt.date | None, day: dt.date) -> boo
 class FindingQuerySet(CountyScopedQuerySet):
     """Every view that shows findings starts from `for_user()`."""
 
+    finding_field = ""
+
     def active(self) -> FindingQuerySet:
         """Not archived: what lists, dashboards and documents show."""
         return self.filter(archived_at__isnull=True)
@@ -817,6 +831,7 @@ class FindingUnit(Tracked):
 
 class ProgressQuerySet(CountyScopedQuerySet):
     county_field = "finding__county"
+    finding_field = "finding__"
 
     def visible(self) -> ProgressQuerySet:
         """Not withdrawn: what pages, exports and documents show (leaders also see the rest)."""
@@ -897,6 +912,7 @@ class StatusChange(models.Model):
 
 class EvidenceQuerySet(CountyScopedQuerySet):
     county_field = "finding__county"
+    finding_field = "finding__"
 
     def visible(self) -> EvidenceQuerySet:
         return self.filter(removed_at__isnull=True)
@@ -953,6 +969,7 @@ class Evidence(Tracked):
 
 class FindingRequestQuerySet(CountyScopedQuerySet):
     county_field = "finding__county"
+    finding_field = "finding__"
 
     def pending(self) -> FindingRequestQuerySet:
         return self.filter(status=FindingRequest.Status.PENDING)

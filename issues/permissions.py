@@ -58,6 +58,9 @@ class Role:
     COUNTY_STAFF = "county_staff"
     COUNTY_LEADER = "county_leader"
     PROVINCE_REVIEWER = "province_reviewer"
+    # A responsible unit's contact (责任单位联络员): one unit of one county; sees the findings
+    # its unit is responsible for or cooperates on, and reports on them.
+    UNIT_STAFF = "unit_staff"
     # The three administrator duties (三权分立), at the level of the account's place: a
     # county's, a province's, the nation's. None of them reads or changes findings.
     ACCOUNT_ADMIN = "account_admin"  # 系统管理员: accounts
@@ -72,6 +75,7 @@ class Role:
         COUNTY_STAFF: gettext_lazy("区县工作人员"),
         COUNTY_LEADER: gettext_lazy("区县领导"),
         PROVINCE_REVIEWER: gettext_lazy("省级审核人员"),
+        UNIT_STAFF: gettext_lazy("责任单位联络员"),
         ACCOUNT_ADMIN: gettext_lazy("系统管理员"),
         SECURITY_ADMIN: gettext_lazy("安全管理员"),
         AUDITOR: gettext_lazy("审计管理员"),
@@ -79,6 +83,8 @@ class Role:
 
 
 ADMIN_DUTIES = frozenset({Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+# Roles narrower than "a member of the county": their holders see only what the role gives.
+NARROW_ROLES = ADMIN_DUTIES | {Role.UNIT_STAFF}
 
 
 def _in_group(group: str, scope: str) -> Callable[[Any], bool]:
@@ -97,13 +103,21 @@ ROLES: dict[str, Callable[[Any], bool]] = {
     Role.COUNTY_STAFF: _in_group(Role.COUNTY_STAFF, "county_id"),
     Role.COUNTY_LEADER: _in_group(Role.COUNTY_LEADER, "county_id"),
     Role.PROVINCE_REVIEWER: _in_group(Role.PROVINCE_REVIEWER, "province_id"),
+    Role.UNIT_STAFF: lambda user: (
+        user.county_id is not None
+        and user.unit_id is not None
+        and Role.UNIT_STAFF in user.role_names
+    ),
     Role.ACCOUNT_ADMIN: lambda user: Role.ACCOUNT_ADMIN in user.role_names,
     Role.SECURITY_ADMIN: lambda user: Role.SECURITY_ADMIN in user.role_names,
     Role.AUDITOR: lambda user: Role.AUDITOR in user.role_names,
     Role.NATIONAL: lambda user: (
         user.is_superuser or (user.is_national and not is_administrator(user))
     ),
-    Role.COUNTY_MEMBER: lambda user: user.county_id is not None and not is_administrator(user),
+    # Everybody of a county who holds no narrower role (a unit's contact, an administrator).
+    Role.COUNTY_MEMBER: lambda user: (
+        user.county_id is not None and not (user.role_names & NARROW_ROLES)
+    ),
     Role.PROVINCE_MEMBER: lambda user: user.province_id is not None and not is_administrator(user),
 }
 
@@ -183,7 +197,7 @@ def level_of(user) -> str | None:
 # province's, its reviewers and its counties' administrators; the nation's, the provinces'
 # administrators.
 GRANTABLE: dict[str, dict[str, tuple[str, ...]]] = {
-    COUNTY: {COUNTY: (Role.COUNTY_STAFF, Role.COUNTY_LEADER)},
+    COUNTY: {COUNTY: (Role.COUNTY_STAFF, Role.COUNTY_LEADER, Role.UNIT_STAFF)},
     PROVINCE: {
         PROVINCE: (Role.PROVINCE_REVIEWER,),
         COUNTY: (Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR),
@@ -216,7 +230,7 @@ def _manages(admin, account) -> bool:
     return bool(roles) and account.role_names <= set(roles) and _in_place(admin, account, level)
 
 
-def _managed_q(admin, field=None) -> Q:
+def _managed_q(admin, field=None, finding=None) -> Q:
     """_manages as a condition on users (`field` is ignored: the rows are users)."""
     conditions = []
     for level, roles in GRANTABLE.get(level_of(admin), {}).items():
@@ -247,9 +261,11 @@ def _managed_q(admin, field=None) -> Q:
 class Reach:
     name: str
     covers: Callable[[Any, Any], bool]
-    # The same as a condition on a path to a county (None: the counties themselves), for the
-    # reaches that scope querysets.
-    q: Callable[[Any, str | None], Q] | None = None
+    # The same as a condition on the rows of a queryset, for the reaches that scope querysets:
+    # q(user, county, finding), with `county` the path to the row's county (None: the rows are
+    # counties) and `finding` the prefix of the path to its finding ("" for findings, None for
+    # rows on no finding).
+    q: Callable[[Any, str | None, str | None], Q] | None = None
 
 
 def _own_county(user, obj) -> bool:
@@ -260,16 +276,16 @@ def _own_province(user, obj) -> bool:
     return user.province_id is not None and province_id_of(obj) == user.province_id
 
 
-ANY = Reach("any", lambda user, obj: True, lambda user, field: Q())
+ANY = Reach("any", lambda user, obj: True, lambda user, field, finding=None: Q())
 OWN_COUNTY = Reach(
     "own county",
     _own_county,
-    lambda user, field: Q(**{f"{field}_id" if field else "pk": user.county_id}),
+    lambda user, field, finding=None: Q(**{f"{field}_id" if field else "pk": user.county_id}),
 )
 OWN_PROVINCE = Reach(
     "own province",
     _own_province,
-    lambda user, field: Q(
+    lambda user, field, finding=None: Q(
         **{f"{field}__province_id" if field else "province_id": user.province_id}
     ),
 )
@@ -298,6 +314,36 @@ COUNTY_REVIEW = Reach(
 )
 
 
+def _finding_of(obj):
+    if obj._meta.model_name == "finding":
+        return obj
+    return obj.finding if hasattr(obj, "finding_id") else None
+
+
+def _own_unit(user, obj) -> bool:
+    """The user's county itself (its page, limited to the unit's findings), or a finding
+    their unit is responsible for or cooperates on, or a row on such a finding."""
+    if obj._meta.model_name == "county":
+        return obj.pk == user.county_id
+    finding = _finding_of(obj)
+    if finding is None or finding.county_id != user.county_id:
+        return False
+    # The finding's units, prefetched on the pages that show them.
+    return any(link.unit_id == user.unit_id for link in finding.unit_links.all())
+
+
+def _own_unit_q(user, field, finding=None) -> Q:
+    if finding is None:
+        # Rows on no finding: of them, a unit's contact sees only their county itself.
+        return Q(pk=user.county_id) if field is None else Q(pk__in=[])
+    # One link per unit and finding (finding_unit_once): the join repeats no row.
+    return Q(**{f"{field}_id": user.county_id, f"{finding}unit_links__unit_id": user.unit_id})
+
+
+# The findings the user's unit is responsible for or cooperates on.
+OWN_UNIT = Reach("findings of the user's unit", _own_unit, _own_unit_q)
+
+
 # The accounts an administrator manages (above: _manages).
 ACCOUNTS = Reach("accounts the administrator manages", _manages, _managed_q)
 
@@ -311,7 +357,7 @@ def _own_place(user, obj) -> bool:
     return level == NATIONWIDE
 
 
-def _own_place_q(user, field=None) -> Q:
+def _own_place_q(user, field=None, finding=None) -> Q:
     # On rows that name both a county and a province (the audit log's events).
     level = level_of(user)
     if level == COUNTY:
@@ -345,7 +391,7 @@ def _review_refusal(user, review) -> str:
     return _("该检查还涉及其他区县，不能由一个区县单独修改；如需修改，请联系系统管理员。")
 
 
-STAFF, LEADER = Role.COUNTY_STAFF, Role.COUNTY_LEADER
+STAFF, LEADER, UNIT = Role.COUNTY_STAFF, Role.COUNTY_LEADER, Role.UNIT_STAFF
 REVIEWER, NATIONAL = Role.PROVINCE_REVIEWER, Role.NATIONAL
 COUNTY_MEMBER, PROVINCE_MEMBER = Role.COUNTY_MEMBER, Role.PROVINCE_MEMBER
 ACCOUNT_ADMIN, SECURITY_ADMIN, AUDITOR = Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR
@@ -356,7 +402,13 @@ NO_LEDGER_WRITE = gettext_lazy("您没有修改该区县台账的权限。")
 ABILITIES: dict[str, Ability] = {
     # Seeing. Every for_user reads "ledger.view" (county_scope); outside it a row is 404.
     "ledger.view": Ability(
-        {NATIONAL: ANY, COUNTY_MEMBER: OWN_COUNTY, PROVINCE_MEMBER: OWN_PROVINCE}, NOT_ALLOWED
+        {
+            NATIONAL: ANY,
+            COUNTY_MEMBER: OWN_COUNTY,
+            PROVINCE_MEMBER: OWN_PROVINCE,
+            UNIT: OWN_UNIT,
+        },
+        NOT_ALLOWED,
     ),
     "province.view": Ability(
         {NATIONAL: ANY, PROVINCE_MEMBER: OWN_PROVINCE}, gettext_lazy("全省情况仅对省级用户开放。")
@@ -372,15 +424,17 @@ ABILITIES: dict[str, Ability] = {
     # The ledger: the county's own staff write it.
     "finding.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以登记问题。")),
     "finding.edit": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
-    "finding.report_progress": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
-    "finding.add_evidence": Ability({STAFF: OWN_COUNTY}, READ_ONLY),
+    # A unit's contact reports on its own findings too (marked as the unit's, for the office
+    # to accept or return).
+    "finding.report_progress": Ability({STAFF: OWN_COUNTY, UNIT: OWN_UNIT}, READ_ONLY),
+    "finding.add_evidence": Ability({STAFF: OWN_COUNTY, UNIT: OWN_UNIT}, READ_ONLY),
     "finding.remove_evidence": Ability({STAFF: OWN_COUNTY}, NO_LEDGER_WRITE),
     "evidence.restore": Ability(
         {LEADER: OWN_COUNTY}, gettext_lazy("只有本区县领导可以恢复佐证材料。")
     ),
     # The note's author or the county's office; not the leader, who decides.
     "progress.withdraw": Ability(
-        {STAFF: OWN_COUNTY, COUNTY_MEMBER: AUTHOR},
+        {STAFF: OWN_COUNTY, COUNTY_MEMBER: AUTHOR, UNIT: AUTHOR},
         gettext_lazy("只有填报人或本区县工作人员可以撤回整改进展。"),
     ),
     "finding.restore": Ability(
@@ -440,6 +494,26 @@ ABILITIES: dict[str, Ability] = {
     "report.edit": Ability({STAFF: OWN_COUNTY}, gettext_lazy("您只能查看,不能修改该区县的报告。")),
     "indicator.record": Ability(
         {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以录入指标。")
+    ),
+    # The responsible units (责任单位): a unit's contact acknowledges (签收) a finding given to
+    # the unit, or (the lead unit) hands it back for the office to reassign; the office
+    # accepts a unit's progress note or proposed result into the finding, or returns it.
+    "finding.acknowledge": Ability(
+        {UNIT: OWN_UNIT}, gettext_lazy("只有该问题责任单位的联络员可以签收。")
+    ),
+    "finding.hand_back": Ability(
+        {UNIT: OWN_UNIT}, gettext_lazy("只有该问题牵头单位的联络员可以退回。")
+    ),
+    "progress.review": Ability(
+        {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以采纳或退回单位填报的进展。")
+    ),
+    # 催办: the county's office and leader urge a unit; the province urges a county.
+    "finding.urge": Ability(
+        {STAFF: OWN_COUNTY, LEADER: OWN_COUNTY, REVIEWER: OWN_PROVINCE},
+        gettext_lazy("只有本区县工作人员、领导或本省审核人员可以催办。"),
+    ),
+    "notice.urge": Ability(
+        {REVIEWER: OWN_PROVINCE}, gettext_lazy("只有本省审核人员可以催办省级通报。")
     ),
     # Administration, kept apart (三权分立): the system administrator keeps the accounts (and
     # gives a new account its role), the security administrator changes roles and lifts
@@ -522,23 +596,25 @@ def abilities(user, obj=ANYWHERE) -> Abilities:
 # The counties a user sees
 
 
-def scope(user, ability: str, field: str | None = "county") -> Q | None:
+def scope(user, ability: str, field: str | None = "county", finding: str | None = None) -> Q | None:
     """The condition that keeps the rows `user` may do `ability` to, from the reaches of the
-    roles they hold (`field`: the path to a county, for the reaches that need one); None
-    when they may do it to none."""
+    roles they hold (`field`: the path to a county; `finding`: the prefix of the path to a
+    finding, "" for findings, None for rows on no finding); None when they may do it to
+    none."""
     if not user.is_authenticated:
         return None
     conditions = []
     for role, reach in ABILITIES[ability].grants.items():
         if holds(user, role):
-            condition = reach.q(user, field)
+            condition = reach.q(user, field, finding)
             if not condition:  # Q(): every row
                 return condition
             conditions.append(condition)
     return functools.reduce(operator.or_, conditions) if conditions else None
 
 
-def county_scope(user, field: str | None = "county") -> Q | None:
-    """The condition on `field` (the path to a county; None for the counties themselves) that
-    keeps the rows `user` may see, as the row "ledger.view" says; None when they see none."""
-    return scope(user, "ledger.view", field)
+def county_scope(user, field: str | None = "county", finding: str | None = None) -> Q | None:
+    """The condition on `field` (the path to a county; None for the counties themselves) and
+    `finding` (the prefix of the path to the row's finding, if it is on one) that keeps the
+    rows `user` may see, as the row "ledger.view" says; None when they see none."""
+    return scope(user, "ledger.view", field, finding)

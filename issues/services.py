@@ -16,7 +16,7 @@ from rectify.lib.files import removed_on_failure
 from rectify.lib.records import check_version, stamp
 from rectify.lib.text import chinese_date, tidy
 
-from . import changesets, workflow
+from . import changesets, events, workflow
 from .columns import text_columns
 from .models import (
     Category,
@@ -196,6 +196,9 @@ def _sync_units(finding: Finding, entries: list[UnitEntry], user: User) -> None:
             link = FindingUnit(finding=finding, unit=entry.unit, role=entry.role, order=position)
             stamp(link, user, created=True)
             link.save()
+            events.unit_assigned.send(
+                sender=FindingUnit, finding=finding, unit=entry.unit, role=entry.role, user=user
+            )
         elif link.role != entry.role or link.order != position:
             link.role, link.order = entry.role, position
             stamp(link, user, created=False)
@@ -361,7 +364,11 @@ def _take_step(
 ) -> Finding:
     """Move the finding along `step` from one of its sources, recorded, and set `fields`."""
     finding = _transition(finding, user, step, comment=comment)
-    return _save_changes(finding, user, status=step.target, **fields)
+    finding = _save_changes(finding, user, status=step.target, **fields)
+    events.finding_stepped.send(
+        sender=Finding, finding=finding, step=step.name, user=user, comment=comment
+    )
+    return finding
 
 
 @changesets.change_set()
@@ -581,6 +588,7 @@ def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> l
         finding.save()
         _sync_measures(finding, measures, user)
         copies.append(finding)
+    events.notice_assigned.send(sender=NoticeItem, item=item, findings=copies, user=user)
     return copies
 
 
@@ -815,6 +823,7 @@ def _file_request(user: User, finding: Finding, kind: str, reason: str, **fields
     stamp(request, user, created=True)
     request.full_clean()
     request.save()
+    events.request_filed.send(sender=FindingRequest, request=request, user=user)
     return request
 
 
@@ -925,6 +934,7 @@ def request_decide(
     stamp(request, user, created=False)
     request.full_clean()
     request.save()
+    events.request_decided.send(sender=FindingRequest, request=request, user=user, approved=approve)
     return request
 
 

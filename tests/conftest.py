@@ -149,6 +149,12 @@ def nina(db) -> User:
 
 
 @pytest.fixture
+def una(county_a, unit_a) -> User:
+    """The contact (责任单位联络员) of unit_a, which leads finding_a."""
+    return Factory.user("una", Role.UNIT_STAFF, county=county_a, unit=unit_a)
+
+
+@pytest.fixture
 def ada(county_a) -> User:
     return Factory.user("ada", Role.ACCOUNT_ADMIN, county=county_a)
 

@@ -40,8 +40,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # Q, nina national; uma a county-A user without a role (a unit's contact), ivy county-A staff
 # no longer active, noel a user who belongs nowhere and holds nothing; the administrators
 # (tests/conftest.py): ada, sid, otto county A's system, security and audit administrators,
-# pam province P's system administrator, nate the national one.
+# pam province P's system administrator, nate the national one; una the contact of
+# unit_a, which leads finding_a (and of no unit of B's).
 CAST = (
+    "una",
     "alice",
     "lee",
     "bob",
@@ -63,9 +65,9 @@ CAST = (
 EXPECTED = {
     "ledger.view": (
         "finding",
-        "alice lee rita nina uma",
+        "una alice lee rita nina uma",
         "bob rita nina",
-        "alice lee bob rita quinn nina uma",
+        "una alice lee bob rita quinn nina uma",
     ),
     "province.view": ("province", "rita nina", "quinn nina", "rita quinn nina"),
     "nation.view": ("province", "nina", "nina", "nina"),
@@ -74,11 +76,11 @@ EXPECTED = {
     "evidence.see_removed": ("evidence", "lee", "", "lee"),
     "finding.create": ("county", "alice", "bob", "alice bob"),
     "finding.edit": ("finding", "alice", "bob", "alice bob"),
-    "finding.report_progress": ("finding", "alice", "bob", "alice bob"),
-    "finding.add_evidence": ("finding", "alice", "bob", "alice bob"),
+    "finding.report_progress": ("finding", "una alice", "bob", "una alice bob"),
+    "finding.add_evidence": ("finding", "una alice", "bob", "una alice bob"),
     "finding.remove_evidence": ("evidence", "alice", "bob", "alice bob"),
     "evidence.restore": ("evidence", "lee", "", "lee"),
-    "progress.withdraw": ("progress", "alice uma", "bob", "alice lee bob uma"),
+    "progress.withdraw": ("progress", "alice uma", "bob", "una alice lee bob uma"),
     "finding.restore": ("finding", "alice lee", "bob", "alice lee bob"),
     "unit.manage": ("unit", "alice", "bob", "alice bob"),
     "import.run": ("county", "alice", "bob", "alice bob"),
@@ -100,6 +102,11 @@ EXPECTED = {
     "report.edit": ("report", "alice", "bob", "alice bob"),
     "indicator.record": ("project", "alice", "bob", "alice bob"),
     # An account: county A's staff alice, county B's staff bob.
+    "finding.acknowledge": ("finding", "una", "", "una"),
+    "finding.hand_back": ("finding", "una", "", "una"),
+    "progress.review": ("progress", "alice", "bob", "alice bob"),
+    "finding.urge": ("finding", "alice lee rita", "bob rita", "alice lee bob rita quinn"),
+    "notice.urge": ("notice", "rita", "quinn", "rita quinn"),
     "account.manage": ("account", "ada", "", "ada pam nate"),
     "account.roles": ("account", "sid", "", "sid"),
     "lockout.manage": ("account", "sid", "", "sid"),
@@ -141,6 +148,11 @@ MESSAGE = {
     "report.create": "只有区县工作人员可以编写报告。",
     "report.edit": "您只能查看,不能修改该区县的报告。",
     "indicator.record": "只有本区县工作人员可以录入指标。",
+    "finding.acknowledge": "只有该问题责任单位的联络员可以签收。",
+    "finding.hand_back": "只有该问题牵头单位的联络员可以退回。",
+    "progress.review": "只有本区县工作人员可以采纳或退回单位填报的进展。",
+    "finding.urge": "只有本区县工作人员、领导或本省审核人员可以催办。",
+    "notice.urge": "只有本省审核人员可以催办省级通报。",
     "account.manage": "只有系统管理员可以管理该账户。",
     "account.roles": "只有安全管理员可以调整该账户的角色。",
     "lockout.manage": "只有安全管理员可以解除登录锁定。",
@@ -167,7 +179,9 @@ def noel(db):
 
 
 @pytest.fixture
-def cast(request, alice, lee, bob, rita, quinn, nina, uma, ivy, noel, ada, sid, otto, pam, nate):
+def cast(
+    request, una, alice, lee, bob, rita, quinn, nina, uma, ivy, noel, ada, sid, otto, pam, nate
+):
     return {name: request.getfixturevalue(name) for name in CAST}
 
 
@@ -337,6 +351,9 @@ class TestReviewEdit:
 # The counties a user sees: every for_user reads the row "ledger.view".
 
 SEES = {
+    # A unit's contact: their county and unit_a's finding (and what hangs on it), not the
+    # county's other rows (UNIT_SEES).
+    "una": "a",
     "alice": "a",
     "lee": "a",
     "bob": "b",
@@ -353,6 +370,7 @@ SEES = {
     "pam": "",
     "nate": "",
 }
+UNIT_SEES = {"county", "finding", "evidence", "progress", "request"}
 
 
 @pytest.mark.parametrize("name", CAST)
@@ -371,6 +389,8 @@ def test_every_for_user_keeps_the_same_counties(cast, sides, name):
     ):
         seen = set(model.objects.for_user(user).filter(pk__in=[sides[s][kind].pk for s in "ab"]))
         expected = {sides[s][kind] for s in SEES[name].split()}
+        if name == "una" and kind not in UNIT_SEES:
+            expected = set()
         assert seen == expected, kind
         if kind != "review":
             # One object at a time, the ability says the same as the queryset.

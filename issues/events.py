@@ -1,0 +1,26 @@
+"""What happened to the ledger, as signals, for whoever must hear of it (the notifications
+app) without issues knowing who listens: issues imports no app that reacts to its work.
+
+Each is sent by the service that did the thing, inside its transaction, after the change is
+saved: a receiver that writes rows writes them in the same transaction (they roll back
+together); one that talks to the outside world defers that with transaction.on_commit.
+"""
+
+from django.dispatch import Signal
+
+# A unit got a finding to work on (a new responsible or cooperating link):
+# finding, unit, role (FindingUnit.Role), user (who assigned it).
+unit_assigned = Signal()
+
+# A close-out step was taken (workflow.STEPS: start, submit, close, return, reopen):
+# finding, step (its name), user, comment.
+finding_stepped = Signal()
+
+# An extension or archive request was filed: request, user.
+request_filed = Signal()
+
+# A request was decided: request, user, approved (bool).
+request_decided = Signal()
+
+# A provincial notice item reached counties: item, findings (the new copies), user.
+notice_assigned = Signal()
