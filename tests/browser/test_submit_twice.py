@@ -151,15 +151,17 @@ def test_the_buttons_wait_while_the_form_is_sent(new_page, screenshot, alice, fi
 
 
 def test_a_form_whose_confirm_is_declined_stays_usable(new_page, alice, finding_a):
-    """A form that asks first (an onsubmit confirm, as a page may add): "no" sends nothing and
-    leaves the button as it was."""
+    """A form that asks first (a confirm in a submit listener of the form's own, as a page's
+    script may add; an inline onsubmit would not run under the Content-Security-Policy): "no"
+    sends nothing and leaves the button as it was."""
     page = new_page()
     url = finding_a.get_absolute_url()
     log_in(page, "alice", url)
     form = "form[action$='/progress/']"
     page.evaluate(
-        "selector => document.querySelector(selector)"
-        ".setAttribute('onsubmit', \"return confirm('确定提交?')\")",
+        """selector => document.querySelector(selector).addEventListener("submit", event => {
+            if (!confirm("确定提交？")) event.preventDefault();
+        })""",
         form,
     )
     page.locator(f"{form} [name=note]").fill("已完成选址。")
