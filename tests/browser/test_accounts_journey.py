@@ -1,7 +1,8 @@
 """Issue 13's done-when, in the browser: a county's system administrator creates a staff
 account; the new user logs in with the temporary password, must set a password the rules
 accept, reaches the ledger; five wrong passwords lock the account (the Chinese lockout page);
-the county's security administrator lifts the lockout. Each person sits at their own machine
+the county's security administrator lifts the lockout; the county's auditor finds every one
+of those events in the security audit log. Each person sits at their own machine
 (an address of their own, as nginx reports it), so the lockout of one address locks nobody
 else."""
 
@@ -55,7 +56,7 @@ def log_out(page) -> None:
 
 
 def test_a_county_administrator_creates_an_account_that_is_then_locked_and_unlocked(
-    axes_on, new_page, screenshot, ada, sid, alice, lee
+    axes_on, new_page, screenshot, ada, sid, otto, alice, lee
 ):
     # The county's system administrator lands on its accounts.
     admin = at_desk(new_page, "10.0.0.2")
@@ -136,3 +137,16 @@ def test_a_county_administrator_creates_an_account_that_is_then_locked_and_unloc
         Event.Kind.PASSWORD_CHANGED,
         Event.Kind.UNLOCK,
     } <= kinds
+
+    # The county's auditor sees every one of those events, with who and from where.
+    auditor = at_desk(new_page, "10.0.0.5")
+    log_in(auditor, "otto", PASSWORD)
+    expect(auditor.get_by_role("heading", name="安全审计日志")).to_be_visible()
+    log = auditor.locator("main")
+    for label in ("创建账户", "修改密码", "登录失败", "登录锁定", "解除锁定", "登录"):
+        expect(log).to_contain_text(label)
+    auditor.get_by_label("用户名").fill("chenxiao")
+    auditor.get_by_label("事件").select_option(label="登录锁定")
+    auditor.get_by_role("button", name="搜索").click()
+    expect(log).to_contain_text("10.0.0.3")
+    at_widths(auditor, screenshot, "audit-lockouts")
