@@ -549,8 +549,9 @@ HOME_QUERIES_PROVINCE = 8
 # requests (each with the acting user), and the workflow's status changes with their actors;
 # and the county's reviews, which name the finding's review apart from another of the same
 # team (issues.reviews); and the requests card (extension and archive requests, with
-# requester and approver).
-DETAIL_QUERIES = 22
+# requester and approver); and 催办: the urge card (urges with unit and sender) and the urges'
+# history in the timeline (with unit and acting user).
+DETAIL_QUERIES = 24
 
 
 class TestQueryCounts:
