@@ -534,8 +534,8 @@ LEDGER_QUERIES_PROVINCE = 8
 # The county dashboard: session, user, the county (with its province), groups, tallies per
 # review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
 # category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
-# its indicators.
-HOME_QUERIES_COUNTY = 15
+# its indicators; the urges of its findings (one aggregate: 被催办, 待回复).
+HOME_QUERIES_COUNTY = 16
 # The province dashboard: session, user, the province, the counties with their project and
 # indicator figures (one query of subqueries), tallies per county, groups, notices, and the
 # user's county check.
