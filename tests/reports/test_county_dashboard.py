@@ -536,6 +536,7 @@ class TestLinks:
             "/findings/?timing=on_time": 12,
             "/findings/?timing=extended": 0,
             "/findings/?timing=late": 0,
+            "/findings/?urged=yes": 0,  # 被催办
         }
         for href, n in found.items():
             assert self.ledger_count(client, href) == n, href
