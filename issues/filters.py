@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rectify.lib.forms import FastSelect, style_widget
 
 from .columns import COLUMN
-from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit
+from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit, Urge
 
 
 def _reviews(request):
@@ -116,6 +116,17 @@ class FindingFilter(django_filters.FilterSet):
     )
     archive_pending = django_filters.BooleanFilter(
         label=_("归档申请待审批"), method="filter_archive_pending", widget=forms.CheckboxInput
+    )
+    urged = django_filters.ChoiceFilter(
+        widget=FastSelect,
+        label=_("被催办"),
+        choices=[
+            ("yes", _("被催办过")),
+            ("open", _("催办待回复")),
+            ("no", _("未被催办")),
+        ],
+        method="filter_urged",
+        empty_label=_("全部"),
     )
     deadline = django_filters.DateFromToRangeFilter(
         label=COLUMN["deadline"].label,
@@ -242,6 +253,16 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_archive_pending(self, queryset, name, value):
         return queryset.filter(_pending(FindingRequest.Kind.ARCHIVE)) if value else queryset
+
+    def filter_urged(self, queryset, name, value):
+        urges = Urge.objects.filter(finding=OuterRef("pk"))
+        if value == "yes":
+            return queryset.filter(Exists(urges))
+        if value == "open":
+            return queryset.filter(Exists(urges.unanswered()))
+        if value == "no":
+            return queryset.exclude(Exists(urges))
+        return queryset
 
     def filter_due_within(self, queryset, name, value):
         if value is None:

@@ -558,3 +558,42 @@ class DecisionForm(StyledForm, forms.Form):
     @property
     def approve(self) -> bool:
         return self.cleaned_data["decision"] == "approve"
+
+
+# 催办 (urging)
+
+
+class NoticeUrgeForm(StyledForm, forms.Form):
+    """The province urges every county on a notice: a message and an optional date."""
+
+    message = forms.CharField(
+        label=_("催办内容"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写催办内容。")},
+    )
+    reply_by = forms.DateField(label=_("请于此前回复"), required=False, widget=DateInput())
+
+
+class UrgeForm(NoticeUrgeForm):
+    """催办 one finding: the county chooses one of the finding's units; the province urges
+    the county and chooses none (`units` empty: the field is left out)."""
+
+    unit = forms.ModelChoiceField(
+        label=_("催办单位"),
+        queryset=Unit.objects.none(),
+        empty_label=None,
+        error_messages={"required": _("请选择要催办的责任单位。")},
+    )
+
+    field_order = ["unit", "message", "reply_by"]
+
+    def __init__(self, *args, units: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        if units:
+            field = self.fields["unit"]
+            field.queryset = Unit.objects.filter(pk__in=[u.pk for u in units])
+            # The choices from the units the page already has: no query to draw them.
+            field.choices = [(u.pk, u.name) for u in units]
+        else:
+            del self.fields["unit"]

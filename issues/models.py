@@ -1155,3 +1155,65 @@ class ImportBatch(Tracked):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+# ---------------------------------------------------------------------------
+# 催办 (urging): the county's office or leader urges a unit on a finding; the province urges
+# the county (no unit). The next progress note from the urged unit (any note, when no unit is
+# named) answers it (services.urges_answer).
+
+
+class UrgeQuerySet(CountyScopedQuerySet):
+    county_field = "finding__county"
+    finding_field = "finding__"
+
+    def unanswered(self) -> UrgeQuerySet:
+        return self.filter(answered_at__isnull=True)
+
+
+class Urge(Tracked):
+    finding = models.ForeignKey(
+        Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="urges"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("被催办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="urges",
+        help_text=_("省级催办区县时为空。"),
+    )
+    message = LimitedTextField(_("催办内容"), max_length=500)
+    reply_by = models.DateField(_("请于此前回复"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True, editable=False)
+    answered_by_progress = models.ForeignKey(
+        Progress,
+        verbose_name=_("回复的整改进展"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_urges",
+        editable=False,
+    )
+
+    objects = UrgeQuerySet.as_manager()
+    history = HistoricalRecords(bases=[ChangeSetHistory])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("催办")
+        verbose_name_plural = _("催办")
+        indexes = [models.Index(fields=["finding", "answered_at"], name="urge_per_finding")]
+
+    def __str__(self) -> str:
+        return self.message[:30]
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    @property
+    def addressee(self) -> str:
+        """Whom the urge is for: the unit, or (from the province) the county's office."""
+        return self.unit.name if self.unit_id else str(self.finding.county)

@@ -6,7 +6,20 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -17,6 +30,7 @@ from .models import (
     NoticeItem,
     Progress,
     Timing,
+    Urge,
     User,
     due_soon_q,
     overdue_q,
@@ -216,3 +230,23 @@ def tally(findings: QuerySet, today: dt.date) -> Tally:
 def tallies(findings: QuerySet, key: str, today: dt.date) -> dict[int, Tally]:
     rows = findings.order_by().values(key).annotate(**tally_annotations(today))
     return {row.pop(key): Tally(**row) for row in rows}
+
+
+# ---------------------------------------------------------------------------
+# 催办: how often each finding was urged, for the ledger's rows (one subquery, no query a row).
+
+
+def with_urge_counts(findings: QuerySet) -> QuerySet:
+    """Each finding with `urge_count` (被催办N次) and `open_urge_count` (not yet answered)."""
+
+    def counted(urges: QuerySet) -> Coalesce:
+        rows = urges.filter(finding=OuterRef("pk")).order_by().values("finding")
+        return Coalesce(
+            Subquery(rows.annotate(n=Count("id")).values("n")[:1], output_field=IntegerField()),
+            0,
+        )
+
+    return findings.annotate(
+        urge_count=counted(Urge.objects.all()),
+        open_urge_count=counted(Urge.objects.unanswered()),
+    )

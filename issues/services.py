@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from .models import (
     Review,
     StatusChange,
     Unit,
+    Urge,
     User,
 )
 from .permissions import allowed, refusal, require
@@ -290,6 +291,7 @@ def progress_add(
     stamp(progress, user, created=True)
     progress.full_clean()
     progress.save()
+    urges_answer(progress=progress, user=user)
     for upload in uploads:
         evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
     # The first note starts the work (whoever may report progress may start it this way).
@@ -949,3 +951,117 @@ def request_withdraw(*, user: User, request: FindingRequest) -> FindingRequest:
     request.full_clean()
     request.save()
     return request
+
+
+# ---------------------------------------------------------------------------
+# 催办 (urging): the county's office and leader urge one of the finding's units; the province
+# urges the county itself (no unit). The next progress note from the urged unit (any note,
+# when the urge names no unit) answers it.
+
+URGE_MESSAGE_MAX = Urge._meta.get_field("message").max_length
+
+
+def urge_refusal(finding: Finding) -> str:
+    """Why the finding cannot be urged now; "" when it can. A finding waiting for the
+    leader's close-out approval is not urged either: its units have done their part, and
+    what it waits for is the leader's decision, not their work."""
+    if finding.is_archived:
+        return _("该问题已归档，不能催办。")
+    if finding.status == Finding.Status.CLOSED:
+        return _("该问题已销号，不能催办。")
+    if finding.status == Finding.Status.SUBMITTED:
+        return _("该问题已申请销号，正在等待领导审批，无需催办。")
+    return ""
+
+
+def urge_targets(user: User, units: list[Unit]) -> list[Unit]:
+    """The units `user` chooses among when urging a finding with `units`: the county's
+    office and leader urge one of them; the province urges the county itself (none)."""
+    return list(units) if user.county_id is not None else []
+
+
+def _check_urge_text(message: str, reply_by: dt.date | None) -> str:
+    message = tidy(message)
+    errors = {}
+    if not message:
+        errors["message"] = _("请填写催办内容。")
+    elif len(message) > URGE_MESSAGE_MAX:
+        errors["message"] = _("催办内容不能超过%(n)d个字。") % {"n": URGE_MESSAGE_MAX}
+    if reply_by is not None and reply_by < timezone.localdate():
+        errors["reply_by"] = _("回复期限不能早于今天。")
+    if errors:
+        raise ValidationError(errors)
+    return message
+
+
+def _urge(user: User, finding: Finding, message: str, reply_by, unit: Unit | None) -> Urge:
+    urge = Urge(finding=finding, unit=unit, message=message, reply_by=reply_by)
+    stamp(urge, user, created=True)
+    urge.full_clean()
+    urge.save()
+    events.finding_urged.send(sender=Urge, urge=urge, user=user)
+    return urge
+
+
+@changesets.change_set()
+@transaction.atomic
+def finding_urge(
+    *,
+    user: User,
+    finding: Finding,
+    message: str,
+    reply_by: dt.date | None = None,
+    unit: Unit | None = None,
+) -> Urge:
+    """催办: the county's staff or leader urge `unit` (one of the finding's units); a
+    provincial reviewer urges the county's office (`unit` None)."""
+    require(user, "finding.urge", finding)
+    finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
+    refused = urge_refusal(finding)
+    if refused:
+        raise TransitionError(refused)
+    message = _check_urge_text(message, reply_by)
+    targets = urge_targets(user, [link.unit for link in finding.unit_links.select_related("unit")])
+    if not targets:
+        if unit is not None:
+            raise ValidationError({"unit": _("省级催办的对象是区县，不选择责任单位。")})
+    elif unit is None:
+        raise ValidationError({"unit": _("请选择要催办的责任单位。")})
+    elif unit not in targets:
+        raise ValidationError({"unit": _("只能催办该问题的责任单位或配合单位。")})
+    return _urge(user, finding, message, reply_by, unit)
+
+
+@changesets.change_set()
+@transaction.atomic
+def notice_urge(
+    *, user: User, notice: Review, message: str, reply_by: dt.date | None = None
+) -> list[Urge]:
+    """催办 a whole provincial notice: one urge to each county on each of its findings that
+    can be urged (not closed, not waiting for approval, not archived), all or none."""
+    require(user, "notice.urge", notice)
+    message = _check_urge_text(message, reply_by)
+    findings = list(
+        Finding.objects.select_for_update()
+        .filter(notice_item__review=notice, archived_at__isnull=True)
+        .exclude(status__in=[Finding.Status.CLOSED, Finding.Status.SUBMITTED])
+        .select_related("county")
+        .order_by("county__code", "id")
+    )
+    if not findings:
+        raise ValidationError(_("该通报没有需要催办的问题：各区县的问题都已销号或正在等待审批。"))
+    return [_urge(user, finding, message, reply_by, None) for finding in findings]
+
+
+def urges_answer(*, progress: Progress, user: User) -> list[Urge]:
+    """The note answers the finding's open urges addressed to its author's unit, and those
+    naming no unit (the province's to the county), whoever writes it."""
+    addressed = Q(unit__isnull=True)
+    if user.unit_id is not None:
+        addressed |= Q(unit_id=user.unit_id)
+    answered = list(Urge.objects.unanswered().filter(addressed, finding_id=progress.finding_id))
+    for urge in answered:
+        urge.answered_at, urge.answered_by_progress = timezone.now(), progress
+        stamp(urge, user, created=False)
+        urge.save()
+    return answered

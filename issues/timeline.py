@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from rectify.lib.text import chinese_date
 
 from . import columns
-from .models import Evidence, Finding, FindingRequest, FindingUnit, Measure, Progress
+from .models import Evidence, Finding, FindingRequest, FindingUnit, Measure, Progress, Urge
 
 # The finding's own fields a person changes, in the order sentences list them: its columns'
 # (issues.columns), then the close-out's and the archive's. Status changes are told by the
@@ -41,6 +41,7 @@ RANK = {
     "progress": 1,
     "evidence": 2,
     "request": 3,
+    "urge": 3,
     "workflow": 4,
     "field": 5,
     "measure": 6,
@@ -342,6 +343,26 @@ def _request_lines(records: list) -> list[Line]:
     return lines
 
 
+def _urge(county: str):
+    """催办: sent (to a unit, or by the province to the county) and answered by a note."""
+
+    def describe(record, before) -> list[str]:
+        who = record.unit.name if record.unit else county
+        if record.history_type == "+":
+            text = _("催办 %(who)s：%(message)s") % {
+                "who": who,
+                "message": _short(record.message, 60),
+            }
+            if record.reply_by:
+                text += _("（请于%(day)s前回复）") % {"day": chinese_date(record.reply_by)}
+            return [text]
+        if before is not None and before.answered_at is None and record.answered_at:
+            return [_("已回复%(who)s收到的催办") % {"who": who}]
+        return []
+
+    return describe
+
+
 def _workflow_lines(finding: Finding) -> list[Line]:
     labels = {
         ("open", "in_progress"): _("开始整改"),
@@ -431,7 +452,7 @@ def _group(lines: list[Line]) -> list[Entry]:
 
 def finding_timeline(finding: Finding) -> list[Entry]:
     """Everything that happened to the finding, newest first, one entry per change set.
-    Eight queries, whatever the length of the history."""
+    Nine queries, whatever the length of the history."""
     finding_records = list(
         Finding.history.filter(id=finding.pk)
         .select_related("history_user", "review", "category")
@@ -451,6 +472,12 @@ def finding_timeline(finding: Finding) -> list[Entry]:
     )
     lines += _row_lines(_history(Evidence, finding_id=finding.pk), _evidence, "evidence")
     lines += _request_lines(_history(FindingRequest, finding_id=finding.pk))
+    urge_records = list(
+        Urge.history.filter(finding_id=finding.pk)
+        .select_related("history_user", "unit")
+        .order_by("history_date", "history_id")
+    )
+    lines += _row_lines(urge_records, _urge(str(finding.county)), "urge")
     lines += _workflow_lines(finding)
     return _group(lines)
 

@@ -31,6 +31,7 @@ from .forms import (
     ProgressWithdrawForm,
     UnitForm,
     UnitFormSet,
+    UrgeForm,
     measure_initial,
     unit_initial,
 )
@@ -70,7 +71,8 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     qs = filterset.qs
     today = timezone.localdate()
     counts = tally(qs, today)
-    paginator = Paginator(qs, settings.RECTIFY_PAGE_SIZE)
+    # 被催办N次 on each row: counted by subqueries on the page's own query.
+    paginator = Paginator(selectors.with_urge_counts(qs), settings.RECTIFY_PAGE_SIZE)
     # The tally already counted the rows: spare the paginator its own COUNT query.
     paginator.__dict__["count"] = counts.total
     page = paginator.get_page(request.GET.get("page"))
@@ -136,6 +138,7 @@ def _detail_page(
     step_form=None,
     status: int = 200,
     request_forms: dict | None = None,
+    urge_form: UrgeForm | None = None,
 ) -> HttpResponse:
     user = request.user
     can = abilities(user, finding)
@@ -183,6 +186,7 @@ def _detail_page(
             "review_labels": county_review_labels(finding.county_id),
             **_workflow_context(user, finding, step_form),
             **_requests_context(user, finding, request_forms or {}),
+            **_urge_context(user, finding, links, urge_form),
         },
         status=status,
     )
@@ -567,13 +571,16 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _notice_page(request, notice, form)
 
 
-def _notice_page(request, notice, form, status: int = 200) -> HttpResponse:
+def _notice_page(request, notice, form, status: int = 200, urge_form=None) -> HttpResponse:
+    if urge_form is None and allowed(request.user, "notice.urge", notice):
+        urge_form = forms.NoticeUrgeForm(auto_id="notice_urge_%s")
     return render(
         request,
         "issues/notice_detail.html",
         {
             "notice": notice,
             "form": form,
+            "urge_form": urge_form,
             "today": timezone.localdate(),
             **selectors.notice_matrix(notice),
         },
@@ -847,3 +854,99 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("%(kind)s已撤回。") % {"kind": finding_request.get_kind_display()}
         )
     return redirect(_requests_anchor(finding_request.finding))
+
+
+# ---------------------------------------------------------------------------
+# 催办 (urging)
+
+
+def _urge_context(user, finding: Finding, links: list, sent: UrgeForm | None) -> dict:
+    """The finding page's 催办 card: its urges (one query) and, for those who may urge it
+    now, the form (the county chooses among the finding's units)."""
+    urges = list(finding.urges.select_related("unit", "created_by"))
+    form = sent
+    if form is None and allowed(user, "finding.urge", finding):
+        targets = services.urge_targets(user, [link.unit for link in links])
+        # A county user with no unit to choose has nobody to urge.
+        if not services.urge_refusal(finding) and (targets or not user.county_id):
+            form = UrgeForm(units=targets, auto_id="urge_%s")
+    return {
+        "urges": urges,
+        "open_urges": [u for u in urges if not u.is_answered],
+        "urge_form": form,
+    }
+
+
+@login_required
+@require_POST
+def finding_urge(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    # Asked before the form, so that a refusal is a 403 whatever was sent.
+    require(request.user, "finding.urge", finding)
+    links = list(finding.unit_links.select_related("unit"))
+    targets = services.urge_targets(request.user, [link.unit for link in links])
+    form = UrgeForm(request.POST, units=targets, auto_id="urge_%s")
+    done = f"{finding.get_absolute_url()}#urges"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            urge = submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.finding_urge(
+                    user=request.user,
+                    finding=finding,
+                    message=data["message"],
+                    reply_by=data["reply_by"],
+                    unit=data.get("unit"),
+                ),
+            )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, done)
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(done)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已催办%(who)s。") % {"who": urge.addressee})
+            return redirect(done)
+    messages.error(request, _("催办未发出，请按提示修改。您填写的内容都已保留。"))
+    return _detail_page(request, finding, status=400, urge_form=form)
+
+
+@login_required
+@require_POST
+def notice_urge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The province urges every county on the notice's findings still open."""
+    notice = _get_notice_for_user(request, pk)
+    require(request.user, "notice.urge", notice)
+    form = forms.NoticeUrgeForm(request.POST, auto_id="notice_urge_%s")
+    if form.is_valid():
+        try:
+            urges = submissions.once(
+                token_from(request.POST),
+                request.user,
+                lambda: services.notice_urge(
+                    user=request.user,
+                    notice=notice,
+                    message=form.cleaned_data["message"],
+                    reply_by=form.cleaned_data["reply_by"],
+                ),
+            )
+        except AlreadySubmitted:
+            return submissions.resubmitted(request, "notice_detail", pk=notice.pk)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            counties = len({urge.finding.county_id for urge in urges})
+            messages.success(
+                request,
+                _("已催办%(counties)d个区县的%(n)d个问题。")
+                % {"counties": counties, "n": len(urges)},
+            )
+            return redirect("notice_detail", pk=notice.pk)
+    messages.error(request, _("催办未发出，请按提示修改。您填写的内容都已保留。"))
+    can_edit = allowed(request.user, "notice.manage", notice)
+    item_form = NoticeItemForm(province=notice.province) if can_edit else None
+    return _notice_page(request, notice, item_form, status=400, urge_form=form)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "issues",
     "audit",
     "users",
+    "notify",
     "reports",
     "bench",
     "demo",
@@ -248,6 +249,9 @@ CONTENT_SECURITY_POLICY = {
 # days, everything due within UPCOMING days.
 RECTIFY_DUE_SOON_DAYS = envint("RECTIFY_DUE_SOON_DAYS", 7)
 RECTIFY_UPCOMING_DAYS = envint("RECTIFY_UPCOMING_DAYS", 14)
+# The daily notifications (manage.py send_notifications): a finding due within this many days
+# is announced as 即将到期 (yellow) to its county's staff and its units' contacts.
+RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
 RECTIFY_MAX_UPLOAD_BYTES = envint("RECTIFY_MAX_UPLOAD_MB", 20) * 1024 * 1024
 # Imports: a document or workbook larger than this is refused, and so is a 台账 with more rows.
 RECTIFY_IMPORT_MAX_BYTES = envint("RECTIFY_IMPORT_MAX_MB", 10) * 1024 * 1024

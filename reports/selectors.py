@@ -9,6 +9,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     OuterRef,
     Prefetch,
     Q,
@@ -21,6 +22,7 @@ from issues.columns import OWN_TEXTS, FindingRow, text_columns
 from issues.models import (
     County,
     Finding,
+    FindingRequest,
     FindingUnit,
     Measure,
     Progress,
@@ -28,6 +30,7 @@ from issues.models import (
     Province,
     Review,
     StatusChange,
+    Urge,
     is_overdue,
     lead_unit,
 )
@@ -335,6 +338,9 @@ def county_dashboard(county: County, today: dt.date) -> dict:
     project = county.projects.order_by("-year").first()
     return {
         **summary,
+        "urges": Urge.objects.filter(finding__in=findings).aggregate(
+            total=Count("id"), unanswered=Count("id", filter=Q(answered_at__isnull=True))
+        ),
         "by_category": by_category,
         "by_unit": by_unit,
         "burndown": _burndown(findings, today),
@@ -342,6 +348,15 @@ def county_dashboard(county: County, today: dt.date) -> dict:
         "project": project,
         "indicators": _indicator_rows(project),
     }
+
+
+def awaiting_decision(county: County, total: Tally) -> int:
+    """待您审批: the county's close-outs (from its tally, no query) and extension and archive
+    requests (one query) waiting for the leader, as 我的待办 lists them."""
+    requests = FindingRequest.objects.pending().filter(
+        finding__county=county, finding__archived_at__isnull=True
+    )
+    return total.submitted + requests.count()
 
 
 @dataclasses.dataclass

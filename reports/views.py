@@ -69,6 +69,10 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         "reports/county_dashboard.html",
         {
             **data,
+            # The leader's "待您审批 N 项" (one query, for the leader only).
+            "awaiting": selectors.awaiting_decision(county, data["total"])
+            if "finding.close" in can
+            else None,
             "county": county,
             "today": today,
             "can": can,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rectify", "issues", "audit", "users", "reports", "bench", "demo")
+PACKAGES = ("rectify", "issues", "audit", "users", "notify", "reports", "bench", "demo")
 
 
 def module_name(path: Path) -> str:
@@ -168,6 +168,10 @@ def test_no_import_cycles():
         ("issues", "reports"),
         ("issues", "audit"),
         ("issues", "users"),
+        ("issues", "notify"),
+        ("audit", "notify"),
+        ("users", "notify"),
+        ("rectify.lib", "notify"),
         ("audit", "users"),
         ("audit", "reports"),
         ("issues", "bench"),

@@ -37,12 +37,13 @@ from tests.issues.test_import_pages import TEXT
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Queries of the detail page for a county-A user, whatever the length of the history. The
-# timeline takes eight: the finding's history (with users, reviews and categories joined), the
+# timeline takes nine: the finding's history (with users, reviews and categories joined), the
 # related findings each record saw, its unit links (units joined), measures, notes, evidence,
-# extension/archive requests and the workflow's status changes; one for the county's reviews,
-# which name the finding's review apart from another of the same team; and one for the
-# requests card (pending and past extension/archive requests, with requester and approver).
-DETAIL_QUERIES = 22
+# extension/archive requests, urges (催办, units joined) and the workflow's status changes; one
+# for the county's reviews, which name the finding's review apart from another of the same
+# team; one for the requests card (pending and past extension/archive requests, with requester
+# and approver); and one for the urge card (urges with unit and sender).
+DETAIL_QUERIES = 24
 REGISTERED = [
     "登记了该问题",
     "新增整改措施:加快选址",

@@ -534,8 +534,8 @@ LEDGER_QUERIES_PROVINCE = 8
 # The county dashboard: session, user, the county (with its province), groups, tallies per
 # review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
 # category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
-# its indicators.
-HOME_QUERIES_COUNTY = 15
+# its indicators; the urges of its findings (one aggregate: 被催办, 待回复).
+HOME_QUERIES_COUNTY = 16
 # The province dashboard: session, user, the province, the counties with their project and
 # indicator figures (one query of subqueries), tallies per county, groups, notices, and the
 # user's county check.
@@ -549,8 +549,9 @@ HOME_QUERIES_PROVINCE = 8
 # requests (each with the acting user), and the workflow's status changes with their actors;
 # and the county's reviews, which name the finding's review apart from another of the same
 # team (issues.reviews); and the requests card (extension and archive requests, with
-# requester and approver).
-DETAIL_QUERIES = 22
+# requester and approver); and 催办: the urge card (urges with unit and sender) and the urges'
+# history in the timeline (with unit and acting user).
+DETAIL_QUERIES = 24
 
 
 class TestQueryCounts:

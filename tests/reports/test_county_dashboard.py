@@ -536,6 +536,7 @@ class TestLinks:
             "/findings/?timing=on_time": 12,
             "/findings/?timing=extended": 0,
             "/findings/?timing=late": 0,
+            "/findings/?urged=yes": 0,  # 被催办
         }
         for href, n in found.items():
             assert self.ledger_count(client, href) == n, href
@@ -633,8 +634,10 @@ class TestCharts:
 
 # Session, user, the county; tallies per review, the reviews, the total, by category, by lead
 # unit, close-outs, the project, the burn-down's dates, indicators, their readings; then while
-# rendering: the user's groups, the user's county (menu), next deadlines, recent progress.
-COUNTY_DASHBOARD_QUERIES = 17
+# rendering: the user's groups, the user's county (menu), next deadlines, recent progress;
+# and the urges of its findings (one aggregate: 被催办, 待回复). The leader's 待您审批 adds one
+# (the pending requests) for the leader only.
+COUNTY_DASHBOARD_QUERIES = 18
 
 
 class TestQueryCounts:
@@ -682,3 +685,50 @@ class TestQueryCounts:
         assert response.context["total"].closed == 1
         assert len(response.context["closeouts"]) == 1
         assert len(response.context["indicators"]) == 2
+
+
+class TestAwaitingTheLeader:
+    """待您审批 N 项 at the top of the leader's landing page: close-outs and extension and
+    archive requests waiting, linking to 我的待办; one query, for the leader only."""
+
+    URL = "/counties/510812/"
+
+    @pytest.fixture
+    def leader(self, county_b):
+        return Factory.user("lee-b", Role.COUNTY_LEADER, county=county_b)
+
+    @pytest.fixture
+    def waiting(self, bob, county_b, review_b):
+        first = Factory.finding(bob, county_b, review_b, deadline=dt.date(2019, 10, 30))
+        second = Factory.finding(bob, county_b, review_b)
+        services.progress_add(user=bob, finding=second, note="已完成", date=TODAY)
+        services.finding_submit_closeout(
+            user=bob, finding=second, result="已建成", evidence_waiver="现场核实"
+        )
+        services.extension_request(
+            user=bob, finding=first, new_deadline=dt.date(2019, 12, 31), reason="汛期"
+        )
+        services.archive_request(user=bob, finding=first, reason="重复登记")
+
+    def test_the_leader_sees_the_count(
+        self, client, bob, leader, waiting, django_assert_num_queries
+    ):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(bob)
+        with CaptureQueriesContext(connection) as staff:
+            client.get(self.URL)
+        client.force_login(leader)
+        # The staff's count plus one: the pending requests.
+        with django_assert_num_queries(len(staff.captured_queries) + 1):
+            response = client.get(self.URL)
+        assert response.context["awaiting"] == 3
+        page = response.content.decode()
+        assert "待您审批 3 项" in page and 'href="/my/"' in page
+
+    def test_staff_do_not(self, client, bob, waiting):
+        client.force_login(bob)
+        response = client.get(self.URL)
+        assert response.context["awaiting"] is None
+        assert "待您审批" not in response.content.decode()
