@@ -24,3 +24,6 @@ request_decided = Signal()
 
 # A provincial notice item reached counties: item, findings (the new copies), user.
 notice_assigned = Signal()
+
+# A finding was urged (催办): urge (its unit None when the province urges the county), user.
+finding_urged = Signal()

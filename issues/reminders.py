@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -176,10 +177,11 @@ def _claim(mail: Mail, today: dt.date) -> ReminderLog | None:
         return None
 
 
-def send_reminders(today: dt.date) -> Outcome:
+def send_reminders(today: dt.date, send: Callable[[Mail], None] | None = None) -> Outcome:
     """Send the day's mails once: what was already sent today (or is being sent by another
     run) is skipped; one recipient's failure is logged, its claim turned into a failure (so
-    a later run tries again), and does not stop the others."""
+    a later run tries again), and does not stop the others. `send` is the transport (the
+    outbox's e-mail backend when `send_outbox` runs this); Django's send_mail by default."""
     outcome = Outcome()
     for mail in build_mails(today):
         claim = _claim(mail, today)
@@ -187,7 +189,10 @@ def send_reminders(today: dt.date) -> Outcome:
             outcome.skipped += 1
             continue
         try:
-            send_mail(mail.subject, mail.body, None, [mail.recipient])
+            if send is None:
+                send_mail(mail.subject, mail.body, None, [mail.recipient])
+            else:
+                send(mail)
         except Exception as exc:  # noqa: BLE001 — any transport error: log it, go on
             log.warning("reminder to %s failed: %s", mail.recipient, exc)
             ReminderLog.objects.filter(pk=claim.pk).update(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rectify", "issues", "audit", "users", "reports", "bench", "demo")
+PACKAGES = ("rectify", "issues", "audit", "users", "outbox", "reports", "bench", "demo")
 
 
 def module_name(path: Path) -> str:
@@ -169,6 +169,9 @@ def test_no_import_cycles():
         ("issues", "audit"),
         ("issues", "users"),
         ("audit", "users"),
+        ("issues", "outbox"),
+        ("audit", "outbox"),
+        ("users", "outbox"),
         ("audit", "reports"),
         ("issues", "bench"),
         ("issues", "demo"),
