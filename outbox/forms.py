@@ -4,6 +4,8 @@ from .models import RobotHook
 
 
 class RobotHookForm(forms.ModelForm):
+    url = RobotHook._meta.get_field("url").formfield(assume_scheme="https")
+
     class Meta:
         model = RobotHook
         fields = ["name", "kind", "unit", "url", "secret", "active"]
