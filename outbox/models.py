@@ -51,21 +51,21 @@ class RobotHook(Tracked):
         blank=True,
         on_delete=models.PROTECT,
         related_name="robot_hooks",
-        help_text=_("留空表示区县办公室的群;选择单位则推送该单位被催办的消息。"),
+        help_text=_("留空表示区县办公室的群；选择单位则推送该单位被催办的消息。"),
     )
-    name = models.CharField(_("名称"), max_length=50, help_text=_("如:整改工作群"))
+    name = models.CharField(_("名称"), max_length=50, help_text=_("如：整改工作群"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     url = models.URLField(
         _("Webhook 地址"),
         max_length=500,
         validators=[check_hook_url],
-        help_text=_("在群机器人的设置页面复制,以 https:// 开头。"),
+        help_text=_("在群机器人的设置页面复制，以 https:// 开头。"),
     )
     secret = models.CharField(
         _("加签密钥"),
         max_length=200,
         blank=True,
-        help_text=_("钉钉机器人的安全设置选择“加签”时填写(SEC 开头);企业微信不需要。"),
+        help_text=_("钉钉机器人的安全设置选择“加签”时填写（SEC 开头）；企业微信不需要。"),
     )
     active = models.BooleanField(_("启用"), default=True)
 

@@ -120,17 +120,19 @@ def link(finding) -> str:
 
 def county_a_digest(f) -> str:
     return (
-        "### 广元市昭化区整改提醒(2019年9月10日)\n"
+        "### 广元市昭化区整改提醒（2019年9月10日）\n"
         "\n"
-        "**已逾期:1个**\n"
-        f'- <font color="warning">逾期9天</font> 商务部复核组 1.(1) [村级站点运营效果欠佳。]({link(f["overdue"])})'
-        "(时限:2019年9月1日)\n"
+        "**已逾期：1个**\n"
+        '- <font color="warning">逾期9天</font> 商务部复核组 1.(1) '
+        f"[村级站点运营效果欠佳。]({link(f['overdue'])})（时限：2019年9月1日）\n"
         "\n"
-        "**3天内到期:1个**\n"
-        f"- 剩2天 商务部复核组 1.(2) [物流资源未实现整合。]({link(f['soon'])})(时限:2019年9月12日)\n"
+        "**3天内到期：1个**\n"
+        "- 剩2天 商务部复核组 1.(2) "
+        f"[物流资源未实现整合。]({link(f['soon'])})（时限：2019年9月12日）\n"
         "\n"
-        "**销号申请待审批:1个**\n"
-        f"- 剩50天 商务部复核组 1.(4) [资金支付台账不全。]({link(f['submitted'])})(时限:2019年10月30日)\n"
+        "**销号申请待审批：1个**\n"
+        "- 剩50天 商务部复核组 1.(4) "
+        f"[资金支付台账不全。]({link(f['submitted'])})（时限：2019年10月30日）\n"
         "\n"
         f"[打开整改台账]({SITE}/)"
     )
@@ -144,7 +146,7 @@ def test_the_county_robots_get_the_digest(ledger, hooks, mobiles, endpoint):
     # The other county's robot gets its own; a switched-off robot and a unit's robot none.
     [b] = endpoint.posted("/wecom/b")
     content = b.json["markdown"]["content"]
-    assert content.startswith("### 广元市朝天区整改提醒(2019年9月10日)\n")
+    assert content.startswith("### 广元市朝天区整改提醒（2019年9月10日）\n")
     assert link(ledger["b"]) in content and "昭化" not in content
     assert endpoint.posted("/wecom/off") == [] and endpoint.posted("/wecom/unit") == []
     assert "培训完成率较低" not in wecom.body  # due in 5 days: beyond the 3 warning days
@@ -156,7 +158,7 @@ def test_dingtalk_digest_is_signed(ledger, hooks, endpoint):
     assert ding.json == {
         "msgtype": "markdown",
         "markdown": {
-            "title": "广元市昭化区整改提醒(2019年9月10日)",
+            "title": "广元市昭化区整改提醒（2019年9月10日）",
             "text": county_a_digest(ledger),
         },
     }
@@ -186,16 +188,18 @@ def test_the_signature_is_url_encoded():
         hmac.new(SECRET.encode(), f"1568070000000\n{SECRET}".encode(), hashlib.sha256).digest()
     ).decode()
     assert sign == quote_plus(raw)
-    assert signed_url("https://oapi.dingtalk.com/robot/send?access_token=x", SECRET, 1) == (
-        f"https://oapi.dingtalk.com/robot/send?access_token=x&timestamp=1&sign={signature(1, SECRET)}"
-    )
+    robot = "https://oapi.dingtalk.com/robot/send?access_token=x"
+    assert signed_url(robot, SECRET, 1) == f"{robot}&timestamp=1&sign={signature(1, SECRET)}"
 
 
 def test_overdue_sms_only_to_lead_unit_contacts_with_a_mobile(ledger, hooks, mobiles, endpoint):
     run("--channels", "sms")
     [sms] = endpoint.posted("/sms")
     assert sms.headers["Authorization"] == "Bearer t0ken"
-    text = "区商务和经济合作局:您单位牵头的1个整改问题已逾期,请尽快推进整改并在整改台账填报进展。(2019年9月10日)"
+    text = (
+        "区商务和经济合作局：您单位牵头的1个整改问题已逾期，"
+        "请尽快推进整改并在整改台账填报进展。（2019年9月10日）"
+    )
     assert sms.json == {
         "mobile": "13900000001",
         "content": f"【整改台账】{text}",
@@ -284,7 +288,7 @@ def test_yesterdays_failed_digest_is_not_sent_today(ledger, hooks, endpoint, clo
     clock.shift(dt.timedelta(days=1))
     run("--channels", "wecom")
     [_, today] = endpoint.posted("/wecom/a")
-    assert "(2019年9月11日)" in today.json["markdown"]["content"]
+    assert "（2019年9月11日）" in today.json["markdown"]["content"]
     stale = Delivery.objects.get(dedupe_key=f"digest:2019-09-10:hook:{hooks['wecom'].pk}")
     assert stale.status == "failed"
 
