@@ -357,3 +357,10 @@ def test_the_digest_queries_do_not_grow(ledger, alice, county_a, review_a, unit_
         )
     assert digest_queries() == few == 2
     assert len(selectors.county_digests(TODAY)[county_a.pk].soon) == 11
+
+
+def test_an_unknown_channel_is_refused():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="unknown channels: fax"):
+        run("--channels", "wecom,fax")

@@ -133,3 +133,31 @@ def test_the_units_of_another_county_are_not_offered(client, alice, county_b, fa
 def test_wrong_method(client, alice):
     login(client, alice)
     assert client.post(reverse("hook_list")).status_code == 405
+
+
+def test_the_list_costs_the_same_for_many_robots(
+    client, alice, county_a, unit_a, unit_a2, django_assert_num_queries
+):
+    login(client, alice)
+
+    def add(n):
+        for i in range(n):
+            RobotHook.objects.create(
+                county=county_a,
+                name=f"群{i}",
+                kind="wecom",
+                url=WECOM,
+                unit=[unit_a, unit_a2][i % 2],
+            )
+
+    add(2)
+    with django_assert_num_queries(QUERIES):
+        client.get(reverse("hook_list"))
+    add(10)
+    with django_assert_num_queries(QUERIES):
+        assert client.get(reverse("hook_list")).content.decode().count("群") >= 12
+
+
+# The session, the user, their groups, their county (the ability asks of it), the robots
+# with their units.
+QUERIES = 5
