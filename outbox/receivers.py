@@ -13,4 +13,6 @@ from . import services
 
 @receiver(events.finding_urged, dispatch_uid="outbox.urge")
 def on_finding_urged(sender, *, urge, user, **kwargs) -> None:
-    transaction.on_commit(lambda: services.urge_deliver(urge=urge, user=user))
+    # robust: an error here is logged, never turned into an error page after the urge is saved
+    # (a failed send is a failed Delivery anyway, retried by send_outbox).
+    transaction.on_commit(lambda: services.urge_deliver(urge=urge, user=user), robust=True)
