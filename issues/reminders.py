@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -43,11 +44,13 @@ class Mail:
 
 
 def _item(f: Finding, today: dt.date) -> dict:
-    """What a mail shows of one finding (templates/issues/mail/finding_line.txt)."""
+    """What a mail shows of one finding (templates/issues/mail/finding_line.txt); the words
+    are the templates', never f-strings here."""
     days = f.days_left(today)
     return {
         "finding": f,
-        "state": f"逾期{-days}天" if days is not None and days < 0 else f"剩{days}天",
+        "late": -days if days is not None and days < 0 else None,
+        "left": days,
         "when": chinese_date(f.deadline) if f.deadline else "无时限",
         "url": f"{settings.SITE_URL.rstrip('/')}{f.get_absolute_url()}",
     }
@@ -118,8 +121,8 @@ def build_mails(today: dt.date) -> list[Mail]:
     for unit in Unit.objects.filter(pk__in=by_unit).exclude(email="").select_related("county"):
         overdue, soon = _split(by_unit[unit.pk], today)
         name = unit.county.display_short_name
-        title = f"{unit.contact or unit.name}:您单位牵头的整改问题提醒({chinese_date(today)})"
-        context = {"county": name, "unit": unit.name, "title": title}
+        context = {"county": name, "unit": unit.name, "addressee": unit.contact or unit.name}
+        context["title"] = _render("unit_title", {**context, "today": chinese_date(today)}).strip()
         context.update(overdue=overdue, soon=soon)
         mails.append(_digest(ReminderLog.Kind.UNIT, unit.county, unit.email, context))
     for user in users:
@@ -128,7 +131,7 @@ def build_mails(today: dt.date) -> list[Mail]:
         name = county.display_short_name
         if Role.COUNTY_STAFF in groups and by_county.get(county.pk):
             overdue, soon = _split(by_county[county.pk], today)
-            title = f"{name}整改问题提醒({chinese_date(today)})"
+            title = _render("office_title", {"county": name, "today": chinese_date(today)}).strip()
             context = {"county": name, "title": title, "overdue": overdue, "soon": soon}
             mails.append(_digest(ReminderLog.Kind.OFFICE, county, user.email, context))
         if Role.COUNTY_LEADER in groups:
@@ -176,10 +179,11 @@ def _claim(mail: Mail, today: dt.date) -> ReminderLog | None:
         return None
 
 
-def send_reminders(today: dt.date) -> Outcome:
+def send_reminders(today: dt.date, send: Callable[[Mail], None] | None = None) -> Outcome:
     """Send the day's mails once: what was already sent today (or is being sent by another
     run) is skipped; one recipient's failure is logged, its claim turned into a failure (so
-    a later run tries again), and does not stop the others."""
+    a later run tries again), and does not stop the others. `send` is the transport (the
+    outbox's e-mail backend when `send_outbox` runs this); Django's send_mail by default."""
     outcome = Outcome()
     for mail in build_mails(today):
         claim = _claim(mail, today)
@@ -187,7 +191,10 @@ def send_reminders(today: dt.date) -> Outcome:
             outcome.skipped += 1
             continue
         try:
-            send_mail(mail.subject, mail.body, None, [mail.recipient])
+            if send is None:
+                send_mail(mail.subject, mail.body, None, [mail.recipient])
+            else:
+                send(mail)
         except Exception as exc:  # noqa: BLE001 — any transport error: log it, go on
             log.warning("reminder to %s failed: %s", mail.recipient, exc)
             ReminderLog.objects.filter(pk=claim.pk).update(

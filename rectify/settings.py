@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit",
     "users",
     "notify",
+    "outbox",
     "reports",
     "bench",
     "demo",
@@ -288,6 +289,28 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
+
+# Notifications: a deadline turns yellow (and is notified) this many days before it.
+RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
+# Channels beyond the browser (outbox, docs/notifications.md). Which are on, comma-separated
+# from email, wecom (企业微信 group robots), dingtalk (钉钉 group robots), sms.
+RECTIFY_OUTBOX_CHANNELS = [
+    c.strip()
+    for c in os.getenv("RECTIFY_OUTBOX_CHANNELS", "email,wecom,dingtalk,sms").split(",")
+    if c.strip()
+]
+# The SMS backend (a dotted path): the console one writes to the log; the JSON gateway one
+# posts to RECTIFY_SMS_GATEWAY_URL with its token.
+RECTIFY_SMS_BACKEND = os.getenv("RECTIFY_SMS_BACKEND", "outbox.backends.sms.console.ConsoleBackend")
+RECTIFY_SMS_GATEWAY_URL = os.getenv("RECTIFY_SMS_GATEWAY_URL", "")
+RECTIFY_SMS_GATEWAY_TOKEN = os.getenv("RECTIFY_SMS_GATEWAY_TOKEN", "")
+RECTIFY_SMS_SIGN_NAME = os.getenv("RECTIFY_SMS_SIGN_NAME", "整改台账")
+# Seconds an HTTP request to a robot or the SMS gateway may take; no retry inside a request.
+RECTIFY_OUTBOX_TIMEOUT = envint("RECTIFY_OUTBOX_TIMEOUT", 10)
+# A failed delivery is tried again by the next runs, up to this many attempts in all.
+RECTIFY_OUTBOX_MAX_ATTEMPTS = envint("RECTIFY_OUTBOX_MAX_ATTEMPTS", 5)
+# Robot URLs must be https; tests (and only tests) allow http://127.0.0.1.
+RECTIFY_OUTBOX_ALLOW_LOCAL_HTTP = envbool("RECTIFY_OUTBOX_ALLOW_LOCAL_HTTP")
 RECTIFY_PAGE_SIZE = envint("RECTIFY_PAGE_SIZE", 50)
 # The auditor's .xlsx export refuses a search with more events than this (narrow the dates).
 RECTIFY_AUDIT_EXPORT_MAX_ROWS = envint("RECTIFY_AUDIT_EXPORT_MAX_ROWS", 100_000)

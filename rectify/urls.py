@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("issues.urls")),
     path("", include("audit.urls")),
     path("", include("notify.urls")),
+    path("", include("outbox.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),

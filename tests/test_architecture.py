@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rectify", "issues", "audit", "users", "notify", "reports", "bench", "demo")
+PACKAGES = ("rectify", "issues", "audit", "users", "notify", "outbox", "reports", "bench", "demo")
 
 
 def module_name(path: Path) -> str:
@@ -173,6 +173,12 @@ def test_no_import_cycles():
         ("users", "notify"),
         ("rectify.lib", "notify"),
         ("audit", "users"),
+        ("issues", "outbox"),
+        ("audit", "outbox"),
+        ("users", "outbox"),
+        ("notify", "outbox"),
+        ("outbox", "notify"),
+        ("rectify.lib", "outbox"),
         ("audit", "reports"),
         ("issues", "bench"),
         ("issues", "demo"),
