@@ -8,9 +8,9 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from issues.models import County, Finding, FindingUnit, Role, User, due_soon_q, overdue_q
+from issues.models import County, Finding, FindingUnit, Role, Urge, User, due_soon_q, overdue_q
 
 from .models import RobotHook
 
@@ -26,17 +26,27 @@ class CountyDigest:
     overdue: list[Finding] = dataclasses.field(default_factory=list)
     soon: list[Finding] = dataclasses.field(default_factory=list)
     waiting: list[Finding] = dataclasses.field(default_factory=list)
+    # Urged (催办) and not yet answered by a progress note.
+    urged: list[Finding] = dataclasses.field(default_factory=list)
     # Each unit's overdue findings where it leads (the first responsible unit).
     overdue_by_unit: dict[int, list[Finding]] = dataclasses.field(default_factory=dict)
 
 
 def county_digests(today: dt.date) -> dict[int, CountyDigest]:
-    """Each county's overdue findings, those due within the warning days and the close-outs
-    waiting for the leader (the deadline rules of issues/models.py), by county id."""
+    """Each county's overdue findings, those due within the warning days, the close-outs
+    waiting for the leader (the deadline rules of issues/models.py) and the findings urged and
+    not yet answered, by county id."""
     within = warning_days()
+    urged = Exists(Urge.objects.unanswered().filter(finding=OuterRef("pk")))
     findings = (
         Finding.objects.active()
-        .filter(overdue_q(today) | due_soon_q(today, within) | Q(status=Finding.Status.SUBMITTED))
+        .annotate(urged=urged)
+        .filter(
+            overdue_q(today)
+            | due_soon_q(today, within)
+            | Q(status=Finding.Status.SUBMITTED)
+            | Q(urged=True)
+        )
         .select_related("county", "review", "category")
         .prefetch_related(
             Prefetch(
@@ -60,6 +70,8 @@ def county_digests(today: dt.date) -> dict[int, CountyDigest]:
             digest.soon.append(f)
         if f.status == Finding.Status.SUBMITTED:
             digest.waiting.append(f)
+        if f.urged:
+            digest.urged.append(f)
     return digests
 
 

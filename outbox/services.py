@@ -196,6 +196,7 @@ def digest_message(digest: selectors.CountyDigest, today: dt.date, hook: RobotHo
         "overdue": _section(digest.overdue, today),
         "soon": _section(digest.soon, today),
         "waiting": _section(digest.waiting, today),
+        "urged": _section(digest.urged, today),
         "site": settings.SITE_URL.rstrip("/"),
     }
     subject = _render("digest_title.txt", context)
@@ -210,7 +211,7 @@ def _send_digests(today: dt.date, channels: list[str], outcome: Outcome) -> None
     digests = {
         pk: d
         for pk, d in selectors.county_digests(today).items()
-        if d.overdue or d.soon or d.waiting
+        if d.overdue or d.soon or d.waiting or d.urged
     }
     hooks = selectors.county_hooks(digests, kinds) if kinds else {}
     for county_id, digest in digests.items():

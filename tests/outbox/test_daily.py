@@ -364,3 +364,16 @@ def test_an_unknown_channel_is_refused():
 
     with pytest.raises(CommandError, match="unknown channels: fax"):
         run("--channels", "wecom,fax")
+
+
+def test_the_digest_lists_the_findings_urged_and_not_answered(ledger, hooks, lee, unit_a, endpoint):
+    later = ledger["later"]
+    issue_services.finding_urge(user=lee, finding=later, message="请本周内报送进展。", unit=unit_a)
+    run("--channels", "wecom")
+    [wecom] = endpoint.posted("/wecom/a")
+    content = wecom.json["markdown"]["content"]
+    assert (
+        "**被催办未回复：1个**\n"
+        "- 剩5天 商务部复核组 1.(3) "
+        f"[培训完成率较低。]({link(later)})（时限：2019年9月15日）\n"
+    ) in content

@@ -1,7 +1,8 @@
 """An immediate 催办 message: when issues.events.finding_urged is sent (by the urge service,
 inside its transaction), the outbox sends, once the transaction commits, to the urged unit's
 robots (the county office's when it has none) and by SMS to the unit's contacts with a
-mobile. The Urge model is another part of issue 14: a stand-in with its fields stands here."""
+mobile. Most tests send the signal with a stand-in carrying an Urge's fields; the first goes
+through the urge service itself."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 
-from issues import events
+from issues import events, services
 from outbox.models import Delivery, RobotHook
 from tests.conftest import Factory
 
@@ -76,6 +77,23 @@ def send(django_capture_on_commit_callbacks, the_urge, user):
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             events.finding_urged.send(sender=None, urge=the_urge, user=user)
+
+
+def test_the_urge_service_sends_once_committed(
+    finding_a, unit_a, lee, robots, contacts, endpoint, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.finding_urge(
+            user=lee,
+            finding=finding_a,
+            message="请于本周内报送整改进展。",
+            reply_by=dt.date(2019, 9, 13),
+            unit=unit_a,
+        )
+    [robot] = endpoint.posted("/unit")
+    assert "> 请于本周内报送整改进展。" in robot.json["markdown"]["content"]
+    [sms] = endpoint.posted("/sms")
+    assert sms.json["mobile"] == "13900000001"
 
 
 def test_urge_goes_to_the_units_robot_and_its_contacts_phones(
