@@ -24,3 +24,19 @@ request_decided = Signal()
 
 # A provincial notice item reached counties: item, findings (the new copies), user.
 notice_assigned = Signal()
+
+# A unit's contact acknowledged (签收) the unit's task on a finding: link (FindingUnit), user.
+finding_acknowledged = Signal()
+
+# The lead unit handed a finding back for the office to reassign: link, user, reason.
+finding_handed_back = Signal()
+
+# A unit's contact reported progress (or proposed a result) for the office to accept:
+# progress, user.
+progress_submitted_by_unit = Signal()
+
+# The office returned a unit's note with a comment: progress, user, comment.
+progress_returned = Signal()
+
+# The office accepted a unit's note (a proposed result is now the finding's): progress, user.
+progress_accepted = Signal()
