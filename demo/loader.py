@@ -51,12 +51,14 @@ def ensure_user(
     full_name: str = "",
     superuser: bool = False,
     national: bool = False,
+    unit: Unit | None = None,
 ) -> tuple[User, bool]:
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
             "county": county,
             "province": province,
+            "unit": unit,
             "first_name": full_name,
             "is_staff": superuser,
             "is_superuser": superuser,
@@ -383,6 +385,28 @@ ADMINISTRATORS = [
 ]
 
 
+# The responsible units' contacts (责任单位联络员): username, county, unit.
+UNIT_CONTACTS = [
+    ("unit-510811-xz", "510811", "各乡镇人民政府"),
+    ("unit-510811-nyj", "510811", "区农业农村局"),
+]
+
+
+def load_unit_contacts(password: str) -> None:
+    for username, code, name in UNIT_CONTACTS:
+        unit = Unit.objects.filter(county__code=code, name=name).select_related("county").first()
+        if unit is None:  # the county was not loaded
+            continue
+        ensure_user(
+            username,
+            password,
+            role=Role.UNIT_STAFF,
+            county=unit.county,
+            unit=unit,
+            full_name=f"{name}联络员",
+        )
+
+
 def _zh(text) -> str:
     """A role's name in Chinese, whatever language the command runs in."""
     with translation.override("zh-hans"):
@@ -409,6 +433,7 @@ def load_all(password: str) -> list[dict]:
     results = [load_county(DATA_DIR / name, password) for name in DEMO_FILES]
     load_notice(DATA_DIR / "jiangxi_notice.json", password)
     load_administrators(password)
+    load_unit_contacts(password)
     ensure_user("admin", password, superuser=True, full_name="系统管理员")
     return results
 
@@ -417,6 +442,8 @@ def load_all(password: str) -> list[dict]:
 # that `make run` never describes an account differently from what it can do.
 WRITES = {
     "finding.edit": "登记和修改问题",
+    "finding.acknowledge": "签收本单位的问题，报送进展和拟定的整改结果",
+    "progress.review": "采纳或退回单位报送的进展",
     "finding.submit": "申请销号",
     "finding.close": "审批销号",
     "request.decide": "审批延期和归档",
@@ -432,10 +459,12 @@ WRITES = {
 
 def account_lines() -> list[str]:
     lines = []
-    for user in User.objects.order_by("username").select_related("county", "province"):
+    for user in User.objects.order_by("username").select_related("county", "province", "unit"):
         can = [text for ability, text in WRITES.items() if allowed(user, ability)]
         roles = "、".join(user.role_labels) or ("系统管理员" if user.is_superuser else "")
         reads = user.scope_label or "-"
+        if allowed(user, "finding.acknowledge"):  # a unit's contact reads only its findings
+            reads += f" {user.unit}"
         does = "；".join(can) if can else "只读"
         if user.is_staff:
             does += "；管理后台 /admin/"

@@ -28,5 +28,18 @@ notice_assigned = Signal()
 # A finding was urged (催办): urge (its unit None when the province urges the county), user.
 finding_urged = Signal()
 
-# The office returned a unit's progress note with a comment: progress, user, comment.
+# A unit's contact acknowledged (签收) the unit's task on a finding: link (FindingUnit), user.
+finding_acknowledged = Signal()
+
+# The lead unit handed a finding back for the office to reassign: link, user, reason.
+finding_handed_back = Signal()
+
+# A unit's contact reported progress (or proposed a result) for the office to accept:
+# progress, user.
+progress_submitted_by_unit = Signal()
+
+# The office returned a unit's note with a comment: progress, user, comment.
 progress_returned = Signal()
+
+# The office accepted a unit's note (a proposed result is now the finding's): progress, user.
+progress_accepted = Signal()

@@ -114,6 +114,10 @@ class FindingFilter(django_filters.FilterSet):
         method="filter_timing",
         empty_label=_("全部"),
     )
+    # 未签收: a responsible unit has yet to acknowledge its task (FindingQuerySet).
+    awaiting_acknowledgement = django_filters.BooleanFilter(
+        label=_("未签收"), method="filter_awaiting_acknowledgement", widget=forms.CheckboxInput
+    )
     archive_pending = django_filters.BooleanFilter(
         label=_("归档申请待审批"), method="filter_archive_pending", widget=forms.CheckboxInput
     )
@@ -250,6 +254,9 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_timing(self, queryset, name, value):
         return queryset.closed_timing(value) if value else queryset
+
+    def filter_awaiting_acknowledgement(self, queryset, name, value):
+        return queryset.awaiting_acknowledgement() if value else queryset
 
     def filter_archive_pending(self, queryset, name, value):
         return queryset.filter(_pending(FindingRequest.Kind.ARCHIVE)) if value else queryset

@@ -318,6 +318,16 @@ def unit_initial(finding: Finding) -> list[dict]:
 
 
 class ProgressForm(StyledForm, forms.ModelForm):
+    # A unit's contact reports a note or proposes the result (the office accepts it into the
+    # finding); the field is offered only to them (`proposes`).
+    kind = forms.ChoiceField(
+        label=_("报送类型"),
+        choices=Progress.Kind.choices,
+        initial=Progress.Kind.NOTE,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
     class Meta:
         model = Progress
         fields = ["date", "note"]
@@ -325,6 +335,14 @@ class ProgressForm(StyledForm, forms.ModelForm):
             "date": DateInput(),
             "note": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, proposes: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not proposes:
+            del self.fields["kind"]
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Progress.Kind.NOTE
 
 
 class UnitForm(StyledForm, forms.ModelForm):
@@ -597,3 +615,30 @@ class UrgeForm(NoticeUrgeForm):
             field.choices = [(u.pk, u.name) for u in units]
         else:
             del self.fields["unit"]
+
+
+# ---------------------------------------------------------------------------
+# A unit's task (签收, 退回) and the office's review of a unit's notes (采纳, 退回).
+
+
+class HandBackForm(StyledForm, forms.Form):
+    reason = forms.CharField(
+        label=_("退回理由"),
+        max_length=500,
+        # The common reason, offered by the page (<datalist id="hand-back-reasons">).
+        widget=forms.TextInput(
+            attrs={"list": "hand-back-reasons", "placeholder": _("不属于本单位职责")}
+        ),
+        error_messages={"required": _("请说明退回的理由。")},
+    )
+
+    SUGGESTIONS = (_("不属于本单位职责"),)
+
+
+class ProgressReturnForm(StyledForm, forms.Form):
+    comment = forms.CharField(
+        label=_("退回意见"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("退回时请填写意见，告诉单位需要补充或修改什么。")},
+    )

@@ -576,6 +576,14 @@ class FindingQuerySet(CountyScopedQuerySet):
         """Findings whose first responsible unit (the lead, 牵头单位) is `unit`."""
         return self.alias(_lead_id=lead_unit("unit_id")).filter(_lead_id=unit.pk)
 
+    def awaiting_acknowledgement(self) -> FindingQuerySet:
+        """未签收: a responsible unit has not acknowledged (AWAITING_ACKNOWLEDGEMENT_Q)."""
+        return self.filter(awaiting_acknowledgement())
+
+    def with_acknowledgement(self) -> FindingQuerySet:
+        """Each row's `awaits_acknowledgement` (the ledger's 未签收 mark), in the same query."""
+        return self.annotate(awaits_acknowledgement=awaiting_acknowledgement())
+
     def involving_unit(self, unit) -> FindingQuerySet:
         return self.filter(Exists(FindingUnit.objects.filter(finding=OuterRef("pk"), unit=unit)))
 
@@ -809,6 +817,31 @@ class FindingUnit(Tracked):
         _("角色"), max_length=20, choices=Role.choices, default=Role.RESPONSIBLE
     )
     order = models.PositiveSmallIntegerField(_("排序"))
+    # The unit's task on the finding: given when the link was made (a unit removed and added
+    # again is a new link, a new task), acknowledged (签收) by the unit's contact, or handed
+    # back by the lead unit for the office to reassign.
+    assigned_at = models.DateTimeField(_("交办时间"), default=timezone.now, editable=False)
+    acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True, editable=False)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    handed_back_at = models.DateTimeField(_("退回时间"), null=True, blank=True, editable=False)
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("退回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    hand_back_reason = LimitedTextField(_("退回理由"), max_length=500, blank=True, editable=False)
 
     history = HistoricalRecords(bases=[ChangeSetHistory])
 
@@ -823,10 +856,45 @@ class FindingUnit(Tracked):
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_role_display()})"
 
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    @property
+    def is_handed_back(self) -> bool:
+        return self.handed_back_at is not None
+
+    @property
+    def awaits_acknowledgement(self) -> bool:
+        """The Python side of AWAITING_ACKNOWLEDGEMENT_Q (for one link)."""
+        return (
+            self.role == self.Role.RESPONSIBLE
+            and self.acknowledged_at is None
+            and self.handed_back_at is None
+        )
+
     @staticmethod
     def names(links, role: str) -> list[str]:
         """Unit names of one role, in order, from already fetched links."""
         return [link.unit.name for link in links if link.role == role]
+
+
+# 未签收: a responsible unit's link neither acknowledged (签收) nor handed back, on a finding
+# still being worked on. FindingUnit.awaits_acknowledgement is the same for one link; the
+# ledger's filter and mark (FindingQuerySet.awaiting_acknowledgement / with_acknowledgement)
+# and 我的待办 read this.
+AWAITING_ACKNOWLEDGEMENT_Q = Q(
+    role=FindingUnit.Role.RESPONSIBLE, acknowledged_at__isnull=True, handed_back_at__isnull=True
+)
+
+
+def awaiting_acknowledgement() -> Exists:
+    """Whether a finding (OuterRef) that is not closed has a link awaiting 签收."""
+    return Exists(
+        FindingUnit.objects.filter(AWAITING_ACKNOWLEDGEMENT_Q, finding=OuterRef("pk")).exclude(
+            finding__status=Finding.Status.CLOSED
+        )
+    )
 
 
 class ProgressQuerySet(CountyScopedQuerySet):
@@ -837,9 +905,26 @@ class ProgressQuerySet(CountyScopedQuerySet):
         """Not withdrawn: what pages, exports and documents show (leaders also see the rest)."""
         return self.filter(withdrawn_at__isnull=True)
 
+    def awaiting_review(self) -> ProgressQuerySet:
+        """A unit's notes the office has yet to accept or return (单位报送待采纳)."""
+        return self.visible().filter(review_status=Progress.ReviewStatus.PENDING)
+
+    def returned(self) -> ProgressQuerySet:
+        return self.visible().filter(review_status=Progress.ReviewStatus.RETURNED)
+
 
 class Progress(Tracked):
     """A dated progress note on a finding (整改进展)."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("进展情况")
+        RESULT = "result", _("拟报整改结果")
+
+    class ReviewStatus(models.TextChoices):
+        NONE = "", _("无需审核")
+        PENDING = "pending", _("待采纳")
+        ACCEPTED = "accepted", _("已采纳")
+        RETURNED = "returned", _("已退回")
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="progress_notes"
@@ -862,6 +947,39 @@ class Progress(Tracked):
         related_name="+",
         editable=False,
     )
+    # A responsible unit's report (its contact wrote it), which the office accepts into the
+    # finding or returns; the office's own notes have no unit and no review.
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("报送单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="progress_notes",
+        editable=False,
+    )
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=Kind.choices, default=Kind.NOTE, editable=False
+    )
+    review_status = models.CharField(
+        _("采纳情况"),
+        max_length=20,
+        choices=ReviewStatus.choices,
+        blank=True,
+        default=ReviewStatus.NONE,
+        editable=False,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True, editable=False)
+    review_comment = LimitedTextField(_("审核意见"), max_length=2000, blank=True, editable=False)
 
     objects = ProgressQuerySet.as_manager()
     history = HistoricalRecords(bases=[ChangeSetHistory])
@@ -881,6 +999,18 @@ class Progress(Tracked):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def is_from_unit(self) -> bool:
+        return self.unit_id is not None
+
+    @property
+    def is_proposed_result(self) -> bool:
+        return self.kind == self.Kind.RESULT
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.review_status == self.ReviewStatus.PENDING and not self.is_withdrawn
 
 
 class StatusChange(models.Model):

@@ -618,3 +618,29 @@ def county_scope(user, field: str | None = "county", finding: str | None = None)
     `finding` (the prefix of the path to the row's finding, if it is on one) that keeps the
     rows `user` may see, as the row "ledger.view" says; None when they see none."""
     return scope(user, "ledger.view", field, finding)
+
+
+def sees_county_records(user) -> bool:
+    """Whether the user sees the records of their county that hang on no finding (its
+    units, reviews, reports, imports): everybody of a county who sees the county's ledger,
+    not a unit's contact, whose reach is the unit's findings alone. Users of no county see
+    such rows as their own scope says (province, nation)."""
+    if user.county_id is None:
+        return True
+    # A row of the county on no finding, as the reaches read it (a unit: county_id only).
+    return allowed(user, "ledger.view", _CountyRecord(user.county_id))
+
+
+class _CountyRecord:
+    """A stand-in for a row of a county on no finding, for the reaches to judge."""
+
+    _meta = dataclasses.make_dataclass("Meta", [("model_name", str)])("county_record")
+
+    def __init__(self, county_id: int):
+        self.county_id = county_id
+
+
+def require_county_records(user) -> None:
+    """403 for a page of the county's own records the user does not see (a unit's contact)."""
+    if not sees_county_records(user):
+        raise PermissionDenied(str(NOT_ALLOWED))

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import services, submissions
+from . import permissions, services, submissions
 from .forms import CategoriesForm, CategoryAddForm, NoticeForm, ReviewForm
 from .models import Category, Finding, Review, User
 from .permissions import abilities, allowed, refusal, require, review_county_ids
@@ -55,6 +55,7 @@ def _count(qs: QuerySet, field: str) -> Coalesce:
 @require_safe
 def review_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    permissions.require_county_records(user)
     findings = _findings_in_scope(user).filter(review=OuterRef("pk"))
     categories = Category.objects.filter(review=OuterRef("pk"))
     reviews = list(

@@ -23,10 +23,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from .models import (
+    AWAITING_ACKNOWLEDGEMENT_Q,
     TIMING_Q,
     County,
     Finding,
     FindingRequest,
+    FindingUnit,
     NoticeItem,
     Progress,
     Timing,
@@ -41,7 +43,7 @@ from .permissions import Role, holds
 @dataclasses.dataclass
 class WorkList:
     title: str
-    findings: list  # findings, or FindingRequests when kind == "requests"
+    findings: list  # findings; FindingRequests when kind == "requests"; Progress: "notes"
     empty: str
     kind: str = "findings"
 
@@ -60,6 +62,57 @@ def _requests(qs: QuerySet, limit: int = 100) -> list[FindingRequest]:
     )
 
 
+def _notes(qs: QuerySet, limit: int = 100) -> list[Progress]:
+    """Progress notes with what their rows show, oldest first: one query."""
+    return list(
+        qs.filter(finding__archived_at__isnull=True)
+        .select_related(
+            "finding", "finding__review", "finding__county", "unit", "author", "reviewed_by"
+        )
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def _unit_lists(user: User, findings: QuerySet, today: dt.date) -> list[WorkList]:
+    """A unit's contact: the unit's tasks to 签收, its findings overdue or due soon (all the
+    contact sees are the unit's), and their notes the office returned, not yet answered by a
+    later note of the unit on the same finding."""
+    soon = settings.RECTIFY_DUE_SOON_DAYS
+    to_acknowledge = FindingUnit.objects.filter(
+        AWAITING_ACKNOWLEDGEMENT_Q, unit_id=user.unit_id, finding=OuterRef("pk")
+    )
+    answered = Progress.objects.visible().filter(
+        finding=OuterRef("finding"), unit=OuterRef("unit"), created_at__gt=OuterRef("created_at")
+    )
+    return [
+        WorkList(
+            _("待签收的问题"),
+            _rows(findings.open().filter(Exists(to_acknowledge)).in_ledger_order()),
+            _("没有待签收的问题。"),
+        ),
+        WorkList(
+            _("本单位逾期或即将到期的问题"),
+            _rows(
+                (findings.overdue(today) | findings.due_within(soon, today)).order_by(
+                    "deadline", "id"
+                )
+            ),
+            _("本单位没有逾期或即将到期的问题。"),
+        ),
+        WorkList(
+            _("被退回的进展"),
+            _notes(
+                Progress.objects.for_user(user)
+                .returned()
+                .filter(author=user)
+                .exclude(Exists(answered))
+            ),
+            _("没有被退回的进展。"),
+            kind="notes",
+        ),
+    ]
+
+
 def my_work(user: User, today: dt.date) -> list[WorkList]:
     """What waits for the user: their unit's overdue and due-soon findings, findings without
     a progress note this month, close-out, extension and archive requests to approve (or,
@@ -67,7 +120,9 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
     findings = Finding.objects.for_user(user).active()
     lists = []
     soon = settings.RECTIFY_DUE_SOON_DAYS
-    if user.unit_id:
+    if holds(user, Role.UNIT_STAFF):
+        lists += _unit_lists(user, findings, today)
+    elif user.unit_id:
         mine = findings.led_by(user.unit)
         lists.append(
             WorkList(
@@ -95,6 +150,14 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
                 _("本月还没有填报进展的问题"),
                 _rows(findings.open().exclude(Exists(noted)).in_ledger_order()),
                 _("所有未销号的问题本月都已填报进展。"),
+            )
+        )
+        lists.append(
+            WorkList(
+                _("单位报送待采纳"),
+                _notes(Progress.objects.for_user(user).awaiting_review()),
+                _("没有等待采纳的单位报送。"),
+                kind="notes",
             )
         )
         lists.append(

@@ -271,27 +271,55 @@ def finding_update(
     return _save_finding(finding, data, user, created=False)
 
 
+def reporting_unit(user: User, finding: Finding) -> Unit | None:
+    """The unit a note by `user` on `finding` reports for: the user's own when they are one
+    of the finding's units' contacts (who 签收 its task), for the office to accept or
+    return; None for the office's own notes."""
+    return user.unit if allowed(user, "finding.acknowledge", finding) else None
+
+
 @removed_on_failure()
 @changesets.change_set()
 @transaction.atomic
 def progress_add(
-    *, user: User, finding: Finding, note: str, date: dt.date | None = None, uploads=()
+    *,
+    user: User,
+    finding: Finding,
+    note: str,
+    date: dt.date | None = None,
+    uploads=(),
+    kind: str = Progress.Kind.NOTE,
 ) -> Progress:
-    """Record a progress note; the first one starts the rectification."""
+    """Record a progress note; the first one starts the rectification. A unit's contact
+    writes it for their unit (a note or a proposed result), waiting for the office."""
     require(user, "finding.report_progress", finding)
     if finding.is_archived:
         raise ValidationError(_("该问题已归档,恢复后才能填报进展。"))
     date = date or timezone.localdate()
     if date > timezone.localdate():
         raise ValidationError({"date": _("进展日期不能晚于今天。")})
+    unit = reporting_unit(user, finding)
+    if kind == Progress.Kind.RESULT and unit is None:
+        # The office writes the result itself (申请销号); it proposes none to itself.
+        raise ValidationError({"kind": _("只有责任单位可以报送拟定的整改结果。")})
     for upload in uploads:
         # Every file is checked before any is stored: a refused one leaves nothing behind.
         check_upload(upload)
-    progress = Progress(finding=finding, note=tidy(note), date=date, author=user)
+    progress = Progress(
+        finding=finding,
+        note=tidy(note),
+        date=date,
+        author=user,
+        unit=unit,
+        kind=kind,
+        review_status=Progress.ReviewStatus.PENDING if unit else Progress.ReviewStatus.NONE,
+    )
     stamp(progress, user, created=True)
     progress.full_clean()
     progress.save()
     urges_answer(progress=progress, user=user)
+    if unit is not None:
+        events.progress_submitted_by_unit.send(sender=Progress, progress=progress, user=user)
     for upload in uploads:
         evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
     # The first note starts the work (whoever may report progress may start it this way).
@@ -301,6 +329,129 @@ def progress_add(
     current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
     if current.status in start.sources:
         _take_step(start, user, finding, _("填报首条整改进展"))
+    return progress
+
+
+# ---------------------------------------------------------------------------
+# A unit's task on a finding (FindingUnit): 签收 by its contact, or handed back by the lead
+# unit for the office to reassign (through finding_update: a new link is a new task).
+
+
+def _own_link(user: User, finding: Finding) -> FindingUnit:
+    """The user's unit's link on the finding, locked; the finding must still be worked on."""
+    link = (
+        FindingUnit.objects.select_for_update()
+        .select_related("unit", "finding")
+        .get(finding=finding, unit_id=user.unit_id)
+    )
+    if link.finding.is_archived:
+        raise TransitionError(_("该问题已归档，不能办理。"))
+    if link.finding.is_closed:
+        raise TransitionError(_("该问题已销号，无需签收或退回。"))
+    return link
+
+
+@changesets.change_set()
+@transaction.atomic
+def finding_acknowledge(*, user: User, finding: Finding) -> tuple[FindingUnit, bool]:
+    """签收: the contact's unit takes on its task. Twice is once: returns the link and
+    whether this call acknowledged it (False: it was already)."""
+    require(user, "finding.acknowledge", finding)
+    link = _own_link(user, finding)
+    if link.is_handed_back:
+        raise TransitionError(_("本单位已退回该问题，等待区县重新交办，不能签收。"))
+    if link.is_acknowledged:
+        return link, False
+    link.acknowledged_at, link.acknowledged_by = timezone.now(), user
+    stamp(link, user, created=False)
+    link.save()
+    events.finding_acknowledged.send(sender=FindingUnit, link=link, user=user)
+    return link, True
+
+
+@changesets.change_set()
+@transaction.atomic
+def finding_hand_back(*, user: User, finding: Finding, reason: str) -> FindingUnit:
+    """The lead unit (the first responsible one) hands the finding back, with a reason, for
+    the office to give to another unit."""
+    require(user, "finding.hand_back", finding)
+    reason = tidy(reason)
+    if not reason:
+        raise ValidationError({"reason": _("请说明退回的理由。")})
+    link = _own_link(user, finding)
+    lead = (
+        FindingUnit.objects.filter(finding=finding, role=FindingUnit.Role.RESPONSIBLE)
+        .order_by("order", "id")
+        .first()
+    )
+    if lead is None or lead.pk != link.pk:
+        raise TransitionError(_("只有牵头单位可以退回该问题；配合单位请与牵头单位或区县联系。"))
+    if link.is_handed_back:
+        raise TransitionError(_("本单位已经退回该问题。"))
+    link.handed_back_at, link.handed_back_by = timezone.now(), user
+    link.hand_back_reason = reason
+    stamp(link, user, created=False)
+    link.full_clean()
+    link.save()
+    events.finding_handed_back.send(sender=FindingUnit, link=link, user=user, reason=reason)
+    return link
+
+
+# ---------------------------------------------------------------------------
+# A unit's notes, reviewed by the office: accepted (a proposed result becomes the finding's
+# result, as an edit would make it) or returned with a comment.
+
+
+def _progress_to_review(progress: Progress) -> Progress:
+    progress = Progress.objects.select_for_update().select_related("finding").get(pk=progress.pk)
+    if progress.is_withdrawn:
+        raise TransitionError(_("这条进展已经撤回。"))
+    if not progress.awaits_review:
+        raise TransitionError(
+            _("这条进展不是待采纳的单位报送（现为“%(status)s”）。")
+            % {"status": progress.get_review_status_display()}
+        )
+    return progress
+
+
+def _mark_reviewed(progress: Progress, user: User, status: str, comment: str = "") -> None:
+    progress.review_status, progress.review_comment = status, comment
+    progress.reviewed_by, progress.reviewed_at = user, timezone.now()
+    stamp(progress, user, created=False)
+    # A note written before today's length limits stays as it is: only the review is checked.
+    progress.full_clean(exclude=["note"])
+    progress.save()
+
+
+@changesets.change_set()
+@transaction.atomic
+def progress_accept(*, user: User, progress: Progress) -> Progress:
+    """采纳 a unit's note; a proposed result becomes the finding's result (not while a
+    close-out waits for approval, nor once closed: editable_refusal)."""
+    require(user, "progress.review", progress)
+    progress = _progress_to_review(progress)
+    if progress.is_proposed_result:
+        finding = Finding.objects.select_for_update().get(pk=progress.finding_id)
+        if finding.is_archived:
+            raise TransitionError(_("该问题已归档，恢复后才能采纳。"))
+        check_editable(finding)
+        _save_changes(finding, user, result=progress.note)
+    _mark_reviewed(progress, user, Progress.ReviewStatus.ACCEPTED)
+    events.progress_accepted.send(sender=Progress, progress=progress, user=user)
+    return progress
+
+
+@changesets.change_set()
+@transaction.atomic
+def progress_return(*, user: User, progress: Progress, comment: str) -> Progress:
+    """退回 a unit's note with a comment: it shows in the contact's 我的待办 (被退回)."""
+    require(user, "progress.review", progress)
+    comment = tidy(comment)
+    if not comment:
+        raise ValidationError({"comment": _("退回时请填写意见，告诉单位需要补充或修改什么。")})
+    progress = _progress_to_review(progress)
+    _mark_reviewed(progress, user, Progress.ReviewStatus.RETURNED, comment)
+    events.progress_returned.send(sender=Progress, progress=progress, user=user, comment=comment)
     return progress
 
 

@@ -241,12 +241,22 @@ def _unit_link(record, before) -> list[str]:
         return [_("增加%(role)s:%(unit)s") % {"role": role, "unit": unit}]
     if record.history_type == "-":
         return [_("移除%(role)s:%(unit)s") % {"role": role, "unit": unit}]
-    if before is not None and (before.order, before.role) != (record.order, record.role):
-        return [
+    if before is None:
+        return []
+    told = []
+    if (before.order, before.role) != (record.order, record.role):
+        told.append(
             _("调整了%(unit)s的顺序或角色(现为第%(n)d位,%(role)s)")
             % {"unit": unit, "n": record.order, "role": role}
-        ]
-    return []
+        )
+    if before.acknowledged_at is None and record.acknowledged_at is not None:
+        told.append(_("%(unit)s签收了该问题") % {"unit": unit})
+    if before.handed_back_at is None and record.handed_back_at is not None:
+        told.append(
+            _("%(unit)s退回了该问题，理由：%(reason)s")
+            % {"unit": unit, "reason": _short(record.hand_back_reason, 60)}
+        )
+    return told
 
 
 def _progress(finding_records: list):
@@ -260,14 +270,29 @@ def _progress(finding_records: list):
         return finding_records[i - 1].get_status_display() if i else ""
 
     def describe(record, before) -> list[str]:
+        values = {"date": chinese_date(record.date), "note": _short(record.note, 40)}
+        unit = record.unit.name if record.unit_id and record.unit else ""
+        result = record.kind == Progress.Kind.RESULT
         if record.history_type == "+":
             first_note.setdefault("id", record.id)
-            return [
-                _("填报整改进展(%(date)s):%(note)s")
-                % {"date": chinese_date(record.date), "note": _short(record.note, 40)}
-            ]
+            if unit and result:
+                return [_("%(unit)s报送拟定的整改结果：%(note)s") % {**values, "unit": unit}]
+            if unit:
+                return [_("%(unit)s报送整改进展（%(date)s）：%(note)s") % {**values, "unit": unit}]
+            return [_("填报整改进展(%(date)s):%(note)s") % values]
         if record.history_type == "-":
             return [_("删除了整改进展")]
+        if before is not None and before.review_status != record.review_status:
+            review = Progress.ReviewStatus
+            if record.review_status == review.ACCEPTED:
+                if result:
+                    return [_("采纳了%(unit)s报送的整改结果") % {"unit": unit}]
+                return [_("采纳了%(unit)s报送的整改进展（%(date)s）") % {**values, "unit": unit}]
+            if record.review_status == review.RETURNED:
+                return [
+                    _("退回了%(unit)s报送的整改进展（%(date)s），意见：%(comment)s")
+                    % {**values, "unit": unit, "comment": _short(record.review_comment, 60)}
+                ]
         if before is not None and before.withdrawn_at is None and record.withdrawn_at:
             told = [
                 _("撤回了整改进展（%(date)s）：%(note)s")
@@ -407,10 +432,10 @@ def _related_snapshots(finding: Finding) -> tuple[dict, dict]:
     return snapshots, names
 
 
-def _history(model, **filters) -> list:
+def _history(model, *related: str, **filters) -> list:
     return list(
         model.history.filter(**filters)
-        .select_related("history_user")
+        .select_related("history_user", *related)
         .order_by("history_date", "history_id")
     )
 
@@ -468,7 +493,7 @@ def finding_timeline(finding: Finding) -> list[Entry]:
     lines += _row_lines(_history(Measure, finding_id=finding.pk), _measure, "measure")
     lines += _row_lines(unit_records, _unit_link, "unit")
     lines += _row_lines(
-        _history(Progress, finding_id=finding.pk), _progress(finding_records), "progress"
+        _history(Progress, "unit", finding_id=finding.pk), _progress(finding_records), "progress"
     )
     lines += _row_lines(_history(Evidence, finding_id=finding.pk), _evidence, "evidence")
     lines += _request_lines(_history(FindingRequest, finding_id=finding.pk))

@@ -24,10 +24,12 @@ from .forms import (
     EvidenceForm,
     ExtensionRequestForm,
     FindingForm,
+    HandBackForm,
     MeasureFormSet,
     NoticeForm,
     NoticeItemForm,
     ProgressForm,
+    ProgressReturnForm,
     ProgressWithdrawForm,
     UnitForm,
     UnitFormSet,
@@ -66,6 +68,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         Finding.objects.for_user(request.user)
         .select_related("county", "review", "category", "archived_by")
         .with_lead_unit()
+        .with_acknowledgement()
     )
     filterset = FindingFilter(request.GET or None, queryset=findings, request=request)
     qs = filterset.qs
@@ -139,13 +142,16 @@ def _detail_page(
     status: int = 200,
     request_forms: dict | None = None,
     urge_form: UrgeForm | None = None,
+    unit_forms: dict | None = None,
 ) -> HttpResponse:
     user = request.user
     can = abilities(user, finding)
-    links = list(finding.unit_links.select_related("unit"))
+    links = list(finding.unit_links.select_related("unit", "acknowledged_by", "handed_back_by"))
     if "finding.report_progress" in can and not finding.is_archived:
         progress_form = progress_form or ProgressForm(
-            initial={"date": timezone.localdate()}, auto_id="progress_%s"
+            initial={"date": timezone.localdate()},
+            auto_id="progress_%s",
+            proposes=services.reporting_unit(user, finding) is not None,
         )
     if "finding.add_evidence" in can and not finding.is_archived:
         evidence_form = evidence_form or EvidenceForm(
@@ -155,10 +161,17 @@ def _detail_page(
     if "evidence.see_removed" not in can:
         evidence = evidence.filter(removed_at__isnull=True)
     # Withdrawn notes: the county leader sees them, marked; everybody else does not.
-    notes = finding.progress_notes.select_related("author", "withdrawn_by")
+    notes = finding.progress_notes.select_related("author", "withdrawn_by", "unit", "reviewed_by")
     if "progress.see_withdrawn" not in can:
         notes = notes.visible()
     notes = list(notes.prefetch_related("evidence"))
+    sent = unit_forms or {}
+    if "progress.review" in can:
+        for note in notes:
+            if note.awaits_review:
+                note.return_form = sent.get(("return", note.pk)) or ProgressReturnForm(
+                    auto_id=f"return{note.pk}_%s"
+                )
     return render(
         request,
         "issues/finding_detail.html",
@@ -187,9 +200,32 @@ def _detail_page(
             **_workflow_context(user, finding, step_form),
             **_requests_context(user, finding, request_forms or {}),
             **_urge_context(user, finding, links, urge_form),
+            **_task_context(user, finding, can, links, sent),
         },
         status=status,
     )
+
+
+def _task_context(user, finding: Finding, can, links: list[FindingUnit], sent: dict) -> dict:
+    """The units' tasks card: each unit's 签收 state for everybody who sees the finding; for
+    a unit's contact, the 签收 button and (the lead unit) the 退回 form."""
+    working = not finding.is_archived and not finding.is_closed
+    own = next((link for link in links if link.unit_id == user.unit_id), None)
+    if "finding.acknowledge" not in can or own is None or not working:
+        own = None
+    lead = next((link for link in links if link.role == FindingUnit.Role.RESPONSIBLE), None)
+    may_hand_back = (
+        own is not None and own is lead and not own.is_handed_back and "finding.hand_back" in can
+    )
+    return {
+        "unit_tasks": links,
+        "own_task": own,
+        "may_acknowledge": own is not None and own.awaits_acknowledgement,
+        "hand_back_form": (sent.get("hand_back") or HandBackForm(auto_id="hand_back_%s"))
+        if may_hand_back
+        else None,
+        "hand_back_suggestions": HandBackForm.SUGGESTIONS,
+    }
 
 
 @login_required
@@ -340,6 +376,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
         request.FILES,
         instance=Progress(finding=finding, author=request.user),
         auto_id="progress_%s",
+        proposes=services.reporting_unit(request.user, finding) is not None,
     )
     done = f"{finding.get_absolute_url()}#progress"
     if form.is_valid():
@@ -353,6 +390,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     date=form.cleaned_data["date"],
                     uploads=request.FILES.getlist("files"),
+                    kind=form.cleaned_data.get("kind") or Progress.Kind.NOTE,
                 ),
             )
         except AlreadySubmitted:
@@ -360,7 +398,10 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("整改进展已记录。"))
+            if "kind" in form.fields:
+                messages.success(request, _("整改进展已报送，等待区县采纳。"))
+            else:
+                messages.success(request, _("整改进展已记录。"))
             return redirect(done)
     messages.error(request, _("进展未保存,请按提示修改。"))
     return _detail_page(request, finding, progress_form=form, status=400)
@@ -368,6 +409,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
+    permissions.require_county_records(request.user)
     units = Unit.objects.for_user(request.user).select_related("county")
     return render(
         request,
@@ -541,7 +583,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     county_reviews = Review.objects.filter(counties=request.user.county_id)
     label_findings(
         (
-            row.finding if work_list.kind == "requests" else row
+            row.finding if work_list.kind in ("requests", "notes") else row
             for work_list in work
             for row in work_list.findings
         ),
@@ -877,6 +919,14 @@ def _urge_context(user, finding: Finding, links: list, sent: UrgeForm | None) ->
     }
 
 
+# ---------------------------------------------------------------------------
+# A unit's task: 签收 and 退回 (by its contact), on the finding's page.
+
+
+def _tasks_anchor(finding: Finding) -> str:
+    return f"{finding.get_absolute_url()}#tasks"
+
+
 @login_required
 @require_POST
 def finding_urge(request: HttpRequest, pk: int) -> HttpResponse:
@@ -917,6 +967,53 @@ def finding_urge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def finding_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    try:
+        link, done = services.finding_acknowledge(user=request.user, finding=finding)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if done:
+            messages.success(request, _("已签收：%(unit)s。") % {"unit": link.unit.name})
+        else:
+            messages.info(request, _("本单位已经签收过该问题，无需再次签收。"))
+    return redirect(_tasks_anchor(finding))
+
+
+@login_required
+@require_POST
+def finding_hand_back(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    require(request.user, "finding.hand_back", finding)
+    form = HandBackForm(request.POST, auto_id="hand_back_%s")
+    if form.is_valid():
+        try:
+            services.finding_hand_back(
+                user=request.user, finding=finding, reason=form.cleaned_data["reason"]
+            )
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(_tasks_anchor(finding))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已退回该问题，等待区县重新交办。"))
+            return redirect(_tasks_anchor(finding))
+    messages.error(request, _("未退回，请按提示修改。"))
+    return _detail_page(request, finding, status=400, unit_forms={"hand_back": form})
+
+
+# The office's review of a unit's note: 采纳 or 退回.
+
+
+def _get_progress_for_user(request: HttpRequest, pk: int) -> Progress:
+    qs = Progress.objects.for_user(request.user).select_related("finding", "unit")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_POST
 def notice_urge(request: HttpRequest, pk: int) -> HttpResponse:
     """The province urges every county on the notice's findings still open."""
     notice = _get_notice_for_user(request, pk)
@@ -950,3 +1047,45 @@ def notice_urge(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = allowed(request.user, "notice.manage", notice)
     item_form = NoticeItemForm(province=notice.province) if can_edit else None
     return _notice_page(request, notice, item_form, status=400, urge_form=form)
+
+
+@login_required
+@require_POST
+def progress_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    progress = _get_progress_for_user(request, pk)
+    finding = progress.finding
+    try:
+        accepted = services.progress_accept(user=request.user, progress=progress)
+    except services.TransitionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if accepted.is_proposed_result:
+            messages.success(request, _("已采纳：单位报送的整改结果已写入该问题。"))
+        else:
+            messages.success(request, _("已采纳该单位报送的进展。"))
+    return redirect(f"{finding.get_absolute_url()}#progress")
+
+
+@login_required
+@require_POST
+def progress_return(request: HttpRequest, pk: int) -> HttpResponse:
+    progress = _get_progress_for_user(request, pk)
+    require(request.user, "progress.review", progress)
+    finding = _get_finding_for_user(request, progress.finding_id)
+    form = ProgressReturnForm(request.POST, auto_id=f"return{pk}_%s")
+    back = f"{finding.get_absolute_url()}#progress"
+    if form.is_valid():
+        try:
+            services.progress_return(
+                user=request.user, progress=progress, comment=form.cleaned_data["comment"]
+            )
+        except services.TransitionError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(back)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已退回该进展，单位将在“我的待办”中看到您的意见。"))
+            return redirect(back)
+    messages.error(request, _("未退回，请按提示修改。"))
+    return _detail_page(request, finding, status=400, unit_forms={("return", pk): form})

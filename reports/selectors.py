@@ -47,9 +47,20 @@ class Row:
     label: str = ""  # a review's name among the rows (issues.reviews.review_labels)
 
 
-def county_summary(county: County, today: dt.date) -> dict:
+def _county_findings(county: County, scope: QuerySet | None) -> QuerySet:
+    """The county's findings the page counts: all of them, or those of `scope` (the
+    viewer's Finding.objects.for_user: a unit's contact counts only the unit's)."""
+    return (Finding.objects if scope is None else scope).active().filter(county=county)
+
+
+def _on_findings(rows: QuerySet, findings: QuerySet, scope: QuerySet | None) -> QuerySet:
+    """Rows on the counted findings (notes, close-outs), when the count is limited."""
+    return rows if scope is None else rows.filter(finding__in=findings.values("pk"))
+
+
+def county_summary(county: County, today: dt.date, scope: QuerySet | None = None) -> dict:
     """Per review and in total: how many findings, closed, overdue, due soon."""
-    findings = Finding.objects.active().filter(county=county)
+    findings = _county_findings(county, scope)
     by_review = tallies(findings, "review", today)
     # Named among all the county's reviews, as its ledger names them; a row for each that
     # has findings.
@@ -69,7 +80,7 @@ def county_summary(county: County, today: dt.date) -> dict:
         .order_by("deadline", "id")[:8]
     )
     recent = (
-        Progress.objects.visible()
+        _on_findings(Progress.objects.visible(), findings, scope)
         .filter(finding__county=county, finding__archived_at__isnull=True)
         .select_related("finding", "author")
         .order_by("-date", "-id")[:6]
@@ -305,10 +316,12 @@ def _burndown(findings: QuerySet, today: dt.date) -> list[tuple[dt.date, int]]:
     return points
 
 
-def county_dashboard(county: County, today: dt.date) -> dict:
-    """Everything the county dashboard shows."""
-    summary = county_summary(county, today)
-    findings = Finding.objects.active().filter(county=county)
+def county_dashboard(county: County, today: dt.date, scope: QuerySet | None = None) -> dict:
+    """Everything the county dashboard shows: of all the county's findings, or only of those
+    in `scope` (a unit's contact sees the dashboard of the unit's findings; the number of
+    queries is the same either way)."""
+    summary = county_summary(county, today, scope)
+    findings = _county_findings(county, scope)
     by_category = list(
         findings.order_by()
         .values("review_id", "review__team", "category_id", "category__name", "category__order")
@@ -327,7 +340,8 @@ def county_dashboard(county: County, today: dt.date) -> dict:
         row["review_label"] = summary["review_labels"].get(row["review_id"], row["review__team"])
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
-        StatusChange.objects.filter(
+        _on_findings(StatusChange.objects, findings, scope)
+        .filter(
             finding__county=county,
             finding__archived_at__isnull=True,  # archived findings are not news
             to_status=Finding.Status.CLOSED,

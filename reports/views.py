@@ -62,7 +62,8 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
         County.objects.for_user(request.user).select_related("province"), code=code
     )
     today = timezone.localdate()
-    data = selectors.county_dashboard(county, today)
+    # Counted over the findings the user sees: the county's, or (a unit's contact) the unit's.
+    data = selectors.county_dashboard(county, today, Finding.objects.for_user(request.user))
     can = abilities(request.user, county)
     return render(
         request,
@@ -185,6 +186,8 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("project__county"),
         pk=pk,
     )
+    # Asked before the form, so that a refusal is a 403 whatever was sent.
+    require(request.user, "indicator.record", indicator.project)
     county = indicator.project.county
     done = f"{reverse('county_dashboard', args=[county.code])}#indicators"
     form = ReadingForm(request.POST)
@@ -244,6 +247,7 @@ def _get_report_for_user(request: HttpRequest, pk: int) -> Report:
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
+    permissions.require_county_records(request.user)
     reports = (
         Report.objects.for_user(request.user)
         .filter(is_archived=False)

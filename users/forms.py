@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from issues import permissions
-from issues.models import County, Province, User
+from issues.models import County, Province, Unit, User
 from rectify.lib.forms import StyledForm
 
 from . import selectors
@@ -38,8 +38,15 @@ class AccountCreateForm(AccountForm):
     )
     place = forms.ChoiceField(label=_("所属单位"))
     role = forms.ChoiceField(label=_("角色"))
+    # Only where the administrator may create a unit's contact (责任单位联络员): its units.
+    unit = forms.ModelChoiceField(
+        label=_("所在责任单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        help_text=_("角色为责任单位联络员时必选：该账户只能看到本单位负责或配合的问题。"),
+    )
 
-    field_order = ["username", "full_name", "email", "place", "role"]
+    field_order = ["username", "full_name", "email", "place", "role", "unit"]
 
     def __init__(self, *args, admin: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +58,15 @@ class AccountCreateForm(AccountForm):
         self.fields["role"].choices = [(r, permissions.Role.labels[r]) for r in roles]
         if len(self.places) == 1:
             self.fields["place"].initial = next(iter(self.places))
+        counties = [p for p in self.places.values() if isinstance(p, County)]
+        if permissions.Role.UNIT_STAFF in roles and counties:
+            self.fields["unit"].queryset = Unit.objects.filter(county__in=counties).select_related(
+                "county"
+            )
+            if len(counties) > 1:
+                self.fields["unit"].label_from_instance = lambda u: f"{u.county.name} · {u.name}"
+        else:
+            del self.fields["unit"]
 
     def clean_place(self) -> County | Province:
         return self.places[self.cleaned_data["place"]]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from audit.models import Event
 from audit.services import record
 from issues import permissions
-from issues.models import County, Province, User
+from issues.models import County, Province, Unit, User
 
 from . import selectors
 
@@ -89,20 +89,31 @@ def account_create(
     email: str = "",
     place: County | Province,
     role: str,
+    unit: Unit | None = None,
     request: HttpRequest | None = None,
 ) -> tuple[User, str]:
     """A new account in `place` with `role` (one role: an administrator duty is never combined
-    with a working role), and its temporary password, to be changed at the first login."""
+    with a working role), and its temporary password, to be changed at the first login. A
+    unit's contact (责任单位联络员) belongs to a `unit` of the county; nobody else is given one
+    here."""
     permissions.require(admin, "account.manage")
     level = selectors.level_of_place(place)
     if role not in permissions.grantable_roles(admin, level):
         raise _refuse_role(role)
+    if role == permissions.Role.UNIT_STAFF:
+        if unit is None:
+            raise ValidationError({"unit": _("责任单位联络员须选择所在的责任单位。")})
+        if level != permissions.COUNTY or unit.county_id != place.pk:
+            raise ValidationError({"unit": _("所选单位不属于该账户所在的区县。")})
+    elif unit is not None:
+        raise ValidationError({"unit": _("只有责任单位联络员需要选择所在单位。")})
     account = User(
         username=username,
         first_name=full_name,
         email=email,
         county=place if level == permissions.COUNTY else None,
         province=place if level == permissions.PROVINCE else None,
+        unit=unit,
     )
     # The account as it will be must lie in the administrator's reach (its place).
     account.role_names = frozenset({role})
@@ -117,7 +128,7 @@ def account_create(
         request=request,
         actor=admin,
         target=_target(account),
-        detail={"role": role, "place": str(place)},
+        detail={"role": role, "place": str(place), **({"unit": unit.name} if unit else {})},
         place=account,
     )
     return account, password

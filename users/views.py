@@ -116,6 +116,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
                     email=data["email"],
                     place=data["place"],
                     role=data["role"],
+                    unit=data.get("unit"),
                     request=request,
                 )
                 return account

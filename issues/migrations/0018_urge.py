@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('issues', '0015_user_mobile_unread_notifications'),
+        ('issues', '0017_progress_from_units'),
     ]
 
     operations = [

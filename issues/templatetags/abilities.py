@@ -13,3 +13,10 @@ register = template.Library()
 def may(user, ability: str) -> bool:
     """Whether the user may do `ability` to anything at all."""
     return permissions.allowed(user, ability)
+
+
+@register.filter
+def sees_county_records(user) -> bool:
+    """Whether the menu offers the county's reviews, units and reports (not to a unit's
+    contact, who sees only the unit's findings)."""
+    return permissions.sees_county_records(user)

@@ -278,6 +278,25 @@ class TestUsers:
         assert not user.is_superuser and not user.is_staff
         assert user.check_password(PASSWORD)
 
+    @pytest.mark.parametrize(
+        ("username", "unit"),
+        [("unit-510811-xz", "各乡镇人民政府"), ("unit-510811-nyj", "区农业农村局")],
+    )
+    def test_unit_contacts(self, client, demo, username, unit):
+        """Each sees its unit's findings (responsible or cooperating) and no other."""
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [Role.UNIT_STAFF]
+        assert user.county.code == "510811" and user.unit.name == unit
+        assert user.get_full_name() == f"{unit}联络员"
+        assert user.check_password(PASSWORD)
+        theirs = Finding.objects.for_user(user)
+        assert theirs.exists()
+        assert set(theirs) == set(
+            Finding.objects.filter(county=user.county, unit_links__unit=user.unit)
+        )
+        response = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+        assert response.status_code == 302
+
     def test_only_staff_edit(self, demo):
         zhaohua = County.objects.get(code="510811")
         assert User.objects.get(username="staff-510811").can_edit_county(zhaohua.pk)

@@ -27,6 +27,9 @@ ARCHIVES = "等待审批的归档申请"
 MINE = "我提交的待审批申请"
 RECENT = "近30天销号的问题(可抽查)"
 UNIT = "本单位逾期或即将到期的问题"
+REVIEW = (
+    "单位报送待采纳"  # a unit's notes for the office to accept (tests/issues/test_unit_progress.py)
+)
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +105,7 @@ def test_county_staff(client, alice, ledger):
     assert my_work(client, alice) == {
         DUE: ["站点运营欠佳", "物流未整合"],
         QUIET: ["站点运营欠佳", "培训率偏低"],
+        REVIEW: [],
         MINE: [],
     }
 
@@ -140,12 +144,17 @@ def test_unit_user_who_is_also_staff_gets_both(client, alice, unit_a, ledger):
     alice.unit = unit_a
     alice.save()
     lists = my_work(client, alice)
-    assert list(lists) == [UNIT, DUE, QUIET, MINE]
+    assert list(lists) == [UNIT, DUE, QUIET, REVIEW, MINE]
     assert lists[UNIT] == ["站点运营欠佳"]
 
 
 def test_another_countys_staff(client, bob, ledger):
-    assert my_work(client, bob) == {DUE: ["朝天站点未运营"], QUIET: ["朝天站点未运营"], MINE: []}
+    assert my_work(client, bob) == {
+        DUE: ["朝天站点未运营"],
+        QUIET: ["朝天站点未运营"],
+        REVIEW: [],
+        MINE: [],
+    }
 
 
 def test_reviewer_of_another_province_sees_none_of_it(client, quinn, ledger):

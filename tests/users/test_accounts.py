@@ -142,7 +142,9 @@ class TestAdministratorsReadNoLedger:
             assert client.get(LEDGER).context["tally"].total == 0
             page = as_user(admin).get(reverse("lockout_list") if admin == sid else LIST)
             html = page.content.decode()
-            assert "问题台账" not in html and "我的待办" not in html and "责任单位" not in html
+            assert "问题台账" not in html and "我的待办" not in html
+            # The units page is not offered (the account form names the unit contact's role).
+            assert 'href="/units/"' not in html
 
     def test_landing_pages(self, ada, sid, otto, alice):
         assert as_user(ada).get("/").url == LIST
@@ -169,11 +171,14 @@ class TestNeverAboveOwn:
         assert [v for v, _ in form.fields["role"].choices] == [
             Role.COUNTY_STAFF,
             Role.COUNTY_LEADER,
+            Role.UNIT_STAFF,
         ]
         assert [v for v, _ in form.fields["place"].choices] == [f"county:{county_a.pk}"]
+        assert "unit" in form.fields  # the unit of a unit's contact
         form = as_user(pam).get(CREATE).context["form"]
         assert len(form.fields["place"].choices) == 3  # P, A, B
         assert Role.COUNTY_STAFF not in dict(form.fields["role"].choices)
+        assert "unit" not in form.fields
 
     def test_a_role_posted_by_hand_is_refused(self, ada, county_a):
         response = as_user(ada).post(
