@@ -136,6 +136,9 @@ TABLE: dict[str, Row] = {
     "request_withdraw": Row(on("request", "/requests/{pk}/withdraw/"), 403, method="post"),
     "finding_acknowledge": Row(finding("acknowledge/"), 302, method="post"),
     "finding_hand_back": Row(finding("hand-back/"), 400, method="post"),
+    # 催办 is the office's, the leader's and the province's, not the unit's.
+    "finding_urge": Row(finding("urge/"), 403, method="post", data={"message": "请尽快整改。"}),
+    "notice_urge": Row(fixed("/notices/{notice}/urge/"), 403, None, method="post"),
     "progress_accept": Row(on("note", "/findings/progress/{pk}/accept/"), 403, method="post"),
     "progress_return": Row(
         on("note", "/findings/progress/{pk}/return/"), 403, method="post", data={"comment": "x"}
