@@ -576,6 +576,16 @@ class FindingQuerySet(CountyScopedQuerySet):
         """Findings whose first responsible unit (the lead, 牵头单位) is `unit`."""
         return self.alias(_lead_id=lead_unit("unit_id")).filter(_lead_id=unit.pk)
 
+    def returned(self) -> FindingQuerySet:
+        """被退回: the leader returned the close-out request (the last step of the workflow
+        took the finding from submitted back to in progress) and it has not been sent again."""
+        last = StatusChange.objects.filter(finding=OuterRef("pk")).order_by("-at", "-id")
+        return (
+            self.filter(status=Finding.Status.IN_PROGRESS)
+            .alias(_last_from=Subquery(last.values("from_status")[:1]))
+            .filter(_last_from=Finding.Status.SUBMITTED)
+        )
+
     def awaiting_acknowledgement(self) -> FindingQuerySet:
         """未签收: a responsible unit has not acknowledged (AWAITING_ACKNOWLEDGEMENT_Q)."""
         return self.filter(awaiting_acknowledgement())

@@ -154,6 +154,13 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
         )
         lists.append(
             WorkList(
+                _("被退回的销号申请"),
+                _rows(findings.returned().in_ledger_order()),
+                _("没有被领导退回的销号申请。"),
+            )
+        )
+        lists.append(
+            WorkList(
                 _("单位报送待采纳"),
                 _notes(Progress.objects.for_user(user).awaiting_review()),
                 _("没有等待采纳的单位报送。"),

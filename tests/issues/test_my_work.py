@@ -27,6 +27,7 @@ ARCHIVES = "等待审批的归档申请"
 MINE = "我提交的待审批申请"
 RECENT = "近30天销号的问题(可抽查)"
 UNIT = "本单位逾期或即将到期的问题"
+RETURNED = "被退回的销号申请"
 REVIEW = (
     "单位报送待采纳"  # a unit's notes for the office to accept (tests/issues/test_unit_progress.py)
 )
@@ -105,9 +106,21 @@ def test_county_staff(client, alice, ledger):
     assert my_work(client, alice) == {
         DUE: ["站点运营欠佳", "物流未整合"],
         QUIET: ["站点运营欠佳", "培训率偏低"],
+        RETURNED: [],
         REVIEW: [],
         MINE: [],
     }
+
+
+def test_staff_see_the_close_outs_the_leader_returned(client, alice, lee, ledger):
+    submitted = ledger["submitted"]
+    services.finding_return(user=lee, finding=submitted, reason="佐证材料不全。")
+    assert my_work(client, alice)[RETURNED] == ["台账不全"]
+    # Sent again, it waits for the leader, no longer returned.
+    services.finding_submit_closeout(
+        user=alice, finding=submitted, result="已补齐台账。", evidence_waiver="见系统台账。"
+    )
+    assert my_work(client, alice)[RETURNED] == []
 
 
 def test_county_leader(client, lee, ledger):
@@ -144,7 +157,7 @@ def test_unit_user_who_is_also_staff_gets_both(client, alice, unit_a, ledger):
     alice.unit = unit_a
     alice.save()
     lists = my_work(client, alice)
-    assert list(lists) == [UNIT, DUE, QUIET, REVIEW, MINE]
+    assert list(lists) == [UNIT, DUE, QUIET, RETURNED, REVIEW, MINE]
     assert lists[UNIT] == ["站点运营欠佳"]
 
 
@@ -152,6 +165,7 @@ def test_another_countys_staff(client, bob, ledger):
     assert my_work(client, bob) == {
         DUE: ["朝天站点未运营"],
         QUIET: ["朝天站点未运营"],
+        RETURNED: [],
         REVIEW: [],
         MINE: [],
     }
