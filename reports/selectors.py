@@ -9,13 +9,18 @@ from itertools import islice
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from issues.columns import OWN_TEXTS, FindingRow, text_columns
@@ -357,11 +362,93 @@ def county_dashboard(county: County, today: dt.date, scope: QuerySet | None = No
         ),
         "by_category": by_category,
         "by_unit": by_unit,
+        "unit_ranking": unit_ranking(findings, today),
         "burndown": _burndown(findings, today),
         "closeouts": closeouts,
         "project": project,
         "indicators": _indicator_rows(project),
     }
+
+
+@dataclasses.dataclass
+class UnitRank:
+    """A responsible unit's line in the county's ranking (责任单位排名)."""
+
+    unit_id: int
+    name: str
+    tally: Tally  # over the unit's tasks: total, closed on time / late, overdue now, …
+    urges: int = 0
+    open_urges: int = 0
+    days_to_acknowledge: float | None = None
+    days_to_result: float | None = None
+
+
+def _days(duration: dt.timedelta | None) -> float | None:
+    return None if duration is None else duration.total_seconds() / 86400
+
+
+def unit_ranking(findings: QuerySet, today: dt.date) -> list[UnitRank]:
+    """The responsible units of `findings` (a county's, as the viewer sees them), worst first:
+    most overdue now, then most closed late. Two queries, whatever the number of units.
+
+    A task is a unit's link as a responsible unit (the lead and the others alike) to one of
+    the findings; cooperating units (配合单位) are not ranked, and a task the unit handed back
+    (退回, waiting for the office to reassign it) is not counted. On time, late and overdue
+    are the finding's, by the one rule of issues/models.py (tally_annotations: TIMING_Q,
+    overdue_q). Urges count those naming the unit on these findings, answered or not.
+    Days to 签收: from assigned_at to acknowledged_at, over the acknowledged tasks. Days to
+    result: from the day of assignment to the finding's close-out (closed_on), over the
+    findings closed here by the leader's approval (closed_by set) — a close-out recorded
+    from a document (import, demo) carries the document's date, which may come before the
+    task was entered, so it is left out, as TIMING_Q leaves it out of "late"."""
+    tasks = (
+        findings.order_by()
+        .filter(
+            unit_links__role=FindingUnit.Role.RESPONSIBLE,
+            unit_links__handed_back_at__isnull=True,
+        )
+        .values("unit_links__unit_id", "unit_links__unit__name")
+        .annotate(
+            **tally_annotations(today),
+            to_acknowledge=Avg(
+                ExpressionWrapper(
+                    F("unit_links__acknowledged_at") - F("unit_links__assigned_at"),
+                    output_field=DurationField(),
+                )
+            ),
+            to_result=Avg(
+                ExpressionWrapper(
+                    F("closed_on") - TruncDate("unit_links__assigned_at"),
+                    output_field=DurationField(),
+                ),
+                filter=Q(status=Finding.Status.CLOSED, closed_by__isnull=False),
+            ),
+        )
+    )
+    urges = {
+        row["unit_id"]: row
+        for row in Urge.objects.filter(finding__in=findings.values("pk"), unit__isnull=False)
+        .order_by()
+        .values("unit_id")
+        .annotate(total=Count("id"), unanswered=Count("id", filter=Q(answered_at__isnull=True)))
+    }
+    rows = []
+    for row in tasks:
+        unit_id = row.pop("unit_links__unit_id")
+        urged = urges.get(unit_id, {})
+        rows.append(
+            UnitRank(
+                unit_id=unit_id,
+                name=row.pop("unit_links__unit__name"),
+                days_to_acknowledge=_days(row.pop("to_acknowledge")),
+                days_to_result=_days(row.pop("to_result")),
+                tally=Tally.pop_from(row),
+                urges=urged.get("total", 0),
+                open_urges=urged.get("unanswered", 0),
+            )
+        )
+    rows.sort(key=lambda r: (-r.tally.overdue, -r.tally.closed_late, r.name, r.unit_id))
+    return rows
 
 
 def awaiting_decision(county: County, total: Tally) -> int:
