@@ -469,6 +469,9 @@ class CountyRow:
     funds: float | None
     overall: float | None
     red_line: float
+    # 催办 on its findings, from the province or to its units (the province dashboard only).
+    urges: int = 0
+    open_urges: int = 0
 
     @property
     def progress(self) -> float | None:
@@ -533,17 +536,31 @@ def _county_rows(counties: QuerySet, findings: QuerySet, today: dt.date) -> list
 
 
 def province_dashboard(province: Province, today: dt.date) -> dict:
-    """One row per county of the province: two queries in all."""
-    rows = _county_rows(
-        County.objects.filter(province=province),
-        Finding.objects.active().filter(county__province=province),
-        today,
+    """One row per county of the province: three queries in all (the third counts the
+    urges of each county's findings, answered or not)."""
+    findings = Finding.objects.active().filter(county__province=province)
+    rows = _county_rows(County.objects.filter(province=province), findings, today)
+    urged = (
+        Urge.objects.filter(finding__in=findings.values("pk"))
+        .order_by()
+        .values("finding__county_id")
+        .annotate(total=Count("id"), unanswered=Count("id", filter=Q(answered_at__isnull=True)))
     )
+    by_county = {row["finding__county_id"]: row for row in urged}
+    for row in rows:
+        counted = by_county.get(row.county.pk, {})
+        row.urges, row.open_urges = counted.get("total", 0), counted.get("unanswered", 0)
     rows.sort(key=lambda r: (not r.below_red_line, r.county.code))
     total = Tally()
     for r in rows:
         total.add(r.tally)
-    return {"rows": rows, "total": total, "red_line": float(settings.RECTIFY_RED_LINE_PERCENT)}
+    return {
+        "rows": rows,
+        "total": total,
+        "urges": sum(r.urges for r in rows),
+        "open_urges": sum(r.open_urges for r in rows),
+        "red_line": float(settings.RECTIFY_RED_LINE_PERCENT),
+    }
 
 
 def _mean(values) -> float | None:

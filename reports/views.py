@@ -56,6 +56,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/home_unassigned.html", {"today": timezone.localdate()})
 
 
+# 责任单位排名's columns (reports.selectors.UnitRank); unsorted, worst first.
+RANKING_SORTS = {
+    "unit": lambda r: r.name,
+    "tasks": lambda r: r.tally.total,
+    "on_time": lambda r: r.tally.closed_on_time,
+    "late": lambda r: r.tally.closed_late,
+    "overdue": lambda r: r.tally.overdue,
+    "urges": lambda r: r.urges,
+    "acknowledge": lambda r: r.days_to_acknowledge,
+    "result": lambda r: r.days_to_result,
+}
+
+
 @login_required
 def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     county = get_object_or_404(
@@ -64,6 +77,8 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     # Counted over the findings the user sees: the county's, or (a unit's contact) the unit's.
     data = selectors.county_dashboard(county, today, Finding.objects.for_user(request.user))
+    order = request.GET.get("o", "")
+    data["unit_ranking"] = _sorted_rows(data["unit_ranking"], order, RANKING_SORTS)
     can = abilities(request.user, county)
     return render(
         request,
@@ -76,6 +91,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             else None,
             "county": county,
             "today": today,
+            "order": order,
             "can": can,
             "reading_form": ReadingForm(initial={"date": today})
             if "indicator.record" in can
@@ -95,6 +111,7 @@ PROVINCE_SORTS = {
     "rate": lambda r: r.tally.closure_rate,
     "overdue": lambda r: r.tally.overdue,
     "late": lambda r: r.tally.closed_late,
+    "urges": lambda r: r.urges,
     "investment": lambda r: r.investment,
     "funds": lambda r: r.funds,
 }

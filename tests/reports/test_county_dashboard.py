@@ -635,9 +635,10 @@ class TestCharts:
 # Session, user, the county; tallies per review, the reviews, the total, by category, by lead
 # unit, close-outs, the project, the burn-down's dates, indicators, their readings; then while
 # rendering: the user's groups, the user's county (menu), next deadlines, recent progress;
-# and the urges of its findings (one aggregate: 被催办, 待回复). The leader's 待您审批 adds one
-# (the pending requests) for the leader only.
-COUNTY_DASHBOARD_QUERIES = 18
+# and the urges of its findings (one aggregate: 被催办, 待回复); the ranking of its
+# responsible units (reports.selectors.unit_ranking: two, the units' tallies and their urges).
+# The leader's 待您审批 adds one (the pending requests) for the leader only.
+COUNTY_DASHBOARD_QUERIES = 20
 
 
 class TestQueryCounts:

@@ -352,9 +352,9 @@ class TestAccess:
 
 
 # Session, user, the province; the tallies per county, the counties with their batch and
-# latest figures (subqueries); then while rendering: the user's province (menu), the user's
-# groups, the notices.
-PROVINCE_DASHBOARD_QUERIES = 8
+# latest figures (subqueries), the urges per county (one aggregate); then while rendering: the
+# user's province (menu), the user's groups, the notices.
+PROVINCE_DASHBOARD_QUERIES = 9
 
 
 class TestQueryCounts:

@@ -192,7 +192,7 @@ class TestCountyDashboard:
             ("-urges", ["区财政局", "各乡镇人民政府", "区商务和经济合作局"]),
             ("acknowledge", ["区财政局", "区商务和经济合作局", "各乡镇人民政府"]),  # — last
             ("-result", ["区商务和经济合作局", "区财政局", "各乡镇人民政府"]),
-            ("unit", ["各乡镇人民政府", "区商务和经济合作局", "区财政局"]),
+            ("unit", ["区商务和经济合作局", "区财政局", "各乡镇人民政府"]),  # by code point
         ],
     )
     def test_sortable(self, client, ledger, alice, order, expected):
