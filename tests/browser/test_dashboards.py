@@ -247,3 +247,37 @@ def test_folded_data_table_unfolds_in_print(new_page, lee, finding_a):
     expect(details.locator("table")).to_be_hidden()
     page.emulate_media(media="print")
     expect(details.locator("table")).to_be_visible(timeout=2_000)
+
+
+def test_unit_ranking_sorts_and_fits(new_page, screenshot, demo, request):
+    """责任单位排名 on 昭化区's dashboard: worst first, sorted by a header (back at the card),
+    a unit's name opens the ledger of its findings; at 390 px the table scrolls in its card."""
+    page = new_page()
+    log_in(page, LEADER, f"/counties/{COUNTY}/")
+    card = page.locator("#ranking")
+    expect(card).to_contain_text("责任单位排名")
+    rows = card.locator("tbody tr")
+    assert rows.count() > 3
+    overdue = [int(t) for t in rows.locator("td:nth-child(3)").all_inner_texts()]
+    assert overdue == sorted(overdue, reverse=True), overdue
+
+    card.locator("thead").get_by_role("link", name="任务").click()
+    expect(page).to_have_url(re.compile(rf"/counties/{COUNTY}/\?o=tasks#ranking$"))
+    tasks = [int(t) for t in rows.locator("td:nth-child(2)").all_inner_texts()]
+    assert tasks == sorted(tasks), tasks
+    expect(card.locator("thead th", has_text="任务").locator(".bi-sort-up")).to_have_count(1)
+
+    for width in (1280, 768, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        card.scroll_into_view_if_needed()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
+        card.screenshot(path=_shot_path(request.node.name, f"card-{width}"))
+        screenshot(page, f"county-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    first = rows.first.locator("td.unit-name a")
+    name = first.inner_text().strip()
+    first.click()
+    expect(page).to_have_url(re.compile(r"/findings/\?unit=\d+$"))
+    expect(page.locator("main")).to_contain_text(name)

@@ -189,7 +189,7 @@ class TestProvinceHome:
         assert response.templates[0].name == "reports/province_dashboard.html"
         html = response.content.decode()
         assert "四川省" in html
-        # 区县 (代码), 批次, 问题数, 已销号, 销号率, 已逾期, 逾期销号, 投资完成率,
+        # 区县 (代码), 批次, 问题数, 已销号, 销号率, 已逾期, 逾期销号, 被催办, 投资完成率,
         # 中央资金拨付率
         assert _cells(html, "广元市昭化区") == [
             "广元市昭化区 510811",
@@ -198,6 +198,7 @@ class TestProvinceHome:
             "1",
             "25%",
             "1",
+            "0",
             "0",
             "—",
             "—",

@@ -161,7 +161,7 @@ class TestJiangxiFigures:
     def test_totals_row(self, as_reviewer):
         html = as_reviewer.get(URL).content.decode()
         tfoot = re.search(r"<tfoot[^>]*>(.*?)</tfoot>", html, re.S).group(1)
-        assert cells(tfoot) == ["全省合计", "", "64", "0", "0%", "64", "0", "", ""]
+        assert cells(tfoot) == ["全省合计", "", "64", "0", "0%", "64", "0", "0", "", ""]
 
     def test_totals_follow_a_close_out(self, as_reviewer, jiangxi):
         close_one("361121")
