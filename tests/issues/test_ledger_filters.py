@@ -534,12 +534,13 @@ LEDGER_QUERIES_PROVINCE = 8
 # The county dashboard: session, user, the county (with its province), groups, tallies per
 # review, the reviews, the county's tally, upcoming deadlines, recent notes, tallies per
 # category, tallies per lead unit, the burn-down's dates, recent close-outs, the project and
-# its indicators; the urges of its findings (one aggregate: 被催办, 待回复).
-HOME_QUERIES_COUNTY = 16
+# its indicators; the urges of its findings (one aggregate: 被催办, 待回复); the unit ranking
+# (the units' figures in one GROUP BY, their urges in another: reports.selectors.unit_ranking).
+HOME_QUERIES_COUNTY = 18
 # The province dashboard: session, user, the province, the counties with their project and
-# indicator figures (one query of subqueries), tallies per county, groups, notices, and the
-# user's county check.
-HOME_QUERIES_PROVINCE = 8
+# indicator figures (one query of subqueries), tallies per county, groups, notices, the
+# user's county check, and the urges per county (one aggregate).
+HOME_QUERIES_PROVINCE = 9
 # A finding's page: session, user, groups, the finding (county, province, review, category
 # joined), its unit links with units, measures, the user's county (navigation), the last
 # editor, related findings; evidence (with uploader, remover, note) and progress notes (with
