@@ -495,6 +495,12 @@ def due_soon_days() -> int:
     return settings.RECTIFY_DUE_SOON_DAYS
 
 
+def warning_days() -> int:
+    """How many days ahead the daily notifications and the robots' digest announce a deadline
+    (即将到期): RECTIFY_WARNING_DAYS."""
+    return settings.RECTIFY_WARNING_DAYS
+
+
 def overdue_q(today: dt.date) -> Q:
     """逾期: past its deadline and not closed out."""
     return ~Q(status="closed") & Q(deadline__lt=today)

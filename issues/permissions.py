@@ -87,9 +87,34 @@ ADMIN_DUTIES = frozenset({Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}
 NARROW_ROLES = ADMIN_DUTIES | {Role.UNIT_STAFF}
 
 
-def _in_group(group: str, scope: str) -> Callable[[Any], bool]:
-    # The scope first: a user outside any county is no county's staff, without a query.
-    return lambda user: getattr(user, scope) is not None and group in user.role_names
+# The roles that are auth groups, and where a holder must belong: a county's staff belongs to a
+# county, a unit's contact to a county and a unit. Read by ROLES (does this user hold it?) and
+# by holders (who holds it, as a condition on users); Role.labels names each.
+ROLE_PLACES: dict[str, tuple[str, ...]] = {
+    Role.COUNTY_STAFF: ("county",),
+    Role.COUNTY_LEADER: ("county",),
+    Role.PROVINCE_REVIEWER: ("province",),
+    Role.UNIT_STAFF: ("county", "unit"),
+    Role.ACCOUNT_ADMIN: (),
+    Role.SECURITY_ADMIN: (),
+    Role.AUDITOR: (),
+}
+
+
+def _in_group(group: str) -> Callable[[Any], bool]:
+    places = ROLE_PLACES[group]
+    # The place first: a user outside any county is no county's staff, without a query.
+    return lambda user: (
+        all(getattr(user, f"{place}_id") is not None for place in places)
+        and group in user.role_names
+    )
+
+
+def holders(role: str) -> Q:
+    """The active users holding a group role, as a condition on users (who is told, who is
+    mailed): the same rule as ROLES."""
+    places = {f"{place}__isnull": False for place in ROLE_PLACES[role]}
+    return Q(is_active=True, groups__name=role, **places)
 
 
 def is_administrator(user) -> bool:
@@ -100,17 +125,7 @@ def is_administrator(user) -> bool:
 
 # How to tell that an (active) user holds each role.
 ROLES: dict[str, Callable[[Any], bool]] = {
-    Role.COUNTY_STAFF: _in_group(Role.COUNTY_STAFF, "county_id"),
-    Role.COUNTY_LEADER: _in_group(Role.COUNTY_LEADER, "county_id"),
-    Role.PROVINCE_REVIEWER: _in_group(Role.PROVINCE_REVIEWER, "province_id"),
-    Role.UNIT_STAFF: lambda user: (
-        user.county_id is not None
-        and user.unit_id is not None
-        and Role.UNIT_STAFF in user.role_names
-    ),
-    Role.ACCOUNT_ADMIN: lambda user: Role.ACCOUNT_ADMIN in user.role_names,
-    Role.SECURITY_ADMIN: lambda user: Role.SECURITY_ADMIN in user.role_names,
-    Role.AUDITOR: lambda user: Role.AUDITOR in user.role_names,
+    **{role: _in_group(role) for role in ROLE_PLACES},
     Role.NATIONAL: lambda user: (
         user.is_superuser or (user.is_national and not is_administrator(user))
     ),
@@ -204,7 +219,7 @@ GRANTABLE: dict[str, dict[str, tuple[str, ...]]] = {
     },
     NATIONWIDE: {PROVINCE: (Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)},
 }
-GROUP_ROLES = frozenset(Role.labels)
+GROUP_ROLES = frozenset(ROLE_PLACES)
 
 
 def grantable_roles(admin, level: str) -> tuple[str, ...]:

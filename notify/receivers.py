@@ -52,7 +52,7 @@ def on_finding_urged(sender, *, urge: Urge, user, **kwargs):
     notify(
         recipients,
         kind=Kind.URGED,
-        text=text[:500],
+        text=text,
         url=f"{finding.get_absolute_url()}#urges",
         finding=finding,
         actor=user,
@@ -91,7 +91,7 @@ def on_finding_stepped(sender, *, finding, step, user, comment="", **kwargs):
     notify(
         recipients,
         kind=kind,
-        text=text[:500],
+        text=text,
         url=finding.get_absolute_url(),
         finding=finding,
         actor=user,
@@ -131,7 +131,7 @@ def on_request_decided(sender, *, request: FindingRequest, user, approved: bool,
     notify(
         [request.created_by] if request.created_by_id else [],
         kind=Kind.EXTENSION_DECIDED if extension else Kind.ARCHIVE_DECIDED,
-        text=text[:500],
+        text=text,
         url=f"{finding.get_absolute_url()}#requests",
         finding=finding,
         actor=user,
@@ -169,7 +169,7 @@ def on_progress_returned(sender, *, progress: Progress, user, comment="", **kwar
     notify(
         [progress.author],
         kind=Kind.PROGRESS_RETURNED,
-        text=text[:500],
+        text=text,
         url=f"{finding.get_absolute_url()}#progress",
         finding=finding,
         actor=user,

@@ -8,14 +8,14 @@ import collections
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from issues.models import Finding, Role, User, due_soon_q, overdue_q
+from issues.models import Finding, Role, User, due_soon_q, overdue_q, warning_days
+from issues.permissions import holders
 from rectify.lib.text import chinese_date
 
 from .models import Notification
@@ -27,23 +27,19 @@ Kind = Notification.Kind
 # Who: the people of a county or a unit who hear of its findings.
 
 
-def _holding(role: str) -> Q:
-    return Q(is_active=True, groups__name=role)
-
-
 def county_staff(county_ids: Iterable[int]) -> list[User]:
-    return list(User.objects.filter(_holding(Role.COUNTY_STAFF), county_id__in=county_ids))
+    return list(User.objects.filter(holders(Role.COUNTY_STAFF), county_id__in=county_ids))
 
 
 def county_leaders(county_ids: Iterable[int]) -> list[User]:
-    return list(User.objects.filter(_holding(Role.COUNTY_LEADER), county_id__in=county_ids))
+    return list(User.objects.filter(holders(Role.COUNTY_LEADER), county_id__in=county_ids))
 
 
 def unit_contacts(unit_ids: Iterable[int]) -> list[User]:
     """The units' contacts (责任单位联络员): users of the unit holding the role; a unit with
     none has nobody to tell."""
     return list(
-        User.objects.filter(_holding(Role.UNIT_STAFF), unit_id__in=unit_ids).filter(
+        User.objects.filter(holders(Role.UNIT_STAFF), unit_id__in=unit_ids).filter(
             county_id=F("unit__county_id")
         )
     )
@@ -99,7 +95,9 @@ def notify(
     finding: Finding | None = None,
     actor: User | None = None,
 ) -> list[Notification]:
-    """One notification to each recipient (once each; never to the actor, who knows)."""
+    """One notification to each recipient (once each; never to the actor, who knows). A
+    sentence longer than the field (a long message or reason quoted) is cut to fit."""
+    text = text[: Notification._meta.get_field("text").max_length]
     seen: set[int] = set()
     rows = []
     for user in recipients:
@@ -149,10 +147,6 @@ def mark_all_read(*, user: User) -> int:
 
 # ---------------------------------------------------------------------------
 # Daily: due soon (黄) and overdue (红), once a day per finding and recipient.
-
-
-def warning_days() -> int:
-    return settings.RECTIFY_WARNING_DAYS
 
 
 @transaction.atomic

@@ -7,17 +7,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from issues.models import County, Finding, FindingUnit, Role, Urge, User, due_soon_q, overdue_q
+from issues.models import (
+    County,
+    Finding,
+    FindingUnit,
+    Role,
+    Urge,
+    User,
+    due_soon_q,
+    overdue_q,
+    warning_days,
+)
+from issues.permissions import holders
 
 from .models import RobotHook
-
-
-def warning_days() -> int:
-    """A deadline is notified (yellow) this many days ahead: RECTIFY_WARNING_DAYS."""
-    return settings.RECTIFY_WARNING_DAYS
 
 
 @dataclasses.dataclass
@@ -109,7 +114,7 @@ def mobiles_of_units(unit_ids) -> list[User]:
 def mobiles_of_office(county_id: int) -> list[User]:
     """The county office's staff who gave a mobile number (a 催办 from the province)."""
     return list(
-        User.objects.filter(county_id=county_id, is_active=True, groups__name=Role.COUNTY_STAFF)
+        User.objects.filter(holders(Role.COUNTY_STAFF), county_id=county_id)
         .exclude(mobile="")
         .select_related("county")
         .order_by("pk")

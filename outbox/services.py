@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from issues import permissions, reminders
-from issues.models import County, Finding, User
+from issues.models import County, Finding, User, warning_days
 from rectify.lib.records import stamp
 from rectify.lib.text import chinese_date
 
@@ -192,7 +192,7 @@ def digest_message(digest: selectors.CountyDigest, today: dt.date, hook: RobotHo
     context = {
         "county": digest.county.display_short_name,
         "today": chinese_date(today),
-        "warning_days": selectors.warning_days(),
+        "warning_days": warning_days(),
         "overdue": _section(digest.overdue, today),
         "soon": _section(digest.soon, today),
         "waiting": _section(digest.waiting, today),

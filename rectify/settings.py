@@ -250,9 +250,6 @@ CONTENT_SECURITY_POLICY = {
 # days, everything due within UPCOMING days.
 RECTIFY_DUE_SOON_DAYS = envint("RECTIFY_DUE_SOON_DAYS", 7)
 RECTIFY_UPCOMING_DAYS = envint("RECTIFY_UPCOMING_DAYS", 14)
-# The daily notifications (manage.py send_notifications): a finding due within this many days
-# is announced as 即将到期 (yellow) to its county's staff and its units' contacts.
-RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
 RECTIFY_MAX_UPLOAD_BYTES = envint("RECTIFY_MAX_UPLOAD_MB", 20) * 1024 * 1024
 # Imports: a document or workbook larger than this is refused, and so is a 台账 with more rows.
 RECTIFY_IMPORT_MAX_BYTES = envint("RECTIFY_IMPORT_MAX_MB", 10) * 1024 * 1024
@@ -290,7 +287,8 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 
-# Notifications: a deadline turns yellow (and is notified) this many days before it.
+# Notifications (manage.py send_notifications, send_outbox): a finding due within this many
+# days is announced as 即将到期 to its county's staff, its units' contacts and robots.
 RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
 # Channels beyond the browser (outbox, docs/notifications.md). Which are on, comma-separated
 # from email, wecom (企业微信 group robots), dingtalk (钉钉 group robots), sms.

@@ -10,6 +10,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from issues.models import County, Role, User
+from issues.permissions import holders
 
 from .document import ParsedDocument
 from .plan import build_plan
@@ -91,7 +92,7 @@ class ImportCommand(BaseCommand):
         )
 
     def user(self, county: County, username: str | None) -> User:
-        staff = User.objects.filter(county=county, groups__name=Role.COUNTY_STAFF, is_active=True)
+        staff = User.objects.filter(holders(Role.COUNTY_STAFF), county=county)
         user = staff.filter(username=username).first() if username else staff.first()
         if user is None:
             raise CommandError(
