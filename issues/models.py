@@ -226,7 +226,11 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        """The auth groups the user is in (one query); issues.permissions reads the roles."""
+        """The auth groups the user is in: from prefetched groups (a list of accounts), else
+        one query; issues.permissions reads the roles."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("groups")
+        if prefetched is not None:
+            return frozenset(group.name for group in prefetched)
         return frozenset(self.groups.values_list("name", flat=True))
 
     # Who may do what is decided in issues.permissions; these two ask it for the benchmark,

@@ -29,6 +29,7 @@ from .models import (
     due_soon_q,
     overdue_q,
 )
+from .permissions import holds
 
 log = logging.getLogger("rectify.reminders")
 
@@ -115,7 +116,7 @@ def build_mails(today: dt.date) -> list[Mail]:
     county_ids = set(by_county) | set(waiting)
     counties = County.objects.in_bulk(county_ids)
     users = User.objects.filter(county_id__in=county_ids, is_active=True).exclude(email="")
-    users = users.prefetch_related("groups")
+    users = users.prefetch_related("groups")  # User.role_names reads them: no query per user
     mails: list[Mail] = []
 
     for unit in Unit.objects.filter(pk__in=by_unit).exclude(email="").select_related("county"):
@@ -127,14 +128,13 @@ def build_mails(today: dt.date) -> list[Mail]:
         mails.append(_digest(ReminderLog.Kind.UNIT, unit.county, unit.email, context))
     for user in users:
         county = counties[user.county_id]
-        groups = {g.name for g in user.groups.all()}
         name = county.display_short_name
-        if Role.COUNTY_STAFF in groups and by_county.get(county.pk):
+        if holds(user, Role.COUNTY_STAFF) and by_county.get(county.pk):
             overdue, soon = _split(by_county[county.pk], today)
             title = _render("office_title", {"county": name, "today": chinese_date(today)}).strip()
             context = {"county": name, "title": title, "overdue": overdue, "soon": soon}
             mails.append(_digest(ReminderLog.Kind.OFFICE, county, user.email, context))
-        if Role.COUNTY_LEADER in groups:
+        if holds(user, Role.COUNTY_LEADER):
             overdue, _soon = _split(by_county.get(county.pk, []), today)
             pending = [_item(f, today) for f in waiting.get(county.pk, [])]
             if not (overdue or pending):

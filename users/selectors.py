@@ -35,12 +35,6 @@ def account_rows(accounts: QuerySet[User]) -> QuerySet[User]:
     return accounts.select_related("county__province", "province").prefetch_related("groups")
 
 
-def role_labels(account: User) -> list[str]:
-    """The account's roles as the menu names them, from its prefetched groups."""
-    names = {group.name for group in account.groups.all()}
-    return [str(label) for name, label in permissions.Role.labels.items() if name in names]
-
-
 def places_for(admin) -> list[County | Province]:
     """Where `admin` may put a new account: a county admin its county; a province admin its
     province or one of its counties; a national admin a province (GRANTABLE's levels)."""

@@ -69,9 +69,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             accounts = accounts.filter(is_active=active == "1")
     accounts = selectors.account_rows(accounts).order_by("-is_active", "username")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(account, selectors.role_labels(account)) for account in page]
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows = [(account, account.role_labels) for account in page]
     return render(
         request,
         "users/account_list.html",
@@ -79,7 +77,6 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
             "can": abilities(request.user),
         },
     )
@@ -172,7 +169,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "account": account,
             "form": form,
             "can": can,
-            "roles": selectors.role_labels(account),
+            "roles": account.role_labels,
         },
     )
 
@@ -237,7 +234,7 @@ def account_roles(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "users/account_roles.html",
-        {"account": account, "form": form, "roles": selectors.role_labels(account)},
+        {"account": account, "form": form, "roles": account.role_labels},
     )
 
 
