@@ -198,7 +198,16 @@ def account_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     account = _get_account(request, pk)
-    password = services.password_reset(admin=request.user, account=account, request=request)
+    try:
+        # The back button or a second click sends the form again: it must not reset again
+        # (the password shown the first time would no longer work).
+        password = submissions.once(
+            token_from(request.POST),
+            request.user,
+            lambda: services.password_reset(admin=request.user, account=account, request=request),
+        )
+    except AlreadySubmitted:
+        return submissions.resubmitted(request, "account_detail", pk=account.pk)
     messages.success(
         request,
         _("账户“%(username)s”的密码已重置，其登录已失效。") % {"username": account.username},

@@ -317,6 +317,18 @@ class TestChanges:
         event = Event.objects.get(kind=Event.Kind.PASSWORD_RESET)
         assert event.detail == {"sessions_ended": 1} and event.username == "ada"
 
+    def test_a_reset_sent_again_does_not_reset_again(self, ada, alice):
+        """The back button or a second click: the password shown the first time stays the
+        one that works."""
+        admin = as_user(ada)
+        url = reverse("account_password_reset", args=[alice.pk])
+        first = admin.post(url, {"once": "c" * 32})
+        password = first.context["password"]
+        again = admin.post(url, {"once": "c" * 32})
+        assert again.status_code == 302 and again.url == detail(alice)
+        assert log_in(Client(), "alice", password).status_code == 302
+        assert Event.objects.filter(kind=Event.Kind.PASSWORD_RESET).count() == 1
+
     def test_deactivate_blocks_login_and_keeps_the_row(self, ada, alice, finding_a):
         user = Client()
         assert log_in(user, "alice", PASSWORD).status_code == 302
