@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from issues.models import County, Finding, Unit, User
+from issues.models import County, Finding, Unit, User, warning_days
 from reports import ledgers
 from reports.exports import xlsx
 from reports.models import Report
@@ -45,7 +45,7 @@ class Context:
 
     @property
     def soon(self) -> dt.date:
-        return self.today + dt.timedelta(days=settings.RECTIFY_DUE_SOON_DAYS)
+        return self.today + dt.timedelta(days=warning_days())
 
     @classmethod
     def load(cls) -> Context:

@@ -52,7 +52,11 @@ def ensure_user(
     superuser: bool = False,
     national: bool = False,
     unit: Unit | None = None,
+    mobile: str = "",
 ) -> tuple[User, bool]:
+    """A demo account (created once; its password reset to the demo one). Every demo account
+    has an address at example.com (RFC 2606: reserved, never delivered), so the reminder mails
+    and the digests of the demo go somewhere — the console, unless EMAIL_HOST is set."""
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -60,6 +64,8 @@ def ensure_user(
             "province": province,
             "unit": unit,
             "first_name": full_name,
+            "email": f"{username}@example.com",
+            "mobile": mobile,
             "is_staff": superuser,
             "is_superuser": superuser,
             "is_national": superuser or national,
@@ -385,26 +391,31 @@ ADMINISTRATORS = [
 ]
 
 
-# The responsible units' contacts (责任单位联络员): username, county, unit.
+# The responsible units' contacts (责任单位联络员): username, county, unit, and a mobile
+# number (fictitious; SMS goes to the console backend unless a gateway is configured).
 UNIT_CONTACTS = [
-    ("unit-510811-xz", "510811", "各乡镇人民政府"),
-    ("unit-510811-nyj", "510811", "区农业农村局"),
+    ("unit-510811-xz", "510811", "各乡镇人民政府", "13900000001"),
+    ("unit-510811-nyj", "510811", "区农业农村局", "13900000002"),
 ]
 
 
 def load_unit_contacts(password: str) -> None:
-    for username, code, name in UNIT_CONTACTS:
+    for username, code, name, mobile in UNIT_CONTACTS:
         unit = Unit.objects.filter(county__code=code, name=name).select_related("county").first()
         if unit is None:  # the county was not loaded
             continue
-        ensure_user(
+        user, _ = ensure_user(
             username,
             password,
             role=Role.UNIT_STAFF,
             county=unit.county,
             unit=unit,
             full_name=f"{name}联络员",
+            mobile=mobile,
         )
+        if not unit.email:  # the unit's own address, for its reminder digest
+            unit.contact, unit.phone, unit.email = user.first_name, mobile, user.email
+            unit.save(update_fields=["contact", "phone", "email"])
 
 
 def _zh(text) -> str:

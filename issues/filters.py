@@ -80,6 +80,11 @@ class FindingFilter(django_filters.FilterSet):
     lead_unit = django_filters.ModelChoiceFilter(
         label=_("牵头单位"), queryset=_units, method="filter_lead_unit", widget=forms.HiddenInput
     )
+    # Reached from the county dashboard's unit ranking: the unit's tasks (responsible, not
+    # handed back), which is what the ranking counts; hidden like lead_unit.
+    task_unit = django_filters.ModelChoiceFilter(
+        label=_("承办单位"), queryset=_units, method="filter_task_unit", widget=forms.HiddenInput
+    )
     not_closed = django_filters.BooleanFilter(
         label=_("仅看未销号"), method="filter_not_closed", widget=forms.CheckboxInput
     )
@@ -171,7 +176,7 @@ class FindingFilter(django_filters.FilterSet):
             f"{self.review_labels.get(c.review_id) or c.review.label} · {c.name}"
         )
         if not user.county_id:
-            for name in ("unit", "lead_unit"):
+            for name in ("unit", "lead_unit", "task_unit"):
                 fields[name].label_from_instance = lambda u: (
                     f"{u.county.display_short_name} {u.name}"
                 )
@@ -238,6 +243,9 @@ class FindingFilter(django_filters.FilterSet):
 
     def filter_lead_unit(self, queryset, name, value):
         return queryset.led_by(value) if value else queryset
+
+    def filter_task_unit(self, queryset, name, value):
+        return queryset.tasks_of(value) if value else queryset
 
     def filter_not_closed(self, queryset, name, value):
         return queryset.open() if value else queryset

@@ -494,14 +494,10 @@ def deadline_extended(deadline: dt.date | None, original: dt.date | None) -> boo
 # that each pair agrees on every case.
 
 
-def due_soon_days() -> int:
-    """How many days ahead a deadline counts as "due soon" (yellow): RECTIFY_DUE_SOON_DAYS."""
-    return settings.RECTIFY_DUE_SOON_DAYS
-
-
 def warning_days() -> int:
-    """How many days ahead the daily notifications and the robots' digest announce a deadline
-    (即将到期): RECTIFY_WARNING_DAYS."""
+    """How many days ahead a deadline counts as 即将到期 (yellow): RECTIFY_WARNING_DAYS, 3 by
+    default. One number for the ledger's colours and filter, the tallies, the dashboards, the
+    reminder mails, the daily notifications and the robots' digest."""
     return settings.RECTIFY_WARNING_DAYS
 
 
@@ -516,8 +512,8 @@ def is_overdue(*, deadline: dt.date | None, status: str, today: dt.date) -> bool
 
 
 def due_soon_q(today: dt.date, within: int | None = None) -> Q:
-    """即将到期: not closed out, deadline from today to `within` days ahead (due_soon_days)."""
-    within = due_soon_days() if within is None else within
+    """即将到期: not closed out, deadline from today to `within` days ahead (warning_days)."""
+    within = warning_days() if within is None else within
     return ~Q(status="closed") & Q(
         deadline__gte=today, deadline__lte=today + dt.timedelta(days=within)
     )
@@ -527,7 +523,7 @@ def is_due_soon(
     *, deadline: dt.date | None, status: str, today: dt.date, within: int | None = None
 ) -> bool:
     """due_soon_q for one row."""
-    within = due_soon_days() if within is None else within
+    within = warning_days() if within is None else within
     return (
         deadline is not None
         and status != "closed"
@@ -605,7 +601,14 @@ class FindingQuerySet(CountyScopedQuerySet):
         return self.annotate(awaits_acknowledgement=awaiting_acknowledgement())
 
     def involving_unit(self, unit) -> FindingQuerySet:
+        """Findings the unit works on, as a responsible or a cooperating unit."""
         return self.filter(Exists(FindingUnit.objects.filter(finding=OuterRef("pk"), unit=unit)))
+
+    def tasks_of(self, unit) -> FindingQuerySet:
+        """Findings that are the unit's tasks (task_q): responsible, not handed back."""
+        return self.filter(
+            Exists(FindingUnit.objects.filter(task_q(), finding=OuterRef("pk"), unit=unit))
+        )
 
     def search(self, text: str) -> FindingQuerySet:
         text = text.strip()
@@ -899,13 +902,20 @@ class FindingUnit(Tracked):
         return [link.unit.name for link in links if link.role == role]
 
 
-# 未签收: a responsible unit's link neither acknowledged (签收) nor handed back, on a finding
-# still being worked on. FindingUnit.awaits_acknowledgement is the same for one link; the
-# ledger's filter and mark (FindingQuerySet.awaiting_acknowledgement / with_acknowledgement)
-# and 我的待办 read this.
-AWAITING_ACKNOWLEDGEMENT_Q = Q(
-    role=FindingUnit.Role.RESPONSIBLE, acknowledged_at__isnull=True, handed_back_at__isnull=True
-)
+def task_q(prefix: str = "") -> Q:
+    """A unit's task (任务): its link to a finding as a responsible unit (the lead or another),
+    not handed back. Cooperating units (配合单位) have no task. `prefix` reaches the links from
+    another model ("unit_links__" from a finding). The unit ranking counts these and the
+    ledger's task_unit filter (the ranking's links) lists them (FindingQuerySet.tasks_of)."""
+    return Q(
+        **{f"{prefix}role": FindingUnit.Role.RESPONSIBLE, f"{prefix}handed_back_at__isnull": True}
+    )
+
+
+# 未签收: a unit's task not yet acknowledged (签收), on a finding still being worked on.
+# FindingUnit.awaits_acknowledgement is the same for one link; the ledger's filter and mark
+# (FindingQuerySet.awaiting_acknowledgement / with_acknowledgement) and 我的待办 read this.
+AWAITING_ACKNOWLEDGEMENT_Q = task_q() & Q(acknowledged_at__isnull=True)
 
 
 def awaiting_acknowledgement() -> Exists:

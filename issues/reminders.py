@@ -25,9 +25,9 @@ from .models import (
     Role,
     Unit,
     User,
-    due_soon_days,
     due_soon_q,
     overdue_q,
+    warning_days,
 )
 from .permissions import holds
 
@@ -70,7 +70,7 @@ def _render(template: str, context: dict) -> str:
 
 def _digest(kind: str, county: County, recipient: str, context: dict) -> Mail:
     """A unit's or the office's digest of overdue and due-soon findings."""
-    context = {**context, "soon_days": due_soon_days()}
+    context = {**context, "soon_days": warning_days()}
     return Mail(
         kind,
         county,

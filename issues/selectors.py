@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -36,6 +35,7 @@ from .models import (
     User,
     due_soon_q,
     overdue_q,
+    warning_days,
 )
 from .permissions import Role, holds
 
@@ -77,7 +77,7 @@ def _unit_lists(user: User, findings: QuerySet, today: dt.date) -> list[WorkList
     """A unit's contact: the unit's tasks to 签收, its findings overdue or due soon (all the
     contact sees are the unit's), and their notes the office returned, not yet answered by a
     later note of the unit on the same finding."""
-    soon = settings.RECTIFY_DUE_SOON_DAYS
+    soon = warning_days()
     to_acknowledge = FindingUnit.objects.filter(
         AWAITING_ACKNOWLEDGEMENT_Q, unit_id=user.unit_id, finding=OuterRef("pk")
     )
@@ -119,7 +119,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
     for staff, their own requests still waiting), recently closed to spot-check."""
     findings = Finding.objects.for_user(user).active()
     lists = []
-    soon = settings.RECTIFY_DUE_SOON_DAYS
+    soon = warning_days()
     if holds(user, Role.UNIT_STAFF):
         lists += _unit_lists(user, findings, today)
     elif user.unit_id:

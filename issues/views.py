@@ -37,7 +37,16 @@ from .forms import (
     measure_initial,
     unit_initial,
 )
-from .models import Evidence, Finding, FindingRequest, FindingUnit, Progress, Review, Unit
+from .models import (
+    Evidence,
+    Finding,
+    FindingRequest,
+    FindingUnit,
+    Progress,
+    Review,
+    Unit,
+    warning_days,
+)
 from .permissions import abilities, allowed, require
 from .reviews import county_review_labels, label_findings, review_labels
 from .selectors import tally
@@ -91,7 +100,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tally": counts,
             "today": today,
-            "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
+            "due_soon_days": warning_days(),
             "show_county": not request.user.county_id,
             "can": abilities(request.user),
         },

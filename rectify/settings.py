@@ -246,9 +246,11 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Business settings
-# Deadlines: yellow when due within DUE_SOON days; the ledger also notes, with the number of
-# days, everything due within UPCOMING days.
-RECTIFY_DUE_SOON_DAYS = envint("RECTIFY_DUE_SOON_DAYS", 7)
+# Deadlines: yellow (即将到期) when due within WARNING days — the ledger, the tallies, the
+# dashboards, the reminder mails, the daily notifications and the robots' digest all read
+# issues.models.warning_days(); the ledger also notes, with the number of days, everything due
+# within UPCOMING days.
+RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
 RECTIFY_UPCOMING_DAYS = envint("RECTIFY_UPCOMING_DAYS", 14)
 RECTIFY_MAX_UPLOAD_BYTES = envint("RECTIFY_MAX_UPLOAD_MB", 20) * 1024 * 1024
 # Imports: a document or workbook larger than this is refused, and so is a 台账 with more rows.
@@ -287,9 +289,6 @@ EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "rectify@localhost")
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 
-# Notifications (manage.py send_notifications, send_outbox): a finding due within this many
-# days is announced as 即将到期 to its county's staff, its units' contacts and robots.
-RECTIFY_WARNING_DAYS = envint("RECTIFY_WARNING_DAYS", 3)
 # Channels beyond the browser (outbox, docs/notifications.md). Which are on, comma-separated
 # from email, wecom (企业微信 group robots), dingtalk (钉钉 group robots), sms.
 RECTIFY_OUTBOX_CHANNELS = [

@@ -38,6 +38,7 @@ from issues.models import (
     Urge,
     is_overdue,
     lead_unit,
+    task_q,
 )
 from issues.reviews import review_labels, review_labels_by_county
 from issues.selectors import Tally, tallies, tally, tally_annotations, timing_annotation
@@ -403,10 +404,7 @@ def unit_ranking(findings: QuerySet, today: dt.date) -> list[UnitRank]:
     task was entered, so it is left out, as TIMING_Q leaves it out of "late"."""
     tasks = (
         findings.order_by()
-        .filter(
-            unit_links__role=FindingUnit.Role.RESPONSIBLE,
-            unit_links__handed_back_at__isnull=True,
-        )
+        .filter(task_q("unit_links__"))
         .values("unit_links__unit_id", "unit_links__unit__name")
         .annotate(
             **tally_annotations(today),

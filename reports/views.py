@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from issues import permissions, submissions
 from issues.filters import FindingFilter
-from issues.models import County, Finding, Province, Review
+from issues.models import County, Finding, Province, Review, warning_days
 from issues.permissions import abilities, allowed, is_administrator, require
 from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib.records import EditConflict
@@ -97,7 +97,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             if "indicator.record" in can
             else None,
             "red_line": settings.RECTIFY_RED_LINE_PERCENT,
-            "due_soon_days": settings.RECTIFY_DUE_SOON_DAYS,
+            "due_soon_days": warning_days(),
             "charts": charts.county_charts(data),
         },
     )

@@ -120,7 +120,7 @@ class PageProblems:
         page.on("pageerror", lambda exc: self.problems.append(f"script error: {exc}"))
         page.on("console", self._console)
         page.on("response", self._response)
-        page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        page.on("requestfailed", self._failed)
 
     def _console(self, msg):
         if msg.type != "error" or self.IGNORED.search(msg.location.get("url", "")):
@@ -129,6 +129,13 @@ class PageProblems:
         if msg.text.startswith("Failed to load resource: the server responded with a status"):
             return
         self.problems.append(f"console error: {msg.text}")
+
+    def _failed(self, request):
+        # A request the page itself abandoned (the test clicked on to the next page before a
+        # script finished loading) is not a fault of the page; any other failure is.
+        if request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def _response(self, response):
         if response.status >= 400 and not self.IGNORED.search(response.url):

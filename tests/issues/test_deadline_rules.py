@@ -19,7 +19,7 @@ from reports.selectors import ledger_rows
 
 TODAY = dt.date(2019, 9, 10)
 DAY = dt.timedelta(days=1)
-SOON = 7  # RECTIFY_DUE_SOON_DAYS's default (tests/issues/test_deadlines.py checks it)
+SOON = 3  # RECTIFY_WARNING_DAYS's default (tests/issues/test_deadlines.py checks it)
 DEADLINES = [
     None,
     TODAY - 30 * DAY,
@@ -90,8 +90,8 @@ def test_due_soon_as_a_condition_and_as_a_predicate(grid, today, within):
 
 
 def test_due_soon_defaults_to_the_setting(grid, settings):
-    settings.RECTIFY_DUE_SOON_DAYS = 1
-    assert models.due_soon_days() == 1
+    settings.RECTIFY_WARNING_DAYS = 1
+    assert models.warning_days() == 1
     expected = {f.pk for f in grid if f.is_due_soon(TODAY, within=1)}
     assert ids(Finding.objects.filter(models.due_soon_q(TODAY))) == expected
     assert {f.pk for f in grid if f.is_due_soon(TODAY)} == expected

@@ -1,5 +1,5 @@
 """Deadlines with "today" fixed by time-machine: red (overdue), yellow (due within
-RECTIFY_DUE_SOON_DAYS), noted (within RECTIFY_UPCOMING_DAYS), green, and 长期坚持 for closed
+RECTIFY_WARNING_DAYS), noted (within RECTIFY_UPCOMING_DAYS), green, and 长期坚持 for closed
 ongoing findings past their date — on the model, the ledger rows, the detail page and the
 landing page."""
 
@@ -73,7 +73,7 @@ def ledger(alice, county_a, review_a, unit_a, factory) -> dict[str, Finding]:
 
 
 def test_the_defaults():
-    assert django_settings.RECTIFY_DUE_SOON_DAYS == 7
+    assert django_settings.RECTIFY_WARNING_DAYS == 3
     assert django_settings.RECTIFY_UPCOMING_DAYS == 14
 
 
@@ -118,7 +118,7 @@ def test_closing_takes_a_finding_off_the_red_list(ledger, lee):
     ],
 )
 def test_due_soon_follows_the_setting(settings, ledger, days, due_soon, upcoming):
-    settings.RECTIFY_DUE_SOON_DAYS = days
+    settings.RECTIFY_WARNING_DAYS = days
     states = {name: Finding.objects.get(pk=f.pk).deadline_state() for name, f in ledger.items()}
     assert {n for n, s in states.items() if s == "due_soon"} == due_soon
     assert {n for n, s in states.items() if s == "upcoming"} == upcoming
@@ -176,7 +176,7 @@ def test_ledger_counts(client, alice, ledger):
 
 
 def test_ledger_follows_the_setting(settings, client, alice, ledger):
-    settings.RECTIFY_DUE_SOON_DAYS = 10
+    settings.RECTIFY_WARNING_DAYS = 10
     client.force_login(alice)
     html = client.get("/findings/").content.decode()
     rows = ledger_rows(html)
@@ -239,14 +239,14 @@ def test_landing_page_counts_and_badges(client, alice, ledger):
 
 
 def test_landing_page_follows_the_setting(settings, client, alice, ledger):
-    settings.RECTIFY_DUE_SOON_DAYS = 10
+    settings.RECTIFY_WARNING_DAYS = 10
     client.force_login(alice)
     html = client.get("/", follow=True).content.decode()
     assert re.search(r'data-count="due_soon">(\d+)<', html).group(1) == "3"
 
 
 def test_landing_page_due_soon_link_uses_the_setting(settings, client, alice, ledger):
-    settings.RECTIFY_DUE_SOON_DAYS = 10
+    settings.RECTIFY_WARNING_DAYS = 10
     client.force_login(alice)
     html = client.get("/", follow=True).content.decode()
     assert "?due_within=10" in html

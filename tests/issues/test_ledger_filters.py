@@ -26,7 +26,7 @@ PNG = bytes.fromhex(
 
 @pytest.fixture(autouse=True)
 def frozen_today(settings):
-    settings.RECTIFY_DUE_SOON_DAYS = 14
+    settings.RECTIFY_WARNING_DAYS = 14
     settings.RECTIFY_UPCOMING_DAYS = 14
     settings.RECTIFY_PAGE_SIZE = 50
     with time_machine.travel(dt.datetime(2019, 9, 10, 10, 0, tzinfo=dt.UTC), tick=False):
@@ -430,7 +430,7 @@ class TestCounts:
         assert _counts(html) == {"total": 5, "closed": 1, "open": 4, "overdue": 2, "due_soon": 1}
 
     def test_due_soon_window_follows_the_setting(self, as_alice, ledger, settings):
-        settings.RECTIFY_DUE_SOON_DAYS = 60
+        settings.RECTIFY_WARNING_DAYS = 60
         html = as_alice.get(URL).content.decode()
         assert _counts(html)["due_soon"] == 2
         assert "60天内到期" in html

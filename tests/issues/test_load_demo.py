@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from demo.loader import DATA_DIR
+from demo.loader import DATA_DIR, UNIT_CONTACTS
 from issues import services
 from issues.models import (
     Category,
@@ -296,6 +297,36 @@ class TestUsers:
         )
         response = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
         assert response.status_code == 302
+
+    def test_the_daily_run_reaches_people(self, demo, mailoutbox, settings):
+        """The demo's accounts and units have addresses and its unit contacts mobiles, so
+        the daily run of `make run`'s data sends: reminder mails to the county office and to
+        the units with overdue findings, and overdue SMS (the console backend) to the lead
+        units' contacts."""
+        from outbox.models import Delivery
+
+        settings.RECTIFY_SMS_BACKEND = "outbox.backends.sms.console.ConsoleBackend"
+        call_command("send_outbox", channels="email,sms", stdout=io.StringIO())
+        to = {address for mail in mailoutbox for address in mail.to}
+        assert "staff-510811@example.com" in to
+        xz = Unit.objects.get(county__code="510811", name="各乡镇人民政府")
+        assert xz.email == "unit-510811-xz@example.com" and xz.phone == "13900000001"
+        assert "unit-510811-xz@example.com" in to
+        overdue = (
+            Finding.objects.filter(county__code="510811", deadline__lt=timezone.localdate())
+            .active()
+            .exclude(status="closed")
+            .prefetch_related("unit_links__unit")
+        )
+        overdue_lead_units = {
+            f.unit_links.all()[0].unit.name for f in overdue if f.unit_links.all()
+        }
+        sms = Delivery.objects.filter(channel="sms", status="sent")
+        mobiles = set(sms.values_list("recipient", flat=True))
+        expected = {
+            mobile for _user, _code, name, mobile in UNIT_CONTACTS if name in overdue_lead_units
+        }
+        assert expected and mobiles == expected
 
     def test_only_staff_edit(self, demo):
         zhaohua = County.objects.get(code="510811")

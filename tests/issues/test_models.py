@@ -68,18 +68,18 @@ class TestIsOverdue:
 
 class TestIsDueSoon:
     def test_within_the_configured_days(self, settings):
-        settings.RECTIFY_DUE_SOON_DAYS = 14
+        settings.RECTIFY_WARNING_DAYS = 14
         assert _finding(deadline=TODAY + dt.timedelta(14)).is_due_soon(TODAY) is True
         assert _finding(deadline=TODAY + dt.timedelta(15)).is_due_soon(TODAY) is False
 
     def test_follows_the_setting(self, settings):
-        settings.RECTIFY_DUE_SOON_DAYS = 30
+        settings.RECTIFY_WARNING_DAYS = 30
         assert _finding(deadline=TODAY + dt.timedelta(20)).is_due_soon(TODAY) is True
-        settings.RECTIFY_DUE_SOON_DAYS = 7
+        settings.RECTIFY_WARNING_DAYS = 7
         assert _finding(deadline=TODAY + dt.timedelta(20)).is_due_soon(TODAY) is False
 
     def test_explicit_window_overrides_the_setting(self, settings):
-        settings.RECTIFY_DUE_SOON_DAYS = 14
+        settings.RECTIFY_WARNING_DAYS = 14
         finding = _finding(deadline=TODAY + dt.timedelta(20))
         assert finding.is_due_soon(TODAY, within=20) is True
         assert finding.is_due_soon(TODAY, within=19) is False
@@ -116,7 +116,7 @@ class TestDeadlineState:
         ],
     )
     def test_state(self, settings, deadline, status, ongoing, state):
-        settings.RECTIFY_DUE_SOON_DAYS = 7
+        settings.RECTIFY_WARNING_DAYS = 7
         settings.RECTIFY_UPCOMING_DAYS = 14
         closed_on = TODAY if status == Finding.Status.CLOSED else None
         finding = _finding(

@@ -44,7 +44,7 @@ CATEGORIES = [
 
 @pytest.fixture(autouse=True)
 def demo(demo_db, db, settings):
-    settings.RECTIFY_DUE_SOON_DAYS = 7
+    settings.RECTIFY_WARNING_DAYS = 7
     settings.RECTIFY_RED_LINE_PERCENT = 40
     with travel(TODAY):
         yield
@@ -180,7 +180,7 @@ class TestFigures:
     def test_due_soon_within_the_configured_days(self, zhaohua, settings):
         # Eight open findings are due on 2019-09-30: four of each review.
         assert selectors.county_dashboard(zhaohua, dt.date(2019, 9, 20))["total"].due_soon == 0
-        settings.RECTIFY_DUE_SOON_DAYS = 14
+        settings.RECTIFY_WARNING_DAYS = 14
         data = selectors.county_dashboard(zhaohua, dt.date(2019, 9, 20))
         assert [r.tally.due_soon for r in data["rows"]] == [4, 4]
 
@@ -555,7 +555,7 @@ class TestLinks:
                 assert linked == numbers, (heading, cells(row))
 
     def test_due_soon_card_follows_the_setting(self, client, staff, settings):
-        settings.RECTIFY_DUE_SOON_DAYS = 14
+        settings.RECTIFY_WARNING_DAYS = 14
         with travel(dt.date(2019, 9, 20)):
             client.force_login(staff)
             html = client.get(URL).content.decode()

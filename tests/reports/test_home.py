@@ -18,7 +18,7 @@ TODAY = dt.date(2019, 9, 10)
 
 @pytest.fixture(autouse=True)
 def frozen_today(settings):
-    settings.RECTIFY_DUE_SOON_DAYS = 14
+    settings.RECTIFY_WARNING_DAYS = 14
     settings.RECTIFY_UPCOMING_DAYS = 14
     with time_machine.travel(dt.datetime(2019, 9, 10, 10, 0, tzinfo=dt.UTC), tick=False):
         yield

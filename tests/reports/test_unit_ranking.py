@@ -176,10 +176,34 @@ class TestCountyDashboard:
         assert "责任单位排名" in page
         table = ranking_table(page)
         assert row_names(table) == ["区财政局", "各乡镇人民政府", "区商务和经济合作局"]
-        assert f'href="/findings/?unit={unit_a.pk}"' in table
-        assert f'href="/findings/?unit={unit_a2.pk}"' in table
+        assert f'href="/findings/?task_unit={unit_a.pk}"' in table
+        assert f'href="/findings/?task_unit={unit_a2.pk}"' in table
         # 区商务和经济合作局: the days to 签收 and to the close-out, one decimal.
         assert ">2.0<" in table and ">20.5<" in table
+
+    def test_each_link_lists_the_tasks_ranked(self, client, ledger, alice, unit_a):
+        """A unit's link opens the ledger on the findings the ranking counted for it: its
+        tasks as a responsible unit, not those it only cooperates on (农业农村局 on F5) nor the
+        one it handed back (区商务和经济合作局 on F6)."""
+        client.force_login(alice)
+        with travel(TODAY):
+            table = ranking_table(client.get(self.URL).content.decode())
+            links = re.findall(r'<td class="unit-name"><a href="([^"]*)">([^<]+)</a>', table)
+            totals = {
+                r.name: r.tally.total
+                for r in selectors.unit_ranking(county_findings(unit_a.county), TODAY)
+            }
+            farming = ledger["towns"].county.units.get(name="区农业农村局")
+            assert "区农业农村局" not in dict((n, h) for h, n in links)
+            for href, name in links:
+                listed = client.get(href.replace("&amp;", "&")).context["page"].paginator.count
+                assert listed == totals[name], name
+            f1, f2, _f3, _f4, f5, f6 = ledger["findings"]
+            mine = set(client.get(f"/findings/?task_unit={unit_a.pk}").context["page"])
+            assert mine == {f1, f2}  # not F6, handed back
+            assert set(client.get(f"/findings/?unit={unit_a.pk}").context["page"]) >= {f1, f2, f6}
+            assert not client.get(f"/findings/?task_unit={farming.pk}").context["page"]
+            assert set(client.get(f"/findings/?unit={farming.pk}").context["page"]) == {f5}
 
     @pytest.mark.parametrize(
         ("order", "expected"),
