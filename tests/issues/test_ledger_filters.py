@@ -528,9 +528,9 @@ def fill(alice, county_a, review_a, province_review, unit_a, unit_a2, unit_a3, f
 # tally (one aggregate, also the paginator's count), the page of findings (county, review,
 # category joined; lead unit as a subquery).
 LEDGER_QUERIES_COUNTY = 9
-# A unit's contact (una): the same less the unit choices (she filters by no unit): session,
-# user, groups, the tally, the page of her findings, the review and category choices, the
-# user's county.
+# A unit's contact (una): the same less the unit choices (Unit.objects.for_user gives her none,
+# without a query): session, user, groups, the tally, the page of her findings, the review and
+# category choices, the user's county.
 LEDGER_QUERIES_UNIT = 8
 # A province user: the same plus the county choices, minus the category and unit choices,
 # which wait until a county is chosen (see TestChoicesForManyCounties).
