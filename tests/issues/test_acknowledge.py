@@ -145,6 +145,19 @@ def test_the_finding_page_shows_each_units_state(client, lee, una, finding_a, co
     assert "/acknowledge/" not in html  # the leader acknowledges nothing
 
 
+def test_the_top_of_the_page_asks_the_unit_to_acknowledge(client, una, lee, finding_a):
+    """On a phone the tasks card comes after the whole finding: the alert at the top leads
+    there, until the unit has acknowledged."""
+    client.force_login(una)
+    html = client.get(finding_a.get_absolute_url()).content.decode()
+    alert = html.split('class="alert alert-info acknowledge-alert"')[1].split("</div>")[0]
+    assert "贵单位尚未签收该问题。" in alert and 'href="#tasks"' in alert
+    services.finding_acknowledge(user=una, finding=finding_a)
+    assert "acknowledge-alert" not in client.get(finding_a.get_absolute_url()).content.decode()
+    client.force_login(lee)
+    assert "acknowledge-alert" not in client.get(finding_a.get_absolute_url()).content.decode()
+
+
 def test_the_ledger_filters_and_marks_awaiting(
     client, alice, una, county_a, review_a, finding_a, unit_a, django_assert_num_queries
 ):

@@ -528,6 +528,10 @@ def fill(alice, county_a, review_a, province_review, unit_a, unit_a2, unit_a3, f
 # tally (one aggregate, also the paginator's count), the page of findings (county, review,
 # category joined; lead unit as a subquery).
 LEDGER_QUERIES_COUNTY = 9
+# A unit's contact (una): the same less the unit choices (Unit.objects.for_user gives her none,
+# without a query): session, user, groups, the tally, the page of her findings, the review and
+# category choices, the user's county.
+LEDGER_QUERIES_UNIT = 8
 # A province user: the same plus the county choices, minus the category and unit choices,
 # which wait until a county is chosen (see TestChoicesForManyCounties).
 LEDGER_QUERIES_PROVINCE = 8
@@ -588,6 +592,17 @@ class TestQueryCounts:
         with django_assert_num_queries(LEDGER_QUERIES_PROVINCE):
             response = as_rita.get(URL)
         assert len(response.context["page"]) == n + 1
+
+    @pytest.mark.parametrize("n", [3, 30])
+    def test_ledger_for_a_unit_contact(self, client, una, fill, n, django_assert_num_queries):
+        made = fill(n)
+        client.force_login(una)
+        with django_assert_num_queries(LEDGER_QUERIES_UNIT):
+            response = client.get(URL)
+        # Hers: the findings her unit leads or cooperates on (two in three of them).
+        own = [f for f in made if f.unit_links.filter(unit=una.unit).exists()]
+        assert 0 < len(own) < n
+        assert {row.pk for row in response.context["page"]} == {f.pk for f in own}
 
     @pytest.mark.parametrize("n", [3, 30])
     def test_ledger_paginated(self, as_alice, fill, n, settings, django_assert_num_queries):

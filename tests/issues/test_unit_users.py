@@ -1,9 +1,10 @@
 """A responsible unit's contact (责任单位联络员, `una` of 区商务和经济合作局) on EVERY page of the
-ledger, the reports, the accounts and the audit log: their unit's finding is there (200),
-any other finding does not exist (404), and what they may not do is refused (403).
+ledger, the reports, the accounts, the audit log, the notifications and the group robots:
+their unit's finding is there (200), any other finding does not exist (404), and what they
+may not do is refused (403).
 
-The table below is the test: each URL name of issues/, reports/, users/ and audit/ has its
-row, and a URL added without one fails test_every_url_is_in_the_table."""
+The table below is the test: each URL name of issues/, reports/, users/, audit/, notify/ and
+outbox/ has its row, and a URL added without one fails test_every_url_is_in_the_table."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from issues.models import (
     Unit,
     User,
 )
+from notify.models import Notification
+from outbox.models import RobotHook
 from reports.models import Indicator, Report
 from tests.conftest import Factory
 from tests.issues.test_evidence import png_bytes
@@ -56,6 +59,11 @@ def world(alice, lee, una, bob, ada, county_a, county_b, review_a, finding_a, fi
 
     own = rows(finding_a, alice)
     own["unit_note"] = services.progress_add(user=una, finding=finding_a, note="本单位已开工。")
+    others, b = rows(other, alice), rows(finding_b, bob)
+    # Her notification on her finding; hers on a finding she does not see; bob's.
+    own["notification"] = notification(una, finding_a)
+    others["notification"] = notification(una, other)
+    b["notification"] = notification(bob, finding_b)
     notice = services.notice_create(
         user=rita,
         province=county_a.province,
@@ -64,8 +72,8 @@ def world(alice, lee, una, bob, ada, county_a, county_b, review_a, finding_a, fi
     project = Project.objects.create(county=county_a, name="示范项目", year=2019, batch=1)
     return {
         OWN: own,
-        OTHER: rows(other, alice),
-        "b": rows(finding_b, bob),
+        OTHER: others,
+        "b": b,
         "notice": notice,
         "review": review_a,
         "unit": unit_a2,
@@ -79,7 +87,23 @@ def world(alice, lee, una, bob, ada, county_a, county_b, review_a, finding_a, fi
         "category": finding_a.category,
         "account": alice,
         "event": Event.objects.create(kind=Event.Kind.LOGIN, county=county_a),
+        "hook": RobotHook.objects.create(
+            county=county_a,
+            name="整改工作群",
+            kind=RobotHook.Kind.WECOM,
+            url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        ),
     }
+
+
+def notification(recipient: User, finding: Finding) -> Notification:
+    return Notification.objects.create(
+        recipient=recipient,
+        kind=Notification.Kind.URGED,
+        text=f"催办：{finding.description}",
+        url=finding.get_absolute_url(),
+        finding=finding,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,9 +225,18 @@ TABLE: dict[str, Row] = {
     # audit/urls.py
     "audit_log": Row(fixed("/audit/"), 403, None),
     "audit_export": Row(fixed("/audit/export.xlsx"), 403, None),
+    # notify/urls.py: her own notifications; one on a finding she does not see, or another's,
+    # does not exist.
+    "notification_list": Row(fixed("/notifications/"), 200, None),
+    "notification_open": Row(on("notification", "/notifications/{pk}/open/"), 302),
+    "notification_mark_all": Row(fixed("/notifications/read/"), 302, None, method="post"),
+    # outbox/urls.py: the county's robots are its staff's; she sees none of them.
+    "hook_list": Row(fixed("/robots/"), 403, None),
+    "hook_create": Row(fixed("/robots/new/"), 403, None),
+    "hook_edit": Row(fixed("/robots/{hook}/edit/"), 404, None),
 }
 
-MODULES = ("issues.urls", "reports.urls", "users.urls", "audit.urls")
+MODULES = ("issues.urls", "reports.urls", "users.urls", "audit.urls", "notify.urls", "outbox.urls")
 
 
 def _names(patterns) -> set[str]:
@@ -381,3 +414,7 @@ def test_the_world_is_what_the_table_assumes(world, una):
     assert set(Progress.objects.for_user(una)) == {world[OWN]["note"], world[OWN]["unit_note"]}
     assert FindingRequest.objects.for_user(una).get() == world[OWN]["request"]
     assert re.match(r"^\d+$", str(world["notice"].pk))
+    visible = set(Notification.objects.visible_to(una))
+    assert world[OWN]["notification"] in visible
+    assert not {world[OTHER]["notification"], world["b"]["notification"]} & visible
+    assert world[OTHER]["notification"].recipient == una  # hers, on a finding she cannot see

@@ -188,6 +188,10 @@ class TestDaily:
         assert {n.finding_id for n in daily(TODAY)} == {f.pk for f in due}
 
 
+# A unit's contact: the same as the office's staff (her unit's findings in the same query).
+NOTIFICATION_LIST_QUERIES_UNIT = 6
+
+
 class TestPages:
     @pytest.fixture
     def notes(self, alice, finding_a):
@@ -274,6 +278,23 @@ class TestPages:
         with django_assert_num_queries(6):
             response = client.get("/notifications/")
         assert len(response.context["page"]) == n
+
+    @pytest.mark.parametrize("n", [2, 20])
+    def test_query_count_is_pinned_for_a_unit_contact(
+        self, client, una, alice, county_a, review_a, finding_a, n, django_assert_num_queries
+    ):
+        other = Factory.finding(alice, county_a, review_a, description="另一单位的问题。")
+        for i in range(n):
+            notify([una], kind=Kind.URGED, text=f"催办{i}", url="/", finding=finding_a)
+            notify([una], kind=Kind.URGED, text=f"不可见{i}", url="/", finding=other)
+        client.force_login(una)
+        with django_assert_num_queries(NOTIFICATION_LIST_QUERIES_UNIT):
+            response = client.get("/notifications/")
+        texts = [note.text for note in response.context["page"]]
+        assert sorted(t for t in texts if t.startswith("催办")) == sorted(
+            f"催办{i}" for i in range(n)
+        )
+        assert not any(t.startswith("不可见") for t in texts)  # on a finding she cannot see
 
     def test_the_bell_reads_the_counter(self, client, alice, finding_a):
         from django.db import connection

@@ -639,6 +639,8 @@ class TestCharts:
 # responsible units (reports.selectors.unit_ranking: two, the units' tallies and their urges).
 # The leader's 待您审批 adds one (the pending requests) for the leader only.
 COUNTY_DASHBOARD_QUERIES = 20
+# A unit's contact: the same page, limited to her unit's findings.
+COUNTY_DASHBOARD_QUERIES_UNIT = 20
 
 
 class TestQueryCounts:
@@ -686,6 +688,20 @@ class TestQueryCounts:
         assert response.context["total"].closed == 1
         assert len(response.context["closeouts"]) == 1
         assert len(response.context["indicators"]) == 2
+
+    @pytest.mark.parametrize("n", [10, 100])
+    def test_same_for_a_unit_contact(self, client, county_b, fill, n, django_assert_num_queries):
+        fill(n)
+        unit = Unit.objects.get(county=county_b, name="区商务局")
+        contact = Factory.user("ub", Role.UNIT_STAFF, county=county_b, unit=unit)
+        client.force_login(contact)
+        with django_assert_num_queries(COUNTY_DASHBOARD_QUERIES_UNIT):
+            response = client.get("/counties/510812/")
+        assert response.status_code == 200
+        # Hers: the findings her unit is on (two in three of them).
+        own = Finding.objects.filter(unit_links__unit=unit).distinct().count()
+        assert 0 < own < n
+        assert response.context["total"].total == own
 
 
 class TestAwaitingTheLeader:
