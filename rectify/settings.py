@@ -4,6 +4,7 @@ fresh checkout run on an embedded SQLite database."""
 import datetime as dt
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -270,6 +271,17 @@ RECTIFY_IMPORT_MAX_LINES = envint("RECTIFY_IMPORT_MAX_LINES", 20_000)
 RECTIFY_IMPORT_MAX_STORED_BYTES = envint("RECTIFY_IMPORT_MAX_STORED_KB", 2048) * 1024
 RECTIFY_IMPORT_MAX_SECONDS = envint("RECTIFY_IMPORT_MAX_SECONDS", 5)
 RECTIFY_IMPORT_KEEP_DAYS = envint("RECTIFY_IMPORT_KEEP_DAYS", 90)
+# LibreOffice (rectify.lib.office), optional: the PDF downloads and the .doc/.wps/.rtf/.odt
+# imports need it. RECTIFY_SOFFICE names the program (a path, or a name on PATH; default
+# soffice or libreoffice on PATH). One conversion at a time across the site's processes (a
+# flock on RECTIFY_OFFICE_LOCK), each within TIMEOUT seconds, its input and output bounded.
+RECTIFY_SOFFICE = os.getenv("RECTIFY_SOFFICE", "")
+RECTIFY_OFFICE_TIMEOUT = envint("RECTIFY_OFFICE_TIMEOUT", 60)
+RECTIFY_OFFICE_MAX_INPUT_BYTES = envint("RECTIFY_OFFICE_MAX_INPUT_MB", 20) * 1024 * 1024
+RECTIFY_OFFICE_MAX_OUTPUT_BYTES = envint("RECTIFY_OFFICE_MAX_OUTPUT_MB", 50) * 1024 * 1024
+RECTIFY_OFFICE_LOCK = os.getenv(
+    "RECTIFY_OFFICE_LOCK", str(Path(tempfile.gettempdir()) / "rectify-office.lock")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

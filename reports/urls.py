@@ -1,4 +1,4 @@
-"""Dashboards, reports (Word) and the ledger exports (.xlsx)."""
+"""Dashboards, reports (Word and PDF) and the ledger exports (.xlsx)."""
 
 from django.urls import path
 
@@ -19,8 +19,15 @@ urlpatterns = [
     path("reports/<int:pk>/edit/", report_views.report_edit, name="report_edit"),
     path(
         "reports/<int:pk>/<str:document>.docx",
-        report_views.report_docx,
+        report_views.report_file,
+        {"fmt": "docx"},
         name="report_docx",
+    ),
+    path(
+        "reports/<int:pk>/<str:document>.pdf",
+        report_views.report_file,
+        {"fmt": "pdf"},
+        name="report_pdf",
     ),
     path(
         "provinces/<str:code>/ledger.xlsx",

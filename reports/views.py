@@ -20,11 +20,11 @@ from issues.filters import FindingFilter
 from issues.models import County, Finding, Province, Review, warning_days
 from issues.permissions import abilities, allowed, is_administrator, require
 from issues.submissions import AlreadySubmitted, token_from
+from rectify.lib import office
 from rectify.lib.records import EditConflict
 
-from . import charts, documents, ledgers, selectors, services
+from . import charts, documents, downloads, ledgers, selectors, services
 from .exports import xlsx
-from .exports.docx import render_docx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
 from .models import Indicator, Report
 
@@ -253,7 +253,6 @@ def _xlsx_download(write: Callable[[BinaryIO], None], filename: str) -> FileResp
     return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -381,23 +380,27 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "doc": doc,
             "blocks": documents.report_blocks(doc),
             "can": abilities(request.user, report),
+            # Why the downloads are not offered (a county with nothing to report), or "".
+            "nothing_to_report": downloads.nothing_to_report(doc),
+            "pdf_refusal": "" if office.available() else office.unavailable_message("pdf"),
         },
     )
 
 
 @login_required
-def report_docx(request: HttpRequest, pk: int, document: str) -> HttpResponse:
-    if document not in ("report", "plan"):
+@require_safe
+def report_file(request: HttpRequest, pk: int, document: str, fmt: str) -> HttpResponse:
+    """The report (with its attached plan) or the plan as Word or PDF. When there is nothing
+    to report, or LibreOffice cannot make the PDF, back to the report page with the reason."""
+    if document not in downloads.DOCUMENTS:
         raise Http404
     report = _get_report_for_user(request, pk)
-    doc = documents.report_document(report)
-    if document == "plan":
-        blocks, name = documents.plan_blocks(doc), "整改方案"
-    else:
-        blocks, name = documents.report_blocks(doc), "整改情况报告"
-    content = render_docx(blocks, title=doc.title, author=doc.issuer)
-    filename = f"{report.county.display_short_name}{name}-{report.date:%Y-%m-%d}.docx"
-    return _download(content, filename, DOCX)
+    try:
+        file = downloads.document_file(report, document, fmt)
+    except (downloads.NothingToReport, office.OfficeError) as refusal:
+        messages.error(request, str(refusal))
+        return redirect(report)
+    return _download(file.content, file.filename, file.content_type)
 
 
 @login_required

@@ -205,6 +205,7 @@ TABLE: dict[str, Row] = {
     "report_detail": Row(fixed("/reports/{report}/"), 404, None),
     "report_edit": Row(fixed("/reports/{report}/edit/"), 404, None),
     "report_docx": Row(fixed("/reports/{report}/report.docx"), 404, None),
+    "report_pdf": Row(fixed("/reports/{report}/plan.pdf"), 404, None),
     "province_ledger_xlsx": Row(fixed("/provinces/510000/ledger.xlsx"), 404, None),
     # users/urls.py
     "account_list": Row(fixed("/accounts/manage/"), 403, None),

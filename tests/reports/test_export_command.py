@@ -107,8 +107,8 @@ def test_province_ledger_as_xlsx(export, code):
     [
         ({"county": "510811", "document": "ledger", "format": "docx"}, "xlsx"),
         ({"county": "510811", "document": "ledger", "format": "html"}, "xlsx"),
-        ({"county": "510811", "document": "report", "format": "xlsx"}, "docx or html"),
-        ({"county": "510811", "document": "plan", "format": "xlsx"}, "docx or html"),
+        ({"county": "510811", "document": "report", "format": "xlsx"}, "docx, pdf or html"),
+        ({"county": "510811", "document": "plan", "format": "xlsx"}, "docx, pdf or html"),
         ({"province": "510000", "document": "report"}, "--province"),
         ({"province": "510000", "document": "plan", "format": "html"}, "--province"),
         ({"county": "999999"}, "999999"),
@@ -128,7 +128,7 @@ def test_bad_combinations_are_refused(export, tmp_path, options, message):
     "args,message",
     [
         (["--county", "510811", "--document", "minutes", "-o", "{out}"], "invalid choice"),
-        (["--county", "510811", "--format", "pdf", "-o", "{out}"], "invalid choice"),
+        (["--county", "510811", "--format", "odt", "-o", "{out}"], "invalid choice"),
         (["--county", "510811"], "-o/--output"),
     ],
 )

@@ -1,21 +1,23 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from issues.models import County, Finding, Province
-from reports import documents, ledgers
+from rectify.lib import office
+from reports import documents, downloads, ledgers
 from reports.exports import xlsx
-from reports.exports.docx import render_docx
 from reports.models import Report
+
+FORMATS = ["docx", "pdf", "html", "xlsx"]
 
 
 class Command(BaseCommand):
     help = (
-        "Write a county's 整改情况报告 / 整改方案 (docx or html) or 台账 (xlsx), or a province's "
-        "台账 (xlsx), from the ledger. Uses the county's latest report record, or a default "
-        "one over all its reviews."
+        "Write a county's 整改情况报告 / 整改方案 (docx, pdf or html) or 台账 (xlsx), or a "
+        "province's 台账 (xlsx), from the ledger. Uses the county's latest report record, or a "
+        "default one over all its reviews. The format is --format's, else the output file's "
+        "suffix's (-o report.pdf), else docx (xlsx for a ledger). PDF needs LibreOffice."
     )
 
     def add_arguments(self, parser):
@@ -23,17 +25,19 @@ class Command(BaseCommand):
         scope.add_argument("--county", help="6-digit code of the county, e.g. 510811")
         scope.add_argument("--province", help="6-digit code of the province (ledger only)")
         parser.add_argument("--document", choices=["report", "plan", "ledger"], default="report")
-        parser.add_argument("--format", choices=["docx", "html", "xlsx"], default=None)
+        parser.add_argument("--format", choices=FORMATS, default=None)
         parser.add_argument("--report-id", type=int, help="a specific report record")
         parser.add_argument("-o", "--output", required=True, help="file to write")
 
     def handle(self, *args, county, province, document, format, report_id, output, **options):
         translation.activate("zh-hans")
-        fmt = format or ("xlsx" if document == "ledger" else "docx")
+        suffix = Path(output).suffix.lower().lstrip(".")
+        fmt = format or (suffix if suffix in FORMATS else None)
+        fmt = fmt or ("xlsx" if document == "ledger" else "docx")
         if document == "ledger" and fmt != "xlsx":
             raise CommandError("The ledger is written as xlsx.")
-        if document != "ledger" and fmt not in ("docx", "html"):
-            raise CommandError("The report and the plan are written as docx or html.")
+        if document != "ledger" and fmt not in ("docx", "pdf", "html"):
+            raise CommandError("The report and the plan are written as docx, pdf or html.")
         today = timezone.localdate()
         if province:
             if document != "ledger":
@@ -66,12 +70,10 @@ class Command(BaseCommand):
 
     def _document(self, county: County, document: str, fmt: str, report_id) -> bytes:
         report = self._report(county, report_id)
-        doc = documents.report_document(report)
-        blocks = documents.plan_blocks(doc) if document == "plan" else documents.report_blocks(doc)
-        if fmt == "docx":
-            return render_docx(blocks, title=doc.title, author=doc.issuer)
-        html = render_to_string("reports/document_print.html", {"doc": doc, "blocks": blocks})
-        return html.encode("utf-8")
+        try:
+            return downloads.document_file(report, document, fmt).content
+        except (downloads.NothingToReport, office.OfficeError) as refusal:
+            raise CommandError(str(refusal)) from refusal
 
     def _province_ledger(self, code: str, today) -> bytes:
         try:
