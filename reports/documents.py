@@ -21,6 +21,16 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in (text or "").splitlines() if p.strip()]
 
 
+def text_width(text: str) -> float:
+    """Width in characters: Latin letters and digits take half a CJK character."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def date_text(date: dt.date) -> str:
+    """2019年9月10日: Arabic numerals, the full year, no leading zeros (GB/T 9704 7.3.5.4)."""
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
 @dataclasses.dataclass
 class DocCategory:
     number: int
@@ -103,6 +113,14 @@ class ReportDocument:
     plan_goals: list[str]
     plan_safeguards: list[str]
     reviews: list[DocReview]
+    sealed: bool = False
+    issuer_mark: str = ""
+    doc_number: str = ""
+    signer: str = ""
+    contact_note: str = ""
+    copy_to: str = ""
+    printer: str = ""
+    printed_on: dt.date | None = None
 
     @property
     def summary(self) -> str:
@@ -205,6 +223,14 @@ def report_document(report: Report) -> ReportDocument:
         plan_goals=paragraphs(report.plan_goals),
         plan_safeguards=paragraphs(report.plan_safeguards),
         reviews=doc_reviews,
+        sealed=report.sealed,
+        issuer_mark=report.issuer_mark.strip(),
+        doc_number=report.doc_number.strip(),
+        signer=report.signer.strip(),
+        contact_note=report.contact_note.strip(),
+        copy_to=report.copy_to.strip(),
+        printer=report.printer.strip(),
+        printed_on=report.printed_on,
     )
 
 
@@ -221,15 +247,17 @@ def split_lead_sentence(paragraph: str) -> tuple[str, str]:
 class Block:
     """One paragraph of an official document, as the HTML and Word outputs both lay it out.
 
-    kind: title | addressee | body | h1 | h2 | h3 | finding | field | attachment_note |
-    signature | date | attachment_label"""
+    kind: issuer_mark | doc_number | title | addressee | body | h1 | h2 | h3 | finding |
+    field | attachment_note | signature | date | note | attachment_label | copy_to | imprint"""
 
     kind: str
     text: str
     label: str = ""
     lead: str = ""
     new_page: bool = False
-    indent_chars: int = 0  # signature/date: characters left blank on the right
+    indent_chars: float = 0  # signature/date: characters left blank on the right
+    left_chars: float = 0  # date: characters left blank on the left (then aligned left)
+    lines_before: int = 0  # signature: blank lines above it, when not the one of its style
 
 
 def _narrative(text_paragraphs: list[str]) -> list[Block]:
@@ -271,17 +299,65 @@ def _findings(doc: ReportDocument, *, plan: bool) -> list[Block]:
     return blocks
 
 
+LINE_CHARS = 28  # characters a line (GB/T 9704 5.2.3)
+
+
 def _signature(doc: ReportDocument) -> list[Block]:
-    """Signature two characters in from the right; the date starts two characters to the
-    right of the signature's first character (GB/T 9704, unsealed documents)."""
-    date_text = f"{doc.date.year}年{doc.date.month}月{doc.date.day}日"
-    date_width = sum(0.5 if ch.isascii() else 1 for ch in date_text)
-    signature_start = 28 - 2 - len(doc.issuer)
-    date_right = max(0, round(28 - (signature_start + 2) - date_width))
+    """The issuing body's name and the date, per GB/T 9704 7.3.5.
+
+    Unsealed (7.3.5.2): one blank line below the text, the name two characters in from the
+    right; the date on the next line, its first character two characters right of the name's
+    (a left indent, so it holds whatever the digits' font); a date longer than the name sits
+    two characters in from the right and the name moves left to keep the two characters.
+    Sealed (7.3.5.1): the date four characters in from the right, the name centred over it,
+    two blank lines above for the seal, which covers both and reaches up to the text."""
+    date = date_text(doc.date)
+    name, width = text_width(doc.issuer), text_width(date)
+    if doc.sealed:
+        return [
+            Block(
+                "signature", doc.issuer, indent_chars=max(0, 4 + (width - name) / 2), lines_before=2
+            ),
+            Block("date", date, indent_chars=4),
+        ]
+    if width > name:
+        return [
+            Block("signature", doc.issuer, indent_chars=2 + width - name + 2),
+            Block("date", date, indent_chars=2),
+        ]
     return [
         Block("signature", doc.issuer, indent_chars=2),
-        Block("date", date_text, indent_chars=date_right),
+        Block("date", date, left_chars=max(0, LINE_CHARS - name)),
     ]
+
+
+def _head(doc: ReportDocument) -> list[Block]:
+    """The 版头 (GB/T 9704 7.2), when the report has one: the 发文机关标志 and the 发文字号,
+    with the 签发人 on the same line for a report to a higher authority."""
+    blocks = []
+    if doc.issuer_mark:
+        blocks.append(Block("issuer_mark", doc.issuer_mark))
+    if doc.doc_number:
+        blocks.append(Block("doc_number", doc.doc_number, label=doc.signer))
+    return blocks
+
+
+def _note(doc: ReportDocument) -> list[Block]:
+    """The 附注 (7.3.6) in full-width parentheses, the line below the date."""
+    if not doc.contact_note:
+        return []
+    return [Block("note", f"（{doc.contact_note.strip('()（）')}）")]
+
+
+def _record(doc: ReportDocument) -> list[Block]:
+    """The 版记 (7.4): 抄送 and 印发机关 with 印发日期, at the foot of the last page."""
+    blocks = []
+    if doc.copy_to:
+        copy_to = doc.copy_to.rstrip("。.，,；;")
+        blocks.append(Block("copy_to", f"{copy_to}。"))
+    if doc.printer and doc.printed_on:
+        blocks.append(Block("imprint", doc.printer, label=f"{date_text(doc.printed_on)}印发"))
+    return blocks
 
 
 def plan_body_blocks(doc: ReportDocument) -> list[Block]:
@@ -295,7 +371,7 @@ def plan_body_blocks(doc: ReportDocument) -> list[Block]:
 
 
 def report_blocks(doc: ReportDocument, *, with_plan: bool = True) -> list[Block]:
-    blocks = [Block("title", doc.title)]
+    blocks = [*_head(doc), Block("title", doc.title)]
     if doc.addressee:
         blocks.append(Block("addressee", f"{doc.addressee}:"))
     blocks += _narrative(doc.opening)
@@ -310,11 +386,12 @@ def report_blocks(doc: ReportDocument, *, with_plan: bool = True) -> list[Block]
     if with_plan:
         blocks.append(Block("attachment_note", doc.plan_title, label="附件"))
     blocks += _signature(doc)
+    blocks += _note(doc)
     if with_plan:
         blocks.append(Block("attachment_label", "附件", new_page=True))
         blocks.append(Block("title", doc.plan_title))
         blocks += plan_body_blocks(doc)
-    return blocks
+    return blocks + _record(doc)
 
 
 def plan_blocks(doc: ReportDocument) -> list[Block]:

@@ -22,6 +22,14 @@ class ReportForm(StyledForm, forms.ModelForm):
             "addressee",
             "title",
             "date",
+            "sealed",
+            "issuer_mark",
+            "doc_number",
+            "signer",
+            "contact_note",
+            "copy_to",
+            "printer",
+            "printed_on",
             "opening",
             "work_done",
             "leadership_heading",
@@ -34,6 +42,7 @@ class ReportForm(StyledForm, forms.ModelForm):
         ]
         widgets = {
             "date": DateInput(),
+            "printed_on": DateInput(),
             "title": forms.Textarea(attrs={"rows": 2}),
             "plan_title": forms.Textarea(attrs={"rows": 2}),
             **{

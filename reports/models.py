@@ -3,6 +3,7 @@ else in the 整改情况报告 and its 整改方案 is generated from the ledger
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +53,38 @@ class Report(Tracked):
     plan_intro = LimitedTextField(_("整改方案开头"), max_length=10000, blank=True)
     plan_goals = LimitedTextField(_("工作目标"), max_length=10000, blank=True)
     plan_safeguards = LimitedTextField(_("组织保障"), max_length=10000, blank=True)
+    # How the signature is laid out (GB/T 9704 7.3.5): with or without the seal.
+    sealed = models.BooleanField(
+        _("加盖印章"),
+        default=False,
+        help_text=_("加盖印章时，成文日期右空四字，发文机关署名居中于日期之上，留出盖章位置。"),
+    )
+    # 版头 and 版记 (GB/T 9704 7.2, 7.4): optional, each printed only when filled.
+    issuer_mark = models.CharField(
+        _("发文机关标志"), max_length=60, blank=True, help_text=_("如：广元市昭化区人民政府文件")
+    )
+    doc_number = models.CharField(
+        _("发文字号"), max_length=40, blank=True, help_text=_("如：昭府〔2019〕45号")
+    )
+    signer = models.CharField(
+        _("签发人"),
+        max_length=20,
+        blank=True,
+        help_text=_("上行文填写；与发文字号排在同一行。"),
+    )
+    contact_note = models.CharField(
+        _("附注"),
+        max_length=200,
+        blank=True,
+        help_text=_("如：联系人：王蓉，电话：0839-1234567；排在成文日期下一行，自动加圆括号。"),
+    )
+    copy_to = models.CharField(
+        _("抄送机关"), max_length=300, blank=True, help_text=_("如：市商务局，市财政局")
+    )
+    printer = models.CharField(
+        _("印发机关"), max_length=100, blank=True, help_text=_("如：广元市昭化区人民政府办公室")
+    )
+    printed_on = models.DateField(_("印发日期"), null=True, blank=True)
     is_archived = models.BooleanField(_("已归档"), default=False)
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
@@ -68,6 +101,18 @@ class Report(Tracked):
 
     def get_absolute_url(self) -> str:
         return reverse("report_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.signer and not self.doc_number:
+            errors["doc_number"] = _("填写签发人时，请同时填写发文字号。")
+        if self.printer and not self.printed_on:
+            errors["printed_on"] = _("请填写印发日期。")
+        if self.printed_on and not self.printer:
+            errors["printer"] = _("请填写印发机关。")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def attachment_name(self) -> str:

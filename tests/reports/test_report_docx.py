@@ -220,15 +220,19 @@ def test_footer_page_numbers_odd_right_even_left(report_docx):
         assert paragraph.style.font.size.pt == 14  # 四号
 
 
-def test_signature_and_date_are_right_aligned(report_docx):
+def test_signature_right_aligned_and_the_date_two_characters_right_of_it(report_docx):
     body, _ = split_at_attachment(report_docx)
     texts = [p.text for p in body]
     signature = body[texts.index("广元市昭化区人民政府")]
     date = body[texts.index("2019年9月10日")]
     assert body.index(date) == body.index(signature) + 1
     assert alignment(signature) == WD_ALIGN_PARAGRAPH.RIGHT
-    assert alignment(date) == WD_ALIGN_PARAGRAPH.RIGHT
-    assert round(signature.paragraph_format.right_indent.pt) == 2 * 16  # two characters
+    char = 15.75  # a 三号 character at the 28-a-line pitch
+    assert signature.paragraph_format.right_indent.pt == pytest.approx(2 * char, abs=0.1)
+    # The date's first character two characters right of the signature's (10 characters
+    # wide, two in from the right): a left indent, whatever the width of the digits.
+    assert alignment(date) == WD_ALIGN_PARAGRAPH.LEFT
+    assert date.paragraph_format.left_indent.pt == pytest.approx((28 - 10) * char, abs=0.1)
     assert body[-1] is date
     note = body[body.index(signature) - 1]
     assert note.text == "附件:昭化区电子商务进农村综合示范项目绩效评价与复核反馈问题的整改方案"

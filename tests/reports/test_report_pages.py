@@ -408,3 +408,69 @@ def test_province_ledger_download(client, finding_a, request, user_name, status)
 
 def test_province_ledger_needs_a_login(client, db):
     assert_login_redirect(client.get(url("province_ledger_xlsx", "510000")))
+
+
+LETTERHEAD = {
+    "sealed": "on",
+    "issuer_mark": "广元市昭化区人民政府文件",
+    "doc_number": "昭府〔2019〕45号",
+    "signer": "王小明",
+    "contact_note": "联系人：王蓉，电话：0839-8721234",
+    "copy_to": "市商务局，市财政局",
+    "printer": "广元市昭化区人民政府办公室",
+    "printed_on": "2019-09-10",
+}
+
+
+def test_the_form_offers_the_letterhead_and_record_fields(client, report_a, alice):
+    client.force_login(alice)
+    page = client.get(url("report_edit", report_a.pk)).content.decode()
+    for name in LETTERHEAD:
+        assert f'name="{name}"' in page, name
+    assert "版头、附注与版记（选填）" in page
+
+
+def test_editing_saves_the_letterhead_and_record_and_the_docx_carries_them(
+    client, report_a, alice, review_a, review_a2
+):
+    client.force_login(alice)
+    data = form_data(report_a, [(review_a, True, 1), (review_a2, True, 2)], **LETTERHEAD)
+    response = client.post(url("report_edit", report_a.pk), data)
+    assert response.status_code == 302
+    report_a.refresh_from_db()
+    assert report_a.sealed is True
+    assert report_a.doc_number == "昭府〔2019〕45号"
+    assert report_a.printed_on == dt.date(2019, 9, 10)
+    content = client.get(url("report_docx", report_a.pk, "report")).content
+    paragraphs = Document(io.BytesIO(content)).paragraphs
+    styles = [(p.style.name, p.text) for p in paragraphs]
+    assert styles[0] == ("发文机关标志", "广元市昭化区人民政府文件")
+    assert styles[1] == ("发文字号", "\t昭府〔2019〕45号\t签发人：王小明")
+    assert styles[2][0] == "公文标题"
+    assert ("附注", "（联系人：王蓉，电话：0839-8721234）") in styles
+    table = Document(io.BytesIO(content)).tables[-1]
+    assert [c.text for row in table.rows for c in row.cells] == [
+        "抄送：市商务局，市财政局。",
+        "广元市昭化区人民政府办公室\t2019年9月10日印发",
+    ]
+    page = client.get(url("report_detail", report_a.pk)).content.decode()
+    assert "广元市昭化区人民政府文件" in page and "抄送：市商务局，市财政局。" in page
+
+
+def test_a_half_filled_record_keeps_what_was_typed(client, report_a, alice, review_a, review_a2):
+    client.force_login(alice)
+    data = form_data(
+        report_a,
+        [(review_a, True, 1), (review_a2, True, 2)],
+        signer="王小明",
+        printer="广元市昭化区人民政府办公室",
+        copy_to="市商务局",
+    )
+    response = client.post(url("report_edit", report_a.pk), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "填写签发人时，请同时填写发文字号。" in page
+    assert "请填写印发日期。" in page
+    assert 'value="王小明"' in page and 'value="市商务局"' in page
+    report_a.refresh_from_db()
+    assert report_a.signer == "" and report_a.printer == ""
