@@ -14,6 +14,7 @@ import time_machine
 from django.conf import settings as django_settings
 
 from issues.models import Finding
+from rectify import settings as project_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2019, 9, 10)
@@ -49,7 +50,10 @@ BADGE_CLASS = {
 
 
 @pytest.fixture(autouse=True)
-def clock():
+def clock(settings):
+    # The cases are laid out around a week's warning ("week" is yellow, "eight" is not);
+    # test_the_defaults checks the default on its own.
+    settings.RECTIFY_WARNING_DAYS = 7
     with time_machine.travel(dt.datetime(2019, 9, 10, 10, 0, tzinfo=SHANGHAI), tick=False) as t:
         yield t
 
@@ -73,7 +77,8 @@ def ledger(alice, county_a, review_a, unit_a, factory) -> dict[str, Finding]:
 
 
 def test_the_defaults():
-    assert django_settings.RECTIFY_WARNING_DAYS == 3
+    # rectify.settings, not django.conf.settings: the clock fixture sets 7 on the latter.
+    assert project_settings.RECTIFY_WARNING_DAYS == 3
     assert django_settings.RECTIFY_UPCOMING_DAYS == 14
 
 

@@ -34,7 +34,8 @@ REVIEW = (
 
 
 @pytest.fixture(autouse=True)
-def clock():
+def clock(settings):
+    settings.RECTIFY_WARNING_DAYS = 7  # the findings are laid out around a week's warning
     with time_machine.travel(dt.datetime(2019, 9, 10, 10, 0, tzinfo=SHANGHAI), tick=False) as t:
         yield t
 

@@ -31,6 +31,7 @@ BUILD_MAILS_QUERIES = 7
 @pytest.fixture(autouse=True)
 def clock(settings):
     settings.SITE_URL = SITE
+    settings.RECTIFY_WARNING_DAYS = 7  # the findings are laid out around a week's warning
     with time_machine.travel(dt.datetime(2019, 9, 10, 7, 0, tzinfo=SHANGHAI), tick=False) as t:
         yield t
 
