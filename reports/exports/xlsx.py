@@ -106,6 +106,11 @@ def _fit_row(ws: Worksheet, r: int, cells: list[tuple[str, float]], size=FONT_SI
     """Set row `r`'s height to its tallest cell's, from each wrapped cell's (text, width)."""
     lines = max((text_lines(text, width, size) for text, width in cells if text), default=1)
     ws.set_row(r, row_height(lines, size))
+    # XlsxWriter keeps every row's height for the sheet's life (to place images, which the
+    # ledger has none of); the row above is in the file already (constant_memory), so its
+    # entries go, and memory does not grow with the rows.
+    ws.row_info.pop(r - 1, None)
+    ws.row_sizes.pop(r - 1, None)
 
 
 class _Formats:
