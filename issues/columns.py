@@ -109,13 +109,17 @@ class Column:
     value: Callable[[FindingRow], object] | None = None  # None: the sheet's running number
     width: int = 10  # in the .xlsx, in characters
     cell: str = TEXT
+    # The .xlsx cell's value when it is not `value`: the deadline is a date cell there (sorted
+    # and filtered by date) and the documents' text (2019年9月30日前，并长期坚持) elsewhere.
+    cell_value: Callable[[FindingRow], object] | None = None
     page_label: str = ""  # its name on the pages, when not the header
     # The Excel importer recognises the header and these; the document importer these labels
     # (整改措施:…) and the labels the documents write.
     headers: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     # Its value goes into the finding on import (the round trip); False for the columns
-    # the ledger derives (the original deadline, the close-out's date and timing, …).
+    # the ledger derives (the original deadline, the close-out's date and timing, …), and
+    # for 长期坚持, which the Excel importer reads into the deadline (their one comparison).
     imported: bool = True
     compare: str = ""  # how an import compares it (above); "" if it never changes a finding
     nation: bool = False  # only on the nation's sheets, whose rows span counties
@@ -251,7 +255,8 @@ COLUMNS: list[Column] = [
         gettext_noop("完成时限"),
         lambda r: deadline_text(r.deadline, r.is_ongoing),
         16,
-        SHORT,
+        DATE,
+        cell_value=attrgetter("deadline"),
         headers=("整改时限", "时限", "完成时间"),
         labels=("完成时间", "时限要求", "整改期限"),
         compare=DEADLINE,
@@ -259,6 +264,17 @@ COLUMNS: list[Column] = [
         plan=2,
         plan_header="整改时限",
         history=("deadline", "is_ongoing"),
+    ),
+    # In the .xlsx 并长期坚持 has a column of its own, beside the date cell: it can be filtered
+    # on, and it prints (a cell note would do neither).
+    Column(
+        "ongoing",
+        gettext_noop("长期坚持"),
+        lambda r: YES if r.is_ongoing else "",
+        8,
+        SHORT,
+        headers=("并长期坚持", "是否长期坚持"),
+        imported=False,
     ),
     Column(
         "original_deadline",

@@ -46,6 +46,17 @@ class ProvinceLedger:
     overview: list[CountyOverview]
     rows: Iterable[FindingRow]
 
+    @property
+    def total(self) -> CountyOverview:
+        """The counties added up: the overview's 合计 row (no code)."""
+        return CountyOverview(
+            "合计",
+            "",
+            total=sum(c.total for c in self.overview),
+            closed=sum(c.closed for c in self.overview),
+            overdue=sum(c.overdue for c in self.overview),
+        )
+
 
 @dataclasses.dataclass
 class NationLedger:

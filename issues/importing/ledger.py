@@ -9,11 +9,11 @@ import re
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from issues.columns import COLUMNS, text_columns
+from issues.columns import COLUMNS, YES, text_columns
 
 from .cells import text_rows
 from .cleaning import drop_repeats, structural
-from .deadlines import DeadlineError, parse_deadline, year_in
+from .deadlines import ONGOING, DeadlineError, parse_deadline, year_in
 from .document.parsed import Note, ParsedCategory, ParsedDocument, ParsedFinding, ParsedReview
 from .document.values import category_name, review_kind, review_team, split_measures, split_units
 
@@ -37,6 +37,15 @@ def detect(cell: str) -> str | None:
     if key in HEADERS:
         return HEADERS[key]
     return None
+
+
+def with_ongoing(deadline: str, ongoing: str) -> str:
+    """The deadline as one text, 并长期坚持 from a column of its own added (our export writes
+    the date as a date cell and 长期坚持 beside it: 是)."""
+    flagged = ongoing.strip() in (YES, "√", "✓", "✔") or ONGOING.search(ongoing)
+    if not flagged or ONGOING.search(deadline):
+        return deadline
+    return f"{deadline}，并长期坚持" if deadline else "长期坚持"
 
 
 def find_header(rows: list[list[str]], search: int = 10) -> int | None:
@@ -156,7 +165,7 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
             progress = progress[m.end() :]
         f.progress = progress.strip()
         f.closeout = structural(get("closeout")).strip()
-        f.deadline_text = get("deadline")
+        f.deadline_text = with_ongoing(get("deadline"), get("ongoing"))
         if f.deadline_text:
             try:
                 deadline = parse_deadline(f.deadline_text, year=year_in(f.deadline_text) or year)

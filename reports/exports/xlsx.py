@@ -7,7 +7,10 @@ into a binary file (the views stream a temporary file; as_bytes gives the bytes)
 columns are issues.columns's, in its order.
 
 Rows must be written in order, top to bottom, and every value is written with the method of
-its type: text always as a string (never `write()`, which would turn "=…" into a formula)."""
+its type: text always as a string (never `write()`, which would turn "=…" into a formula).
+
+Every row's height is written (row_height): LibreOffice and WPS do not fit a row to its wrapped
+text when they open a file, and would print one line of it."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import contextlib
 import dataclasses
 import datetime as dt
 import io
+import math
+import re
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -41,6 +46,71 @@ PAPER_A3 = 8
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 PERCENT_FORMAT = "0.0%"
 FOOTER = "&C第 &P 页,共 &N 页"
+
+# Row heights, estimated on the generous side: a row a little too tall prints whole, a line too
+# short cuts the text. A column's width is in Excel's unit, the default font's (Calibri 11)
+# digit, 7 pixels at 96 dpi; a font size in points is 4/3 pixels.
+FONT_SIZE = 10  # the cells' (宋体 10 pt)
+HEADER_FONT_SIZE = 11
+TITLE_FONT_SIZE = 16
+CHAR_UNIT_PX = 7
+CELL_MARGIN_PX = 6  # the cell's inner margins, left and right together
+# A Latin letter or digit, in ems: half-width in 宋体, wider in the fonts standing in for it
+# where 宋体 is missing (DejaVu Sans's digits are 0.64 em). Anything else non-ASCII counts
+# as a full em (CJK, full-width marks, and ①, ×, — which 宋体 draws full width).
+NARROW_EM = 0.65
+# A line, in ems: Noto Sans CJK (LibreOffice's stand-in for 宋体) 1.45; SimSun in Excel, 1.3.
+LINE_EM = 1.45
+ROW_PADDING_PT = 4
+MAX_ROW_PT = 409  # the tallest row Excel and WPS allow
+_LATIN_WORD = re.compile(r"[!-~]+|.", re.DOTALL)  # a Latin word moves to the next line whole
+
+
+def text_lines(text: str, width: float, font_size: float = FONT_SIZE) -> int:
+    """The lines `text` wraps to in a column `width` characters wide at `font_size` points:
+    each paragraph (explicit line breaks kept) filled a line at a time, a CJK character a full
+    em and a Latin one NARROW_EM, and each line one em short, since a line may hand a
+    character on to the next (a closing mark never starts a line, an opening one never ends
+    it)."""
+    em_px = font_size * 4 / 3
+    line = (width * CHAR_UNIT_PX - CELL_MARGIN_PX) / em_px - 1  # in ems
+    whole = max(1, math.floor(line))
+    lines = 0
+    for paragraph in text.split("\n"):
+        narrow = len(paragraph.encode("ascii", "ignore"))
+        if not narrow:  # CJK only: whole characters a line
+            lines += max(1, math.ceil(len(paragraph) / whole))
+            continue
+        if len(paragraph) - narrow + narrow * NARROW_EM <= line:
+            lines += 1
+            continue
+        n, x = 1, 0.0
+        for word in _LATIN_WORD.findall(paragraph):
+            w = len(word) * NARROW_EM if word.isascii() else float(len(word))
+            if x + w > line and x > 0:
+                n, x = n + 1, 0.0
+            x += w
+            while x > line:  # a word longer than a line is broken
+                n, x = n + 1, x - line
+        lines += n
+    return lines
+
+
+def row_height(lines: int, font_size: float = FONT_SIZE) -> float:
+    """The height in points of a row of `lines` lines, at most Excel's limit (a cell longer
+    than that, about 540 characters of 问题描述, is cut: see MAX_ROW_PT)."""
+    return min(MAX_ROW_PT, round(lines * font_size * LINE_EM + ROW_PADDING_PT, 1))
+
+
+def _fit_row(ws: Worksheet, r: int, cells: list[tuple[str, float]], size=FONT_SIZE) -> None:
+    """Set row `r`'s height to its tallest cell's, from each wrapped cell's (text, width)."""
+    lines = max((text_lines(text, width, size) for text, width in cells if text), default=1)
+    ws.set_row(r, row_height(lines, size))
+    # XlsxWriter keeps every row's height for the sheet's life (to place images, which the
+    # ledger has none of); the row above is in the file already (constant_memory), so its
+    # entries go, and memory does not grow with the rows.
+    ws.row_info.pop(r - 1, None)
+    ws.row_sizes.pop(r - 1, None)
 
 
 class _Formats:
@@ -130,9 +200,12 @@ def _setup_sheet(
     for i, (_, width) in enumerate(columns):
         ws.set_column(i, i, width)
     ws.merge_range(0, 0, 0, last, title, f.title)
+    ws.set_row(0, row_height(1, TITLE_FONT_SIZE))
     ws.merge_range(1, 0, 1, last, note, f.note)
+    ws.set_row(1, row_height(1))
     for i, (header, _) in enumerate(columns):
         ws.write_string(2, i, header, f.header)
+    _fit_row(ws, 2, columns, HEADER_FONT_SIZE)
     ws.freeze_panes(*freeze)
     ws.repeat_rows(2)
     ws.autofilter(2, 0, 2 + max(n_rows, 1), last)
@@ -150,15 +223,18 @@ def _headers(cols: list[Column]) -> list[tuple[str, int]]:
     return [(column.header, column.width) for column in cols]
 
 
-def _cells(f: _Formats, cols: list[Column]) -> list[tuple[str, Callable | None, Format]]:
-    """How each column's cells are written (its kind, value and format), chosen once a sheet."""
+def _cells(f: _Formats, cols: list[Column]) -> list[tuple[str, Callable | None, Format, int]]:
+    """How each column's cells are written (its kind, value, format and width), chosen once a
+    sheet."""
     formats = {columns.TEXT: f.body, columns.DATE: f.date}
-    return [(c.cell, c.value, formats.get(c.cell, f.center)) for c in cols]
+    return [(c.cell, c.cell_value or c.value, formats.get(c.cell, f.center), c.width) for c in cols]
 
 
 def _write_finding(ws: Worksheet, f: _Formats, r: int, seq: int, row: FindingRow, cells) -> None:
-    """One finding, a cell for each column (inline: this runs for every cell of a ledger)."""
-    for c, (cell, value, fmt) in enumerate(cells):
+    """One finding, a cell for each column, and the row as tall as its longest text (inline:
+    this runs for every cell of a ledger)."""
+    wrapped = []
+    for c, (cell, value, fmt, width) in enumerate(cells):
         if cell == columns.NUMBER:  # the sheet's running number
             ws.write_number(r, c, seq, fmt)
         elif cell == columns.FLAG:
@@ -169,7 +245,10 @@ def _write_finding(ws: Worksheet, f: _Formats, r: int, seq: int, row: FindingRow
         elif cell == columns.DATE:
             _put(ws, r, c, value(row), fmt)
         else:
-            _text(ws, r, c, value(row), fmt)
+            text = value(row)
+            _text(ws, r, c, text, fmt)
+            wrapped.append((text, width))
+    _fit_row(ws, r, wrapped)
 
 
 def _text(ws: Worksheet, r: int, c: int, text: str, fmt: Format) -> None:
@@ -218,6 +297,7 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
         _put(ws, r, 1, category, f.body)
         for c, n in enumerate([sum(numbers), *numbers, counts["overdue"], *timings], start=2):
             ws.write_number(r, c, n, f.center)
+        _fit_row(ws, r, [(review, headers[0][1]), (category, headers[1][1])])
         r += 1
     numbers = [totals[s] for s, _ in STATUSES]
     timings = [totals[t] for t in columns.TIMINGS]
@@ -225,6 +305,7 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
     ws.write_blank(r, 1, None, f.header)
     for c, n in enumerate([sum(numbers), *numbers, totals["overdue"], *timings], start=2):
         ws.write_number(r, c, n, f.header)
+    _fit_row(ws, r, [], HEADER_FONT_SIZE)
 
 
 Contents = TypeVar("Contents")
@@ -253,26 +334,39 @@ def write_ledger(out: BinaryIO, ledger: CountyLedger) -> None:
 
 
 def write_province(out: BinaryIO, ledger: ProvinceLedger) -> None:
-    """The province ledger: an overview sheet, then one sheet per county (rows come ordered
-    by county)."""
-    cols = columns.ledger_columns()
+    """The province ledger: an overview sheet with its totals, every county's findings on one
+    sheet (to sort and filter the whole province), then one sheet per county (rows come
+    ordered by county)."""
     with _workbook(out) as (wb, f):
         ws = _add_sheet(wb, "总览")
         headers = [("区县", 18), ("代码", 9), ("问题数", 9), ("已销号", 9), ("未销号", 9)]
         headers += [("逾期", 8), ("销号率", 9)]
         note, overview = ledger.note, ledger.overview
-        r = _setup_sheet(ws, f, headers, ledger.title, note, len(overview), freeze=(3, 0))
-        for c in overview:
-            _put(ws, r, 0, c.name, f.body)
-            _put(ws, r, 1, c.code, f.center)
+        r = _setup_sheet(ws, f, headers, ledger.title, note, len(overview) + 1, freeze=(3, 0))
+        for c in [*overview, ledger.total]:
+            fmt = f.center if c.code else f.header
+            _put(ws, r, 0, c.name, f.body if c.code else fmt)
+            _put(ws, r, 1, c.code, fmt)
             for col, n in enumerate((c.total, c.closed, c.open, c.overdue), start=2):
-                _put(ws, r, col, n, f.center)
+                _put(ws, r, col, n, fmt)
             _put(ws, r, 6, c.closure_rate, f.percent)
+            _fit_row(ws, r, [(c.name, headers[0][1])])
             r += 1
+        everywhere = columns.ledger_columns(nation=True)
+        whole = _add_sheet(wb, "全部问题")
+        size = sum(c.total for c in overview)
+        title = f"{ledger.title}(全部问题)"
+        r_whole = _setup_sheet(whole, f, _headers(everywhere), title, note, size, freeze=(3, 2))
+        whole_cells = _cells(f, everywhere)
+        cols = columns.ledger_columns()
         sizes = {c.code: c.total for c in overview}
         cells = _cells(f, cols)
         current, sheet, seq = None, None, 0
-        for row in ledger.rows:
+        for n, row in enumerate(ledger.rows, start=1):
+            # Each row on the province's sheet and on its county's: XlsxWriter writes the
+            # sheets side by side, each to a temporary file of its own.
+            _write_finding(whole, f, r_whole, n, row, whole_cells)
+            r_whole += 1
             if row.county_code != current:
                 current, seq = row.county_code, 0
                 sheet = _add_sheet(wb, row.county)
@@ -312,16 +406,22 @@ def _write_provinces(
         _put(ws, r, 8, p.below_red_line, fmt)
         _put(ws, r, 9, _progress(p.investment), f.percent)
         _put(ws, r, 10, _progress(p.funds), f.percent)
+        _fit_row(ws, r, [])
         r += 1
 
 
-def _write_counties(wb: Workbook, f: _Formats, counties: list[CountyRow], note: str) -> None:
+def _write_counties(
+    wb: Workbook, f: _Formats, counties: list[CountyRow], total: ProvinceRow, note: str
+) -> None:
+    """Every county, then the nation's totals (the counties added up, the means of their
+    rates, how many are under the red line)."""
     ws = _add_sheet(wb, "区县")
     columns = [("省份", 14), ("区县", 18), ("代码", 9), ("批次", 7), ("问题数", 9)]
     columns += [("已销号", 9), ("未销号", 9), ("逾期", 8), ("销号率", 9)]
     columns += [("项目总体进度", 12), ("投资完成率", 11), ("中央资金拨付率", 12)]
     columns += [("低于红线", 9)]
-    r = _setup_sheet(ws, f, columns, "各示范县整改与项目进度", note, len(counties), freeze=(3, 2))
+    n = len(counties) + 1
+    r = _setup_sheet(ws, f, columns, "各示范县整改与项目进度", note, n, freeze=(3, 2))
     for row in counties:
         t = row.tally
         _put(ws, r, 0, row.county.province.name, f.body)
@@ -338,7 +438,19 @@ def _write_counties(wb: Workbook, f: _Formats, counties: list[CountyRow], note: 
             ws.write_string(r, 12, "是", f.alert)
         else:
             ws.write_string(r, 12, "否", f.center)
+        _fit_row(ws, r, [(row.county.province.name, 14), (row.county.name, 18)])
         r += 1
+    t = total.tally
+    ws.write_string(r, 0, "全国合计", f.header)
+    for c in (1, 2, 3, 9):
+        ws.write_blank(r, c, None, f.header)
+    for c, n in enumerate((t.total, t.closed, t.open, t.overdue), start=4):
+        _put(ws, r, c, n, f.header)
+    _put(ws, r, 8, t.closure_rate, f.percent)
+    _put(ws, r, 10, _progress(total.investment), f.percent)
+    _put(ws, r, 11, _progress(total.funds), f.percent)
+    _put(ws, r, 12, total.below_red_line, f.header)
+    _fit_row(ws, r, [], HEADER_FONT_SIZE)
 
 
 def write_nation(out: BinaryIO, ledger: NationLedger) -> None:
@@ -348,7 +460,7 @@ def write_nation(out: BinaryIO, ledger: NationLedger) -> None:
     note = ledger.note
     with _workbook(out) as (wb, f):
         _write_provinces(wb, f, ledger.provinces, ledger.total, ledger.title, note)
-        _write_counties(wb, f, ledger.counties, note)
+        _write_counties(wb, f, ledger.counties, ledger.total, note)
         sizes = {p.province.name: p.tally.total for p in ledger.provinces}
         cells = _cells(f, cols)
         current, sheet, seq, r = None, None, 0, 0

@@ -219,7 +219,7 @@ def test_the_xlsx(client, alice, timed):
     assert {
         text: (row[col["是否按期销号"]], row[col["原定完成时限"]]) for text, row in rows.items()
     } == expected
-    assert rows["延期后完成的问题。"][col["完成时限"]] == "2019年12月31日前"
+    assert rows["延期后完成的问题。"][col["完成时限"]] == dt.datetime(2019, 12, 31)  # a date cell
     total = [r for r in wb["统计"].iter_rows(min_row=4, values_only=True) if r[0] == "合计"][0]
     assert total[-3:] == (1, 1, 2)
 

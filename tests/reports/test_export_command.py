@@ -93,9 +93,12 @@ def test_province_ledger_as_xlsx(export, code):
     path, _ = export("province.xlsx", province=code, document="ledger", format="xlsx")
     wb = openpyxl.load_workbook(path)
     counties = County.objects.filter(province__code=code).order_by("code")
-    assert wb.sheetnames == ["总览", *(c.name for c in counties)]
-    overview = [r for r in wb["总览"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert wb.sheetnames == ["总览", "全部问题", *(c.name for c in counties)]
+    *overview, total = [r for r in wb["总览"].iter_rows(min_row=4, values_only=True) if r[0]]
     assert [(r[0], r[2]) for r in overview] == [(c.name, c.findings.count()) for c in counties]
+    assert total[0] == "合计" and total[2] == sum(r[2] for r in overview)
+    everything = [r for r in wb["全部问题"].iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(everything) == total[2]
     for county in counties:
         sheet = wb[county.name]
         rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] is not None]

@@ -21,7 +21,15 @@ from openpyxl.utils import get_column_letter
 from issues import columns, services
 from issues.models import Finding, Province, User
 from reports import selectors
-from reports.exports.xlsx import as_bytes, write_ledger, write_nation, write_province
+from reports.exports.xlsx import (
+    MAX_ROW_PT,
+    as_bytes,
+    row_height,
+    text_lines,
+    write_ledger,
+    write_nation,
+    write_province,
+)
 from reports.ledgers import CountyLedger, NationLedger, ProvinceLedger
 from tests.conftest import PASSWORD, Factory
 
@@ -34,6 +42,7 @@ HEADER = [
     "责任单位",
     "配合单位",
     "完成时限",
+    "长期坚持",
     "原定完成时限",
     "最新进展",
     "整改结果",
@@ -123,7 +132,9 @@ def test_demo_ledger_has_a_row_per_finding_under_the_header(demo_exports):
     measures = first[COL["整改措施"]]
     assert measures.startswith("一是加快完善建设方案") and ";二是" in measures
     assert first[COL["责任单位"]] == "区商务和经济合作局、区工业园区管委会"
-    assert first[COL["完成时限"]] == "2019年10月30日前"
+    # A date cell, sorted and filtered as a date; 并长期坚持 beside it.
+    assert first[COL["完成时限"]] == dt.datetime(2019, 10, 30)
+    assert first[COL["长期坚持"]] is None
     assert first[COL["销号情况"]] == "未销号"
     assert first[COL["是否逾期"]] == "否"
     closed = rows[1]
@@ -132,9 +143,10 @@ def test_demo_ledger_has_a_row_per_finding_under_the_header(demo_exports):
     assert [r[COL["问题来源"]] for r in rows].count("省绩效评价组") == 10
     cooperating = [r for r in rows if r[COL["配合单位"]]]
     assert [r[COL["配合单位"]] for r in cooperating] == ["区农业农村局、区文化旅游和体育局"]
-    overdue = {(r[COL["完成时限"]][:11], r[COL["销号情况"]], r[COL["是否逾期"]]) for r in rows}
-    assert ("2019年9月30日前", "未销号", "是") in overdue
-    assert ("2019年10月30日", "未销号", "否") in overdue
+    overdue = {(r[COL["完成时限"]].date(), r[COL["销号情况"]], r[COL["是否逾期"]]) for r in rows}
+    assert (dt.date(2019, 9, 30), "未销号", "是") in overdue
+    assert (dt.date(2019, 10, 30), "未销号", "否") in overdue
+    assert {r[COL["长期坚持"]] for r in rows} == {"是", None}
     assert {o for _, closeout, o in overdue if closeout == "已销号"} == {"否"}
 
 
@@ -281,7 +293,7 @@ def province_findings(alice, bob, county_a, county_b, finding_a, finding_b, revi
 def test_province_ledger_has_an_overview_and_a_sheet_per_county(client, rita, province_findings):
     client.force_login(rita)
     wb = workbook(download(client, reverse("province_ledger_xlsx", args=["510000"])))
-    assert wb.sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
+    assert wb.sheetnames == ["总览", "全部问题", "广元市昭化区", "广元市朝天区"]
     overview = wb["总览"]
     assert overview["A1"].value == "四川省电子商务进农村综合示范问题整改台账"
     assert [c.value for c in overview[3]] == [
@@ -296,6 +308,22 @@ def test_province_ledger_has_an_overview_and_a_sheet_per_county(client, rita, pr
     assert [r[:6] for r in data_rows(overview)] == [
         ("广元市昭化区", "510811", 2, 0, 2, 1),
         ("广元市朝天区", "510812", 1, 0, 1, 0),
+        ("合计", None, 3, 0, 3, 1),
+    ]
+    assert overview.auto_filter.ref == "A3:G6"
+    assert overview["G6"].value == 0 and overview["G6"].number_format == "0.0%"
+    # Every county's findings on one sheet, with their county, numbered through.
+    whole = wb["全部问题"]
+    assert whole["A1"].value == "四川省电子商务进农村综合示范问题整改台账(全部问题)"
+    header = [c.value for c in whole[3]]
+    assert header == [c.header for c in columns.ledger_columns(nation=True)]
+    assert (header[1], whole.freeze_panes, whole.print_title_rows) == ("区县", "C4", "$3:$3")
+    assert whole.auto_filter.ref == f"A3:{get_column_letter(len(header))}6"
+    at = {h: i for i, h in enumerate(header)}
+    assert [(r[0], r[1], r[at["问题描述"]]) for r in data_rows(whole)] == [
+        (1, "广元市昭化区", "县级公共服务中心未开始建设。"),
+        (2, "广元市昭化区", "昭化区的第二个问题。"),
+        (3, "广元市朝天区", "朝天区的问题。"),
     ]
     zhaohua, chaotian = wb["广元市昭化区"], wb["广元市朝天区"]
     for ws in (zhaohua, chaotian):
@@ -346,7 +374,7 @@ def test_renderers_run_no_queries(province_findings, django_assert_num_queries):
         county = as_bytes(write_ledger, CountyLedger("台账", "说明", len(rows), rows))
         whole = as_bytes(write_province, ProvinceLedger("省台账", "说明", overview, rows))
     assert len(data_rows(workbook(county)["整改台账"])) == 3
-    assert workbook(whole).sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
+    assert workbook(whole).sheetnames == ["总览", "全部问题", "广元市昭化区", "广元市朝天区"]
 
 
 FORMULAS = [
@@ -443,7 +471,7 @@ def test_counties_of_the_same_name_get_sheets_of_their_own(province_findings):
     overview = selectors.province_overview(province, TODAY)
     content = as_bytes(write_province, ProvinceLedger("省台账", "说明", overview, rows))
     wb = workbook(content)
-    assert wb.sheetnames == ["总览", "同名县", "同名县1"]
+    assert wb.sheetnames == ["总览", "全部问题", "同名县", "同名县1"]
     assert len(data_rows(wb["同名县"])) == 2 and len(data_rows(wb["同名县1"])) == 1
 
 
@@ -460,3 +488,68 @@ def test_a_failed_export_leaves_no_temporary_files(province_findings, tmp_path, 
     assert list(tmp_path.iterdir()) == []
     as_bytes(write_ledger, CountyLedger("台账", "说明", 3, rows))
     assert list(tmp_path.iterdir()) == []
+
+
+# Row heights (the print itself: test_ledger_print.py)
+
+
+def test_text_lines_count_cjk_double_latin_words_whole_and_line_breaks():
+    # Width 40 at 10 pt: (40 × 7 − 6) px / 13.3 px an em, less one em: 19 characters a line.
+    assert text_lines("问" * 19, 40) == 1
+    assert text_lines("问" * 20, 40) == 2
+    assert text_lines("问" * 500, 40) == 27
+    assert text_lines("a" * 30, 40) == 1  # Latin letters are narrower
+    assert text_lines("a" * 40, 40) == 2
+    assert text_lines("一\n二\n\n四", 40) == 4
+    # A word does not break: it starts the next line.
+    assert text_lines("问" * 15 + " abcdefgh", 40) == 2
+    # Narrower columns and larger type take more lines.
+    assert text_lines("问" * 40, 20) > text_lines("问" * 40, 40)
+    assert text_lines("问" * 100, 40, font_size=12) > text_lines("问" * 100, 40)
+
+
+def test_row_height_grows_with_the_lines_up_to_excels_limit():
+    assert row_height(1) == 18.5
+    assert row_height(2) == 33
+    assert row_height(1000) == MAX_ROW_PT == 409
+
+
+def test_every_row_of_every_sheet_has_its_height(province_findings):
+    province = Province.objects.get(code="510000")
+    findings = Finding.objects.filter(county__province=province).in_ledger_order()
+    rows = list(selectors.ledger_rows(findings, TODAY))
+    rows[0] = dataclasses.replace(rows[0], description="问" * 100)
+    overview = selectors.province_overview(province, TODAY)
+    content = as_bytes(write_province, ProvinceLedger("省台账", "说明", overview, rows))
+    wb = workbook(content)
+    for ws in wb.worksheets:
+        for r in range(1, ws.max_row + 1):
+            assert ws.row_dimensions[r].height, (ws.title, r)
+
+    def height(sheet: str, r: int) -> float:
+        return wb[sheet].row_dimensions[r].height  # whole pixels: within a quarter point
+
+    # 100 characters at 19 a line: 6 lines.
+    assert height("全部问题", 4) == pytest.approx(row_height(6), abs=0.5)
+    assert height("广元市昭化区", 4) == pytest.approx(row_height(6), abs=0.5)
+    # The tallest cell is 问题来源 商务部复核组: a column 14 wide holds 5 characters a line.
+    assert height("广元市昭化区", 5) == pytest.approx(row_height(2), abs=0.5)
+
+
+def test_ongoing_deadlines_import_back_from_their_own_column():
+    from issues.importing import ledger
+
+    rows = [
+        ["问题描述", "完成时限", "长期坚持"],
+        ["甲。", dt.datetime(2019, 10, 30), "是"],
+        ["乙。", dt.datetime(2019, 9, 30), ""],
+        ["丙。", "", "是"],
+        ["丁。", "2019年6月底前,并长期坚持", "是"],
+    ]
+    found = [f for r in ledger.parse_rows(rows).reviews for c in r.categories for f in c.findings]
+    assert [(f.deadline, f.is_ongoing) for f in found] == [
+        ("2019-10-30", True),
+        ("2019-09-30", False),
+        (None, True),
+        ("2019-06-30", True),
+    ]

@@ -115,6 +115,7 @@ class TestNationLedger:
             ("江西省", "宜春市铜鼓县", "360926", None, 1, 1, 0, 0),
             ("四川省", "广元市昭化区", "510811", None, 2, 0, 2, 0),
             ("四川省", "广元市朝天区", "510812", None, 1, 0, 1, 0),
+            ("全国合计", None, None, None, 4, 1, 3, 0),
         ]
 
     def test_a_sheet_per_province_county_by_county(self, client, nina, nation):
@@ -182,7 +183,7 @@ def test_province_ledger_is_streamed(client, rita, nation):
     wb = openpyxl.load_workbook(
         io.BytesIO(download(client, reverse("province_ledger_xlsx", args=["510000"])))
     )
-    assert wb.sheetnames == ["总览", "广元市昭化区", "广元市朝天区"]
+    assert wb.sheetnames == ["总览", "全部问题", "广元市昭化区", "广元市朝天区"]
 
 
 def test_county_ledger_is_streamed(client, alice, nation):
