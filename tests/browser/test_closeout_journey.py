@@ -137,7 +137,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     before = home_counts(page)
     assert before == {REVIEW: "8", "省绩效评价组": "4", "合计": "12"}
     summary = page.locator(".summary-sentence")
-    expect(summary).to_contain_text(f"{REVIEW}发现问题15个,已销号问题8个,7个问题正在加紧整改")
+    expect(summary).to_contain_text(f"{REVIEW}发现问题15个，已销号问题8个，7个问题正在加紧整改")
     screenshot(page, "home-before")
 
     page.goto(detail)
@@ -259,7 +259,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     # The landing page's counts moved by one.
     page.locator("nav.navbar").get_by_role("link", name="首页").click()
     assert home_counts(page) == {REVIEW: "9", "省绩效评价组": "4", "合计": "13"}
-    expect(summary).to_contain_text(f"{REVIEW}发现问题15个,已销号问题9个,6个问题正在加紧整改")
+    expect(summary).to_contain_text(f"{REVIEW}发现问题15个，已销号问题9个，6个问题正在加紧整改")
     screenshot(page, "home-after")
 
     # The report speaks as of its own date (2019-09-10): today's close-out is not in it.
@@ -267,7 +267,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     expect(page.locator("article.official-doc")).to_be_visible()
     expect(page.get_by_role("link", name="修改")).to_have_count(0)
     expect(page.locator(".alert").first).to_contain_text(
-        f"{REVIEW}发现问题15个,已销号问题8个,7个问题正在加紧整改"
+        f"{REVIEW}发现问题15个，已销号问题8个，7个问题正在加紧整改"
     )
     screenshot(page, "leader-report-preview")
 

@@ -182,7 +182,7 @@ def test_hidden_from_the_landing_page(client, alice, lee, kept, doomed):
     archive(doomed, alice)
     html = client.get("/", follow=True).content.decode()
     assert (count(html, "total"), count(html, "overdue")) == (1, 1)
-    assert "商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改" in html
+    assert "商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改" in html
     assert ARCHIVED not in html
     assert "重复问题的进展。" not in html
 
@@ -213,7 +213,7 @@ def test_hidden_from_the_report_documents(alice, county_a, review_a, kept, doome
     doc = documents.report_document(Report.objects.get(pk=report.pk))
     assert doc.total == 1
     assert [f.description for r in doc.reviews for f in r.findings] == [KEPT]
-    assert doc.summary == "截至目前,商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+    assert doc.summary == "截至目前，商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改。"
 
 
 def test_hidden_from_the_default_report_of_a_county(alice, county_a, kept, doomed):

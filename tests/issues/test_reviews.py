@@ -226,12 +226,12 @@ class TestLabelsWhereReviewsAreNamed:
     def test_report_summary_sentence_and_headings(self, county_a, inspections):
         doc = report_document(default_report(county_a, TODAY))
         assert doc.summary == (
-            f"截至目前,{OLD}发现问题1个,已销号问题0个,1个问题正在加紧整改;"
-            f"{NEW}发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+            f"截至目前，{OLD}发现问题1个，已销号问题0个，1个问题正在加紧整改；"
+            f"{NEW}发现问题1个，已销号问题0个，1个问题正在加紧整改。"
         )
         assert [r.report_heading for r in doc.reviews] == [
-            f"(一){OLD}发现问题及整改情况",
-            f"(二){NEW}发现问题及整改情况",
+            f"（一）{OLD}发现问题及整改情况",
+            f"（二）{NEW}发现问题及整改情况",
         ]
 
     def test_xlsx_names_both_and_imports_back_to_each(self, alice, county_a, inspections):
