@@ -143,3 +143,137 @@ def test_only_marks_and_their_spaces_change(text):
     written = full_width_punctuation(text)
     assert _bare(written) == _bare(text)
     assert written.count("\n") == text.count("\n")
+
+
+# The catalogue and the source: every UI message and generated sentence written full-width
+
+REPO = Path(__file__).resolve().parents[1]
+APPS = ["audit", "issues", "notify", "outbox", "rectify", "reports", "users", "templates"]
+TAG = re.compile(r"\{%.*?%\}", re.S)
+TRANSLATE = re.compile(r"""\{%\s*translate\s+(["'])(.*?)\1""", re.S)
+BLOCKTRANSLATE = re.compile(r"\{%\s*blocktranslate\b.*?%\}(.*?)\{%\s*endblocktranslate\s*%\}", re.S)
+TEMPLATE_COMMENT = re.compile(r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}|\{#.*?#\}", re.S)
+FIELD = "\x00"  # a template variable or an f-string's field
+NUMBER_FIELD = re.compile(r"%\(\w+\)d")
+TEXT_FIELD = re.compile(f"%\\(\\w+\\)s|%s|\\{{\\w*\\}}|{FIELD}")
+RAW = re.compile(r"""(?:^|[\s(])[bBuU]?[rR][fFbB]?["']""")
+
+
+def _python_texts(path: Path):
+    """(line, text) of the string literals of a module: not its docstrings, not its regular
+    expressions (raw strings); an f-string with its fields as X."""
+    import ast
+
+    source = path.read_text(encoding="utf-8")
+    lines = source.encode("utf-8").splitlines(keepends=True)
+    tree = ast.parse(source)
+    docstrings, inside_fstrings = set(), set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            docstrings.add(id(body[0].value))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            inside_fstrings.update(id(v) for v in node.values)
+            text = "".join(v.value if isinstance(v, ast.Constant) else FIELD for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) in docstrings or id(node) in inside_fstrings:
+                continue
+            text = node.value
+        else:
+            continue
+        if not RAW.search(_segment(lines, node)):
+            yield node.lineno, text
+
+
+def _segment(lines: list[bytes], node) -> str:
+    """The source of a node (ast.get_source_segment, without splitting the file each time)."""
+    chunk = b"".join(lines[node.lineno - 1 : node.end_lineno])
+    cut = len(lines[node.end_lineno - 1]) - node.end_col_offset
+    return chunk[node.col_offset : len(chunk) - cut].decode("utf-8")
+
+
+def _template_texts(path: Path):
+    return _template_texts_of(path.read_text(encoding="utf-8"))
+
+
+def _template_texts_of(source: str):
+    """(line, text) of a template's messages and of the words it writes outside tags."""
+    source = TEMPLATE_COMMENT.sub("", source)
+    for m in TRANSLATE.finditer(source):
+        yield source.count("\n", 0, m.start()) + 1, m.group(2)
+    for m in BLOCKTRANSLATE.finditer(source):
+        yield source.count("\n", 0, m.start()) + 1, re.sub(r"\{\{.*?\}\}", FIELD, m.group(1))
+    for n, line in enumerate(source.splitlines(), 1):
+        line = re.sub(r"\{\{.*?\}\}", FIELD, TAG.sub("", line))
+        yield n, re.sub(r"<[^>]*>", " ", line)
+
+
+def source_texts():
+    for app in APPS:
+        for path in sorted((REPO / app).rglob("*")):
+            if "migrations" in path.parts:
+                continue
+            if path.suffix == ".py":
+                texts = _python_texts(path)
+            elif path.suffix in (".html", ".txt"):
+                texts = _template_texts(path)
+            else:
+                continue
+            for line, text in texts:
+                yield f"{path.relative_to(REPO)}:{line}", text
+
+
+def catalogue_msgids(po: Path):
+    """The msgids (and plural msgids) of a .po file, continuation lines joined."""
+    entries, current = [], None
+    for n, line in enumerate(po.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(("msgid ", "msgid_plural ")):
+            current = [line.split(" ", 1)[1]]
+            entries.append((n, current))
+        elif line.startswith('"') and current is not None:
+            current.append(line)
+        else:
+            current = None
+    for number, parts in entries:
+        text = "".join(p.strip()[1:-1] for p in parts)
+        yield f"{po.relative_to(REPO)}:{number}", text.replace('\\"', '"').replace("\\n", "\n")
+
+
+def half_width(texts) -> list[str]:
+    """The texts with a half-width mark next to Chinese. In a Chinese message a field is read
+    as what it holds: a number for %(n)d (so 超过 %(limit)d:1 is a ratio), Chinese otherwise
+    (填写了%(label)s:%(new)s)."""
+    found = []
+    for where, text in texts:
+        if IDEOGRAPH.search(text):
+            text = TEXT_FIELD.sub("某", NUMBER_FIELD.sub("9", text))
+        if NEXT_TO_CHINESE.search(text):
+            found.append(f"{where}: {text.replace(FIELD, 'X')}")
+    return found
+
+
+def test_the_source_writes_its_messages_full_width():
+    """gettext messages, template words and generated sentences in the apps (not tests, not
+    the migrations, which record what the models said then)."""
+    found = half_width(source_texts())
+    assert found == [], "\n".join(found)
+
+
+def test_the_catalogue_msgids_are_full_width():
+    """Passes once the catalogues are regenerated (make messages) from the source."""
+    found = half_width(catalogue_msgids(REPO / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    assert found == [], f"{len(found)} msgids:\n" + "\n".join(found)
+
+
+def test_the_scanners_see_what_they_should():
+    found = half_width([("a", "保存失败,请按提示修改。"), ("b", "保存失败，请按提示修改。")])
+    assert found == ["a: 保存失败,请按提示修改。"]
+    assert half_width(_template_texts_of('{% translate "未保存,请修改" %}<b title="x">a</b>')) != []
+    template = REPO / "templates" / "reports" / "county_dashboard.html"
+    assert any("截至目前" in text for _, text in _template_texts(template))
+    module = REPO / "reports" / "documents.py"
+    assert any("截至目前" in text for _, text in _python_texts(module))
+    assert any("保存失败" in text for _, text in source_texts())
+    po = list(catalogue_msgids(REPO / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    assert len(po) > 1000 and any("截至目前" in text for _, text in po)

@@ -29,21 +29,21 @@ def chinese_month(day: dt.date) -> str:
 
 
 def measures_text(items: list[str]) -> str:
-    """一是…;二是…。 — one item is written as it is."""
+    """一是…；二是…。 — one item is written as it is."""
     items = [i.strip().rstrip(";；。") for i in items if i.strip()]  # noqa: B005
     if not items:
         return ""
     if len(items) == 1:
         return items[0] + "。"
-    return ";".join(f"{chinese_numeral(i)}是{text}" for i, text in enumerate(items, 1)) + "。"
+    return "；".join(f"{chinese_numeral(i)}是{text}" for i, text in enumerate(items, 1)) + "。"
 
 
 def deadline_text(deadline: dt.date | None, is_ongoing: bool) -> str:
-    """2019年9月30日前,并长期坚持"""
+    """2019年9月30日前，并长期坚持"""
     if deadline is None:
         return "长期坚持" if is_ongoing else ""
     text = chinese_date(deadline) + "前"
-    return text + ",并长期坚持" if is_ongoing else text
+    return text + "，并长期坚持" if is_ongoing else text
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")

@@ -104,7 +104,7 @@ def test_the_archived_page_still_opens_and_says_so(client, alice, lee, rita, doo
     archive(doomed, alice)
     client.force_login(alice)
     html = client.get(doomed.get_absolute_url()).content.decode()
-    assert "该问题已于 2019年9月10日 由 lee 归档,不出现在台账和文书中。" in html
+    assert "该问题已于 2019年9月10日 由 lee 归档，不出现在台账和文书中。" in html
     assert f"/findings/{doomed.pk}/edit/" not in html
     assert f"/findings/{doomed.pk}/archive/" not in html
     assert f"/findings/{doomed.pk}/progress/" not in html
@@ -288,7 +288,7 @@ def test_archived_finding_cannot_be_edited(client, alice, doomed):
     ):
         assert response.status_code == 302
         assert response["Location"] == doomed.get_absolute_url()
-        assert messages_of(response)[-1] == "该问题已归档,恢复后才能修改。"
+        assert messages_of(response)[-1] == "该问题已归档，恢复后才能修改。"
     after = Finding.objects.get(pk=doomed.pk)
     assert (after.description, after.version) == (before.description, before.version)
 
@@ -312,7 +312,7 @@ def test_archived_finding_cannot_move(request, client, alice, doomed, action, wh
     client.force_login(request.getfixturevalue(who))
     response = client.post(f"/findings/{doomed.pk}/{action}/", data)
     assert response.status_code == 302
-    assert messages_of(response) == ["该问题已归档,不能办理。"]
+    assert messages_of(response) == ["该问题已归档，不能办理。"]
     after = Finding.objects.get(pk=doomed.pk)
     assert (after.status, after.version) == (before.status, before.version)
     assert StatusChange.objects.count() == changes
@@ -322,7 +322,7 @@ def test_archived_open_finding_cannot_be_started(alice, kept):
     archive(kept, alice)
     with pytest.raises(services.TransitionError) as exc:
         services.finding_start(user=alice, finding=kept)
-    assert exc.value.messages == ["该问题已归档,不能办理。"]
+    assert exc.value.messages == ["该问题已归档，不能办理。"]
     assert Finding.objects.get(pk=kept.pk).status == Finding.Status.OPEN
 
 

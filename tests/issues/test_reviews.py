@@ -340,7 +340,7 @@ class TestReviewCreate:
         review = Review.objects.get()
         assert again.status_code == 302
         assert again["Location"] == reverse("review_detail", args=[review.pk])
-        assert "该表单已经提交过,没有重复保存。" in messages_of(again)
+        assert "该表单已经提交过，没有重复保存。" in messages_of(again)
 
     @pytest.mark.parametrize("who", ["lee", "rita", "nina"])
     def test_only_county_staff(self, client, request, who):
@@ -559,7 +559,7 @@ class TestCategories:
         assert response.status_code == 302
         again = client.post(self.add_url(review_a), {"name": "站点运营问题", "once": token})
         assert again.status_code == 302
-        assert "该表单已经提交过,没有重复保存。" in messages_of(again)
+        assert "该表单已经提交过，没有重复保存。" in messages_of(again)
         client.post(self.add_url(review_a), {"name": "扶贫问题", "order": "2"})
         assert self.names(review_a) == [
             "项目建设进度滞后问题",

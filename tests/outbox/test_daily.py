@@ -329,7 +329,7 @@ def test_email_is_the_reminder_mails_once(ledger, hooks, settings, alice, mailou
     assert run() == "2019-09-10: 1 sent, 0 already sent or in hand, 0 failed"
     [mail] = mailoutbox
     assert mail.to == ["alice@zhaohua.gov.cn"]
-    assert mail.subject == "【整改台账】广元市昭化区:1个问题已逾期,2个即将到期"
+    assert mail.subject == "【整改台账】广元市昭化区：1个问题已逾期，2个即将到期"
     assert ReminderLog.objects.get().status == ReminderLog.Status.SENT
     # The old command and the new one share the record: nothing goes twice.
     call_command("send_reminders", stdout=io.StringIO())

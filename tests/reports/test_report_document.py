@@ -400,7 +400,7 @@ def test_measures_read_first_second(report):
     text = measures[written(f"（4）{four.description}")]
     assert [text.count(f"{n}是") for n in "一二三四"] == [1, 1, 1, 1]
     assert text.count("；") == 3 and text.endswith("。") and not text.endswith("。。")
-    assert measures_text(["加强领导;", "  ", "完善制度。"]) == "一是加强领导;二是完善制度。"
+    assert measures_text(["加强领导;", "  ", "完善制度。"]) == "一是加强领导；二是完善制度。"
     assert measures_text([]) == ""
 
 
@@ -507,7 +507,7 @@ def test_an_unsaved_default_report_covers_all_the_county_reviews(demo_db, db):
     report = documents.default_report(county, dt.date(2019, 12, 1))
     doc = doc_of(report)
     assert doc.issuer == county.government
-    assert doc.title == documents.default_title(county)
+    assert doc.title == written(documents.default_title(county))  # 示范(第三批) as typed
     assert doc.total == county.findings.count() >= 6
     assert doc.date == dt.date(2019, 12, 1)
     assert_numbered(documents.report_blocks(doc))
@@ -548,7 +548,7 @@ def test_the_documents_write_full_width_punctuation_and_the_records_keep_what_wa
 
 
 def test_a_block_is_written_full_width_once():
-    block = Block("field", "2019年9月30日前,并长期坚持", label="完成时限")
+    block = Block("field", "2019年9月30日前，并长期坚持", label="完成时限")
     assert (block.text, block.label_text) == ("2019年9月30日前，并长期坚持", "完成时限：")
     assert Block(block.kind, block.text, label=block.label) == block
     assert Block("body", "text").label_text == ""

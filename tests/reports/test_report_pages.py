@@ -317,7 +317,7 @@ def test_bad_input_keeps_what_was_typed_and_explains_in_chinese(
     assert "2019-13-45" in page
     assert "这个字段是必填项。" in page
     assert "输入一个有效的日期。" in page
-    assert "保存失败,请按提示修改。您填写的内容都已保留。" in page
+    assert "保存失败，请按提示修改。您填写的内容都已保留。" in page
     report_a.refresh_from_db()
     assert report_a.work_done == "一是迅速部署。"
     assert report_a.title.startswith("广元市昭化区人民政府关于")
