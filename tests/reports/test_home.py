@@ -245,7 +245,7 @@ class TestUnassignedHome:
         response = client.get("/", follow=True)
         assert response.status_code == 200
         html = response.content.decode()
-        assert "您的账号还没有分配区县或省份,请联系管理员。" in html
+        assert "您的账号还没有分配区县或省份，请联系管理员。" in html
         assert "广元市昭化区" not in html
         assert "total" not in response.context
 
