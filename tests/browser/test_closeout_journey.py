@@ -222,7 +222,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     expect(page).to_have_url(re.compile(rf"{detail}$"))
     expect(page.locator(".alert-success")).to_contain_text("已同意销号。")
     expect(page.locator("h1 + div .badge").first).to_have_text("已销号")
-    expect_status(page, f"已销号({cn_date(today)},昭化区领导审批)")
+    expect_status(page, f"已销号（{cn_date(today)}，昭化区领导审批）")
     # Closed means closed: what is left to the leader is 重新打开, with a reason.
     expect(page.locator("#workflow button")).to_have_count(1)
     expect(page.locator("#workflow button")).to_contain_text("重新打开")
