@@ -206,7 +206,7 @@ class FindingFilter(django_filters.FilterSet):
             elif name == "review":
                 keep |= Q(province__isnull=False)
             else:
-                field.empty_label = _("全部(选择区县后可按此筛选)")
+                field.empty_label = _("全部（选择区县后可按此筛选）")
             model = field.queryset.model
             field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
 

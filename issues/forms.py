@@ -37,7 +37,7 @@ class FindingForm(StyledForm, forms.ModelForm):
         label=_("或新建类别"),
         max_length=200,
         required=False,
-        help_text=_("所选检查中还没有合适的类别时,在此填写类别名称。"),
+        help_text=_("所选检查中还没有合适的类别时，在此填写类别名称。"),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_past_deadline = forms.BooleanField(
@@ -138,7 +138,7 @@ class FindingForm(StyledForm, forms.ModelForm):
             if new_category:
                 cleaned["category"] = None
             elif category is None:
-                self.add_error("category", _("请选择问题类别,或填写新类别名称。"))
+                self.add_error("category", _("请选择问题类别，或填写新类别名称。"))
             elif category.review_id != review.pk:
                 self.add_error("category", _("问题类别不属于所选检查。"))
         return cleaned
@@ -286,7 +286,7 @@ class BaseUnitFormSet(BaseRowFormSet):
             seen.add(unit.pk)
         roles = [f.cleaned_data["role"] for f in self.live_forms()]
         if roles and FindingUnit.Role.RESPONSIBLE not in roles:
-            raise forms.ValidationError(_("请至少填写一个责任单位(第一个为牵头单位)。"))
+            raise forms.ValidationError(_("请至少填写一个责任单位（第一个为牵头单位）。"))
 
     def entries(self) -> list[UnitEntry]:
         return [
@@ -377,7 +377,7 @@ class SubmitCloseoutForm(StyledForm, forms.Form):
 class EvidenceForm(StyledForm, forms.Form):
     file = forms.FileField(
         label=_("文件"),
-        help_text=_("PDF、图片(JPG、PNG)、Word、Excel 或 ZIP,单个文件不超过设置的上限。"),
+        help_text=_("PDF、图片（JPG、PNG）、Word、Excel 或 ZIP，单个文件不超过设置的上限。"),
     )
     title = forms.CharField(label=_("材料名称"), max_length=200, required=False)
     date = forms.DateField(label=_("材料日期"), required=False, widget=DateInput())
@@ -423,7 +423,7 @@ class NoticeItemForm(StyledForm, forms.Form):
         label=_("涉及区县"),
         queryset=County.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("每个区县各得一份,分别整改、销号。"),
+        help_text=_("每个区县各得一份，分别整改、销号。"),
     )
 
     def __init__(self, *args, province, **kwargs):

@@ -109,10 +109,10 @@ class County(Tracked):
     code = models.CharField(
         _("行政区划代码"), max_length=6, unique=True, validators=[division_code]
     )
-    name = models.CharField(_("名称"), max_length=50, help_text=_("如:广元市昭化区"))
-    short_name = models.CharField(_("简称"), max_length=20, blank=True, help_text=_("如:昭化区"))
+    name = models.CharField(_("名称"), max_length=50, help_text=_("如：广元市昭化区"))
+    short_name = models.CharField(_("简称"), max_length=20, blank=True, help_text=_("如：昭化区"))
     government = models.CharField(
-        _("人民政府名称"), max_length=60, blank=True, help_text=_("如:广元市昭化区人民政府")
+        _("人民政府名称"), max_length=60, blank=True, help_text=_("如：广元市昭化区人民政府")
     )
 
     objects = CountyQuerySet.as_manager()
@@ -141,10 +141,10 @@ class Project(Tracked):
     year = models.PositiveSmallIntegerField(_("年度"))
     batch = models.PositiveSmallIntegerField(_("批次"), help_text=_("第几批"))
     planned_investment = models.DecimalField(
-        _("计划总投资(万元)"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("计划总投资（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     central_funds = models.DecimalField(
-        _("中央财政资金(万元)"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("中央财政资金（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
 
     history = HistoricalRecords(bases=[ChangeSetHistory])
@@ -190,7 +190,7 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="users",
-        help_text=_("责任单位的联络人:“我的待办”列出该单位牵头的问题。"),
+        help_text=_("责任单位的联络人：“我的待办”列出该单位牵头的问题。"),
     )
     # Read by the password expiry rule (RECTIFY_PASSWORD_MAX_AGE_DAYS, rectify/middleware.py).
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
@@ -278,7 +278,7 @@ class Unit(Tracked):
         _("其他写法"),
         max_length=2000,
         blank=True,
-        help_text=_("文件中对该单位的其他称呼,每行一个,如:区商务经济合作局。导入时据此识别。"),
+        help_text=_("文件中对该单位的其他称呼，每行一个，如：区商务经济合作局。导入时据此识别。"),
     )
 
     objects = CountyScopedQuerySet.as_manager()
@@ -325,13 +325,13 @@ class Review(Tracked):
         OTHER = "other", _("其他")
 
     kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
-    team = models.CharField(_("检查组"), max_length=100, help_text=_("如:商务部复核组"))
+    team = models.CharField(_("检查组"), max_length=100, help_text=_("如：商务部复核组"))
     issuer = models.CharField(
-        _("检查单位"), max_length=100, blank=True, help_text=_("如:商务部、四川省商务厅")
+        _("检查单位"), max_length=100, blank=True, help_text=_("如：商务部、四川省商务厅")
     )
     title = models.CharField(_("反馈文件标题"), max_length=300, blank=True)
     reference_number = models.CharField(
-        _("文号"), max_length=100, blank=True, help_text=_("如:赣商务建设字〔2017〕193号")
+        _("文号"), max_length=100, blank=True, help_text=_("如：赣商务建设字〔2017〕193号")
     )
     start_date = models.DateField(_("开始日期"), null=True, blank=True)
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
@@ -341,7 +341,7 @@ class Review(Tracked):
         _("整改报告报送时限"),
         null=True,
         blank=True,
-        help_text=_("通报要求各区县报送整改情况的截止日期,如 2017年10月30日。"),
+        help_text=_("通报要求各区县报送整改情况的截止日期，如 2017年10月30日。"),
     )
     province = models.ForeignKey(
         Province,
@@ -350,7 +350,7 @@ class Review(Tracked):
         blank=True,
         on_delete=models.PROTECT,
         related_name="notices",
-        help_text=_("省级通报:由该省审核人员维护。"),
+        help_text=_("省级通报：由该省审核人员维护。"),
     )
 
     objects = ReviewQuerySet.as_manager()
@@ -649,7 +649,7 @@ class Finding(Tracked):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("第一次确定的完成时限;经批准延期后,完成时限改变而它不变。"),
+        help_text=_("第一次确定的完成时限；经批准延期后，完成时限改变而它不变。"),
     )
     is_ongoing = models.BooleanField(
         _("并长期坚持"), default=False, help_text=_("完成时限之后仍需长期坚持。")
@@ -671,7 +671,7 @@ class Finding(Tracked):
         _("无需佐证材料的理由"),
         max_length=2000,
         blank=True,
-        help_text=_("申请销号时没有佐证材料的,须说明理由。"),
+        help_text=_("申请销号时没有佐证材料的，须说明理由。"),
     )
     notice_item = models.ForeignKey(
         NoticeItem,
@@ -680,7 +680,7 @@ class Finding(Tracked):
         blank=True,
         on_delete=models.PROTECT,
         related_name="findings",
-        help_text=_("省级通报中的同一问题,各区县各有一份。"),
+        help_text=_("省级通报中的同一问题，各区县各有一份。"),
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True, editable=False)
@@ -1096,7 +1096,7 @@ class Evidence(Tracked):
     date = models.DateField(_("材料日期"), default=timezone.localdate)
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=255)
-    size = models.PositiveBigIntegerField(_("大小(字节)"))
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
     content_type = models.CharField(_("文件类型"), max_length=120)
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     removed_by = models.ForeignKey(

@@ -411,7 +411,7 @@ REVIEWER, NATIONAL = Role.PROVINCE_REVIEWER, Role.NATIONAL
 COUNTY_MEMBER, PROVINCE_MEMBER = Role.COUNTY_MEMBER, Role.PROVINCE_MEMBER
 ACCOUNT_ADMIN, SECURITY_ADMIN, AUDITOR = Role.ACCOUNT_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR
 NOT_ALLOWED = gettext_lazy("您没有执行此操作的权限。")
-READ_ONLY = gettext_lazy("您只能查看,不能修改该区县的台账。")
+READ_ONLY = gettext_lazy("您只能查看，不能修改该区县的台账。")
 NO_LEDGER_WRITE = gettext_lazy("您没有修改该区县台账的权限。")
 
 ABILITIES: dict[str, Ability] = {
@@ -431,7 +431,7 @@ ABILITIES: dict[str, Ability] = {
     "nation.view": Ability({NATIONAL: ANY}, gettext_lazy("全国情况仅对全国范围的用户开放。")),
     "notice.view": Ability(
         {NATIONAL: ANY, PROVINCE_MEMBER: OWN_PROVINCE},
-        gettext_lazy("省级通报的汇总情况仅对省级用户开放;本县的问题请在台账中查看。"),
+        gettext_lazy("省级通报的汇总情况仅对省级用户开放；本县的问题请在台账中查看。"),
     ),
     # The leader, who decides, also sees withdrawn notes and removed evidence.
     "progress.see_withdrawn": Ability({LEADER: OWN_COUNTY}, NOT_ALLOWED),
@@ -506,7 +506,7 @@ ABILITIES: dict[str, Ability] = {
     ),
     # Reports and indicators: the county's staff.
     "report.create": Ability({STAFF: OWN_COUNTY}, gettext_lazy("只有区县工作人员可以编写报告。")),
-    "report.edit": Ability({STAFF: OWN_COUNTY}, gettext_lazy("您只能查看,不能修改该区县的报告。")),
+    "report.edit": Ability({STAFF: OWN_COUNTY}, gettext_lazy("您只能查看，不能修改该区县的报告。")),
     "indicator.record": Ability(
         {STAFF: OWN_COUNTY}, gettext_lazy("只有本区县工作人员可以录入指标。")
     ),

@@ -139,7 +139,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except submissions.AlreadySubmitted as done:
-                messages.info(request, _("该表单已经提交过,没有重复保存。"))
+                messages.info(request, _("该表单已经提交过，没有重复保存。"))
                 if done.target is not None:
                     return redirect("review_detail", pk=done.target.pk)
                 return redirect("review_list")
@@ -258,7 +258,7 @@ def category_add(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
         except submissions.AlreadySubmitted:
-            messages.info(request, _("该表单已经提交过,没有重复保存。"))
+            messages.info(request, _("该表单已经提交过，没有重复保存。"))
             return redirect("review_detail", pk=review.pk)
         except ValidationError as exc:
             _add_errors(form, exc)

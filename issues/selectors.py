@@ -202,7 +202,7 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
         since = today - dt.timedelta(days=30)
         lists.append(
             WorkList(
-                _("近30天销号的问题(可抽查)"),
+                _("近30天销号的问题（可抽查）"),
                 _rows(findings.closed().filter(closed_on__gte=since).order_by("-closed_on")),
                 _("近30天没有销号的问题。"),
             )

@@ -107,7 +107,7 @@ def _set_deadline(finding: Finding, deadline: dt.date | None) -> None:
     (request_decide), so that nobody moves a date behind the leader's back."""
     if finding.deadline is not None and deadline != finding.deadline:
         raise ValidationError(
-            {"deadline": _("完成时限已确定,不能直接修改;如需调整,请提交延期申请,由领导审批。")}
+            {"deadline": _("完成时限已确定，不能直接修改；如需调整，请提交延期申请，由领导审批。")}
         )
     finding.deadline = deadline
     if deadline is not None and finding.original_deadline is None:
@@ -125,7 +125,7 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
     elif data.category is not None:
         category = data.category
     else:
-        raise ValidationError({"category": _("请选择问题类别,或填写新类别名称。")})
+        raise ValidationError({"category": _("请选择问题类别，或填写新类别名称。")})
     if category.review_id != data.review.pk:
         raise ValidationError({"category": _("问题类别不属于所选检查。")})
 
@@ -294,7 +294,7 @@ def progress_add(
     writes it for their unit (a note or a proposed result), waiting for the office."""
     require(user, "finding.report_progress", finding)
     if finding.is_archived:
-        raise ValidationError(_("该问题已归档,恢复后才能填报进展。"))
+        raise ValidationError(_("该问题已归档，恢复后才能填报进展。"))
     date = date or timezone.localdate()
     if date > timezone.localdate():
         raise ValidationError({"date": _("进展日期不能晚于今天。")})
@@ -475,10 +475,10 @@ def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: s
     Returns the locked, current row: callers save that, never a stale copy."""
     finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
     if finding.is_archived:
-        raise TransitionError(_("该问题已归档,不能办理。"))
+        raise TransitionError(_("该问题已归档，不能办理。"))
     if finding.status not in step.sources:
         raise TransitionError(
-            _("该问题当前为“%(status)s”,不能执行此操作。")
+            _("该问题当前为“%(status)s”，不能执行此操作。")
             % {"status": finding.get_status_display()}
         )
     StatusChange.objects.create(
@@ -543,7 +543,7 @@ def finding_submit_closeout(
     if not result:
         errors["result"] = _("申请销号须填写整改结果。")
     if not finding.evidence.visible().exists() and not evidence_waiver:
-        errors["evidence_waiver"] = _("请先上传佐证材料,或说明无需佐证材料的理由。")
+        errors["evidence_waiver"] = _("请先上传佐证材料，或说明无需佐证材料的理由。")
     if errors:
         raise ValidationError(errors)
     return _take_step(step, user, finding, comment, result=result, evidence_waiver=evidence_waiver)
@@ -606,7 +606,7 @@ def evidence_add(
 ) -> Evidence:
     require(user, "finding.add_evidence", finding)
     if finding.is_archived:
-        raise ValidationError(_("该问题已归档,恢复后才能上传佐证材料。"))
+        raise ValidationError(_("该问题已归档，恢复后才能上传佐证材料。"))
     checked = check_upload(upload)
     if progress is not None and progress.finding_id != finding.pk:
         raise ValidationError(_("进展记录不属于该问题。"))

@@ -58,7 +58,7 @@ def _claim(token: str, user) -> Submission:
         if previous is None:  # the first one rolled back meanwhile: try once more
             return Submission.objects.create(token=token, user=user)
         if previous.user_id != getattr(user, "pk", None):
-            raise ValidationError(_("表单已失效,请刷新页面后重新填写。")) from None
+            raise ValidationError(_("表单已失效，请刷新页面后重新填写。")) from None
         raise AlreadySubmitted(previous.target) from None
 
 

@@ -121,12 +121,12 @@ def _is_long_text(name: str) -> bool:
 def _value(record, name: str) -> str:
     """A field of a historical finding, written for a sentence."""
     if name == "review":
-        return record.review.team if record.review else str(record.review_id or _("(空)"))
+        return record.review.team if record.review else str(record.review_id or _("（空）"))
     if name == "category":
-        return record.category.name if record.category else str(record.category_id or _("(空)"))
+        return record.category.name if record.category else str(record.category_id or _("（空）"))
     value = getattr(record, name)
     if value in (None, ""):
-        return _("(空)")
+        return _("（空）")
     if isinstance(value, dt.datetime):
         return chinese_date(timezone.localtime(value).date())
     if isinstance(value, dt.date):
@@ -151,8 +151,8 @@ def _field_sentence(name: str, previous, record) -> str:
         return _("归档了该问题") if new else _("恢复了该问题")
     if _is_long_text(name):  # told in full, not as "from … to …"
         if not old:
-            return _("填写了%(label)s:%(new)s") % {"label": label, "new": _short(new, 40)}
-        return _("修改了%(label)s,改为:%(new)s") % {"label": label, "new": _short(new, 40)}
+            return _("填写了%(label)s：%(new)s") % {"label": label, "new": _short(new, 40)}
+        return _("修改了%(label)s，改为：%(new)s") % {"label": label, "new": _short(new, 40)}
     values = {"label": label, "old": _value(previous, name), "new": _value(record, name)}
     return _("将%(label)s由 %(old)s 改为 %(new)s") % values
 
@@ -224,12 +224,13 @@ def _row_lines(records: list, describe, kind: str) -> list[Line]:
 
 def _measure(record, before) -> list[str]:
     if record.history_type == "+":
-        return [_("新增整改措施:%(text)s") % {"text": _short(record.text)}]
+        return [_("新增整改措施：%(text)s") % {"text": _short(record.text)}]
     if record.history_type == "-":
-        return [_("删除整改措施:%(text)s") % {"text": _short(record.text)}]
+        return [_("删除整改措施：%(text)s") % {"text": _short(record.text)}]
     if before is not None and before.text != record.text:
         return [
-            _("将第%(n)d条整改措施改为:%(text)s") % {"n": record.order, "text": _short(record.text)}
+            _("将第%(n)d条整改措施改为：%(text)s")
+            % {"n": record.order, "text": _short(record.text)}
         ]
     return []
 
@@ -238,15 +239,15 @@ def _unit_link(record, before) -> list[str]:
     unit = record.unit.name if record.unit else ""
     role = str(FindingUnit.Role(record.role).label)
     if record.history_type == "+":
-        return [_("增加%(role)s:%(unit)s") % {"role": role, "unit": unit}]
+        return [_("增加%(role)s：%(unit)s") % {"role": role, "unit": unit}]
     if record.history_type == "-":
-        return [_("移除%(role)s:%(unit)s") % {"role": role, "unit": unit}]
+        return [_("移除%(role)s：%(unit)s") % {"role": role, "unit": unit}]
     if before is None:
         return []
     told = []
     if (before.order, before.role) != (record.order, record.role):
         told.append(
-            _("调整了%(unit)s的顺序或角色(现为第%(n)d位,%(role)s)")
+            _("调整了%(unit)s的顺序或角色（现为第%(n)d位，%(role)s）")
             % {"unit": unit, "n": record.order, "role": role}
         )
     if before.acknowledged_at is None and record.acknowledged_at is not None:
@@ -279,7 +280,7 @@ def _progress(finding_records: list):
                 return [_("%(unit)s报送拟定的整改结果：%(note)s") % {**values, "unit": unit}]
             if unit:
                 return [_("%(unit)s报送整改进展（%(date)s）：%(note)s") % {**values, "unit": unit}]
-            return [_("填报整改进展(%(date)s):%(note)s") % values]
+            return [_("填报整改进展（%(date)s）：%(note)s") % values]
         if record.history_type == "-":
             return [_("删除了整改进展")]
         if before is not None and before.review_status != record.review_status:
@@ -313,11 +314,11 @@ def _progress(finding_records: list):
 
 def _evidence(record, before) -> list[str]:
     if record.history_type == "+":
-        return [_("上传佐证材料:%(title)s") % {"title": record.title}]
+        return [_("上传佐证材料：%(title)s") % {"title": record.title}]
     if before is not None and bool(before.removed_at) != bool(record.removed_at):
         if record.removed_at:
-            return [_("移除佐证材料:%(title)s") % {"title": record.title}]
-        return [_("恢复佐证材料:%(title)s") % {"title": record.title}]
+            return [_("移除佐证材料：%(title)s") % {"title": record.title}]
+        return [_("恢复佐证材料：%(title)s") % {"title": record.title}]
     return []
 
 
@@ -402,7 +403,7 @@ def _workflow_lines(finding: Finding) -> list[Line]:
             "将整改状态由 %(old)s 改为 %(new)s"
         ) % {"old": change.get_from_status_display(), "new": change.get_to_status_display()}
         if change.comment:
-            text += _(",说明:%(comment)s") % {"comment": change.comment}
+            text += _("，说明：%(comment)s") % {"comment": change.comment}
         lines.append(
             Line(
                 change.at, change.actor_id, _name(change.actor), text, "workflow", change.change_set

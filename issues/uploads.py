@@ -48,7 +48,7 @@ def check_upload(upload) -> CheckedUpload:
     limit = settings.RECTIFY_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(
-            _("文件“%(name)s”大小为 %(size)s,超过了 %(limit)s 的上限。")
+            _("文件“%(name)s”大小为 %(size)s，超过了 %(limit)s 的上限。")
             % {
                 "name": upload.name,
                 "size": filesizeformat(upload.size),
@@ -65,12 +65,12 @@ def check_upload(upload) -> CheckedUpload:
     allowed = sorted({ext for exts in ALLOWED.values() for ext in exts})
     if detected not in ALLOWED:
         raise ValidationError(
-            _("文件“%(name)s”不是允许的类型。可上传:%(types)s。")
+            _("文件“%(name)s”不是允许的类型。可上传：%(types)s。")
             % {"name": upload.name, "types": "、".join(allowed)}
         )
     if extension not in ALLOWED[detected]:
         raise ValidationError(
-            _("文件“%(name)s”的内容与扩展名不符,已拒绝。") % {"name": upload.name}
+            _("文件“%(name)s”的内容与扩展名不符，已拒绝。") % {"name": upload.name}
         )
     return CheckedUpload(extension, MIME.get(extension, MIME.get(detected, "")))
 

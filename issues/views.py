@@ -311,7 +311,9 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
                 conflict_changes = conflict.changes
                 messages.error(
                     request,
-                    _("保存被拒绝:您编辑期间,其他人修改了该问题。请核对下列变化,确认后再次保存。"),
+                    _(
+                        "保存被拒绝：您编辑期间，其他人修改了该问题。请核对下列变化，确认后再次保存。"
+                    ),
                 )
             except services.TransitionError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -321,7 +323,7 @@ def _finding_form_page(request: HttpRequest, *, county, finding: Finding | None)
             else:
                 return redirect(finding)
         if adding_row is None and not conflict_changes:
-            messages.error(request, _("保存失败,请按提示修改后重新提交。您填写的内容都已保留。"))
+            messages.error(request, _("保存失败，请按提示修改后重新提交。您填写的内容都已保留。"))
     else:
         initial = {}
         if finding is None and request.GET.get("review"):
@@ -361,7 +363,7 @@ def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
     require(request.user, "finding.edit", finding)
     if finding.is_archived:
-        messages.error(request, _("该问题已归档,恢复后才能修改。"))
+        messages.error(request, _("该问题已归档，恢复后才能修改。"))
         return redirect(finding)
     try:
         services.check_editable(finding)
@@ -412,7 +414,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("整改进展已记录。"))
             return redirect(done)
-    messages.error(request, _("进展未保存,请按提示修改。"))
+    messages.error(request, _("进展未保存，请按提示修改。"))
     return _detail_page(request, finding, progress_form=form, status=400)
 
 
@@ -445,7 +447,7 @@ def _unit_form_page(request: HttpRequest, unit: Unit) -> HttpResponse:
             else:
                 messages.success(request, _("单位“%(name)s”已保存。") % {"name": unit.name})
                 return redirect("unit_list")
-        messages.error(request, _("保存失败,请按提示修改。"))
+        messages.error(request, _("保存失败，请按提示修改。"))
     return render(request, "issues/unit_form.html", {"form": form, "unit": unit})
 
 
@@ -489,7 +491,7 @@ def finding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             messages.success(request, step.done)
             return redirect(finding)
-    messages.error(request, _("操作未完成,请按提示修改。"))
+    messages.error(request, _("操作未完成，请按提示修改。"))
     return _detail_page(request, finding, status=400, step_form=form)
 
 
@@ -533,7 +535,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("佐证材料已上传。"))
             return redirect(done)
-    messages.error(request, _("佐证材料未上传,请按提示修改。"))
+    messages.error(request, _("佐证材料未上传，请按提示修改。"))
     return _detail_page(request, finding, evidence_form=form, status=400)
 
 
@@ -569,7 +571,7 @@ def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"{evidence.finding.get_absolute_url()}#evidence")
     messages.success(
-        request, _("佐证材料“%(title)s”已移除(领导可以恢复)。") % {"title": evidence.title}
+        request, _("佐证材料“%(title)s”已移除（领导可以恢复）。") % {"title": evidence.title}
     )
     return redirect(f"{evidence.finding.get_absolute_url()}#evidence")
 
@@ -667,10 +669,10 @@ def notice_item_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("通报问题已添加,%(n)d 个区县各得一份。") % {"n": len(data["counties"])},
+                _("通报问题已添加，%(n)d 个区县各得一份。") % {"n": len(data["counties"])},
             )
             return redirect("notice_detail", pk=notice.pk)
-    messages.error(request, _("未保存,请按提示修改。"))
+    messages.error(request, _("未保存，请按提示修改。"))
     return _notice_page(request, notice, form, status=400)
 
 
@@ -696,10 +698,10 @@ def notice_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("通报已创建,请逐条添加问题并选择涉及的区县。"))
+            messages.success(request, _("通报已创建，请逐条添加问题并选择涉及的区县。"))
             return redirect("notice_detail", pk=notice.pk)
     if request.method == "POST":
-        messages.error(request, _("未保存,请按提示修改。"))
+        messages.error(request, _("未保存，请按提示修改。"))
     return render(request, "issues/notice_form.html", {"form": form})
 
 
@@ -799,7 +801,7 @@ def _file(request: HttpRequest, finding: Finding, form, key: str, create, done: 
         try:
             submissions.once(submissions.token_from(request.POST), request.user, create)
         except submissions.AlreadySubmitted:
-            messages.info(request, _("该表单已经提交过,没有重复保存。"))
+            messages.info(request, _("该表单已经提交过，没有重复保存。"))
             return redirect(_requests_anchor(finding))
         except services.TransitionError as exc:
             messages.error(request, " ".join(exc.messages))

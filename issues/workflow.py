@@ -73,10 +73,10 @@ STEPS: dict[str, Step] = {
             label=_("申请销号"),
             icon="bi-send-check",
             style="btn-primary",
-            done=_("已申请销号,等待领导审批。"),
+            done=_("已申请销号，等待领导审批。"),
             panel="form",
             hint=_(
-                "申请销号须填写整改结果,并上传佐证材料或说明无需佐证材料的理由。提交后由区县领导审批。"
+                "申请销号须填写整改结果，并上传佐证材料或说明无需佐证材料的理由。提交后由区县领导审批。"
             ),
         ),
         Step(
@@ -100,7 +100,7 @@ STEPS: dict[str, Step] = {
             ability="finding.return",
             service="finding_return",
             form="CommentForm",
-            label=_("退回(须说明理由)"),
+            label=_("退回（须说明理由）"),
             icon="bi-arrow-return-left",
             style="btn-outline-danger",
             done=_("已退回销号申请。"),
@@ -116,7 +116,7 @@ STEPS: dict[str, Step] = {
             ability="finding.reopen",
             service="finding_reopen",
             form="CommentForm",
-            label=_("重新打开(须说明理由)"),
+            label=_("重新打开（须说明理由）"),
             icon="bi-arrow-counterclockwise",
             style="btn-outline-danger",
             done=_("已重新打开该问题。"),

@@ -50,7 +50,7 @@ def _hook_form_page(request: HttpRequest, hook: RobotHook) -> HttpResponse:
             else:
                 messages.success(request, _("群机器人“%(name)s”已保存。") % {"name": hook.name})
                 return redirect("hook_list")
-        messages.error(request, _("保存失败,请按提示修改。"))
+        messages.error(request, _("保存失败，请按提示修改。"))
     return render(request, "outbox/hook_form.html", {"form": form, "hook": hook})
 
 

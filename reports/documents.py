@@ -11,7 +11,7 @@ from issues import columns
 from issues.columns import FindingRow
 from issues.models import County, Finding, Review, Timing
 from issues.reviews import review_labels
-from rectify.lib.text import chinese_numeral
+from rectify.lib.text import chinese_numeral, full_width_punctuation
 
 from . import selectors
 from .models import Report
@@ -80,18 +80,18 @@ class DocReview:
 
     @property
     def report_heading(self) -> str:
-        return f"({self.numeral}){self.team}发现问题及整改情况"
+        return f"（{self.numeral}）{self.team}发现问题及整改情况"
 
     @property
     def plan_heading(self) -> str:
-        return f"({self.numeral}){self.team}发现问题及整改措施"
+        return f"（{self.numeral}）{self.team}发现问题及整改措施"
 
     @property
     def summary_clause(self) -> str:
         if self.total and not self.open:
-            return f"{self.team}发现问题{self.total}个,已全部销号{self.timing_clause}"
+            return f"{self.team}发现问题{self.total}个，已全部销号{self.timing_clause}"
         return (
-            f"{self.team}发现问题{self.total}个,已销号问题{self.closed}个{self.timing_clause},"
+            f"{self.team}发现问题{self.total}个，已销号问题{self.closed}个{self.timing_clause}，"
             f"{self.open}个问题正在加紧整改"
         )
 
@@ -124,10 +124,12 @@ class ReportDocument:
 
     @property
     def summary(self) -> str:
-        """截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;…。"""
+        """截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；…。
+        (As the report page shows it: the teams' names may be typed half-width.)"""
         if not self.reviews:
             return ""
-        return "截至目前," + ";".join(r.summary_clause for r in self.reviews) + "。"
+        clauses = "；".join(r.summary_clause for r in self.reviews)
+        return full_width_punctuation(f"截至目前，{clauses}。")
 
     @property
     def leadership_with_summary(self) -> list[str]:
@@ -211,14 +213,15 @@ def report_document(report: Report) -> ReportDocument:
         county_name=report.county.display_short_name,
         issuer=report.issuer,
         addressee=report.addressee,
-        title=report.title,
+        # Also the file's title property and the print view's <title>, not only a Block.
+        title=full_width_punctuation(report.title),
         date=report.date,
         opening=paragraphs(report.opening),
         work_done=paragraphs(report.work_done),
         leadership_heading=report.leadership_heading,
         leadership=paragraphs(report.leadership),
         next_steps=paragraphs(report.next_steps),
-        plan_title=report.plan_title or "整改方案",
+        plan_title=full_width_punctuation(report.plan_title) or "整改方案",
         plan_intro=paragraphs(report.plan_intro),
         plan_goals=paragraphs(report.plan_goals),
         plan_safeguards=paragraphs(report.plan_safeguards),
@@ -238,7 +241,7 @@ LEVEL2 = re.compile(r"^([((][一二三四五六七八九十]+[))][^。]*。)(.*)
 
 
 def split_lead_sentence(paragraph: str) -> tuple[str, str]:
-    """'(一)加强组织领导。建立…' → ('(一)加强组织领导。', '建立…'); ('', p) otherwise."""
+    """'（一）加强组织领导。建立…' → ('（一）加强组织领导。', '建立…'); ('', p) otherwise."""
     match = LEVEL2.match(paragraph)
     return (match.group(1), match.group(2)) if match else ("", paragraph)
 
@@ -246,6 +249,9 @@ def split_lead_sentence(paragraph: str) -> tuple[str, str]:
 @dataclasses.dataclass(frozen=True)
 class Block:
     """One paragraph of an official document, as the HTML and Word outputs both lay it out.
+    What goes into a document goes through here: its text, label and lead sentence are
+    written with full-width punctuation, whether Rectify generated them or a user typed
+    them (the records keep what was typed).
 
     kind: issuer_mark | doc_number | title | addressee | body | h1 | h2 | h3 | finding |
     field | attachment_note | signature | date | note | attachment_label | copy_to | imprint"""
@@ -258,6 +264,15 @@ class Block:
     indent_chars: float = 0  # signature/date: characters left blank on the right
     left_chars: float = 0  # date: characters left blank on the left (then aligned left)
     lines_before: int = 0  # signature: blank lines above it, when not the one of its style
+
+    def __post_init__(self):
+        for name in ("text", "label", "lead"):
+            object.__setattr__(self, name, full_width_punctuation(getattr(self, name)))
+
+    @property
+    def label_text(self) -> str:
+        """The label as written before the text: 整改措施：, 附件："""
+        return f"{self.label}：" if self.label else ""
 
 
 def _narrative(text_paragraphs: list[str]) -> list[Block]:
@@ -291,7 +306,7 @@ def _findings(doc: ReportDocument, *, plan: bool) -> list[Block]:
         for category in review.categories:
             blocks.append(Block("h3", f"{category.number}.{category.name}"))
             for f in category.findings:
-                blocks.append(Block("finding", f"({f.number}){f.description}"))
+                blocks.append(Block("finding", f"（{f.number}）{f.description}"))
                 for column in shown:
                     text = column.text(f)
                     if text:
@@ -373,7 +388,7 @@ def plan_body_blocks(doc: ReportDocument) -> list[Block]:
 def report_blocks(doc: ReportDocument, *, with_plan: bool = True) -> list[Block]:
     blocks = [*_head(doc), Block("title", doc.title)]
     if doc.addressee:
-        blocks.append(Block("addressee", f"{doc.addressee}:"))
+        blocks.append(Block("addressee", f"{doc.addressee}："))
     blocks += _narrative(doc.opening)
     blocks += _sections(
         [

@@ -62,8 +62,8 @@ class ReportForm(StyledForm, forms.ModelForm):
             "opening": _("每段一行。"),
             "work_done": _("每段一行。"),
             "next_steps": _("每段一行。"),
-            "plan_goals": _("每段一行;以“(一)…。”开头的段落,首句排为楷体。"),
-            "plan_safeguards": _("每段一行;以“(一)…。”开头的段落,首句排为楷体。"),
+            "plan_goals": _("每段一行；以“（一）…。”开头的段落，首句排为楷体。"),
+            "plan_safeguards": _("每段一行；以“（一）…。”开头的段落，首句排为楷体。"),
         }
 
 

@@ -71,16 +71,16 @@ class NationLedger:
 
 
 def _note(today: dt.date) -> str:
-    return _("导出时间:%(when)s") % {"when": chinese_date(today)}
+    return _("导出时间：%(when)s") % {"when": chinese_date(today)}
 
 
 def county_ledger(
     findings: QuerySet, *, scope: str, today: dt.date, filtered: bool = False
 ) -> CountyLedger:
     n_rows = findings.count()
-    note = _("导出时间:%(when)s;共 %(n)d 个问题") % {"when": chinese_date(today), "n": n_rows}
+    note = _("导出时间：%(when)s；共 %(n)d 个问题") % {"when": chinese_date(today), "n": n_rows}
     if filtered:
-        note += _(";已按台账页面的筛选条件导出")
+        note += _("；已按台账页面的筛选条件导出")
     return CountyLedger(
         title=f"{scope}整改台账",
         note=note,

@@ -27,7 +27,9 @@ class Report(Tracked):
     county = models.ForeignKey(
         County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="reports"
     )
-    issuer = models.CharField(_("发文机关"), max_length=100, help_text=_("如:广元市昭化区人民政府"))
+    issuer = models.CharField(
+        _("发文机关"), max_length=100, help_text=_("如：广元市昭化区人民政府")
+    )
     addressee = models.CharField(_("主送机关"), max_length=100, default="省商务厅")
     title = models.CharField(_("标题"), max_length=300)
     date = models.DateField(_("成文日期"), default=timezone.localdate)
@@ -40,13 +42,13 @@ class Report(Tracked):
         _("第二部分标题"),
         max_length=200,
         default="整改落实领导小组建立与履职情况",
-        help_text=_("如:绩效评价反馈问题整改落实领导小组建立与履职情况"),
+        help_text=_("如：绩效评价反馈问题整改落实领导小组建立与履职情况"),
     )
     leadership = LimitedTextField(
         _("领导小组建立与履职情况"),
         max_length=10000,
         blank=True,
-        help_text=_("整改数量汇总句由系统根据台账自动生成,接在本段之后,无需填写。"),
+        help_text=_("整改数量汇总句由系统根据台账自动生成，接在本段之后，无需填写。"),
     )
     next_steps = LimitedTextField(_("下一步安排"), max_length=10000, blank=True)
     plan_title = models.CharField(_("整改方案标题"), max_length=300, blank=True)
@@ -155,15 +157,15 @@ class Indicator(Tracked):
     )
     key = models.CharField(_("指标类型"), max_length=30, choices=Key.choices, default=Key.OTHER)
     name = models.CharField(_("指标名称"), max_length=100)
-    unit = models.CharField(_("单位"), max_length=20, help_text=_("如:人次、个、万元、%"))
+    unit = models.CharField(_("单位"), max_length=20, help_text=_("如：人次、个、万元、%"))
     plan = models.DecimalField(_("计划值"), max_digits=14, decimal_places=2)
     red_line = models.DecimalField(
-        _("红线(%)"),
+        _("红线（%）"),
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("完成率低于此值时标红,如项目建设总体进度低于 40% 有一票否决风险。"),
+        help_text=_("完成率低于此值时标红，如项目建设总体进度低于 40% 有一票否决风险。"),
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=1)
 

@@ -228,8 +228,8 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("“%(name)s”的读数已记录。") % {"name": indicator.name})
     else:
-        errors = "; ".join(f"{form.fields[f].label}:{' '.join(e)}" for f, e in form.errors.items())
-        messages.error(request, _("读数未保存:%(errors)s") % {"errors": errors})
+        errors = "；".join(f"{form.fields[f].label}：{' '.join(e)}" for f, e in form.errors.items())
+        messages.error(request, _("读数未保存：%(errors)s") % {"errors": errors})
     return redirect(done)
 
 
@@ -331,10 +331,10 @@ def _report_form_page(request: HttpRequest, report: Report) -> HttpResponse:
         if conflict_changes:
             messages.error(
                 request,
-                _("保存被拒绝:您编辑期间,其他人修改了该报告。请核对下列变化,确认后再次保存。"),
+                _("保存被拒绝：您编辑期间，其他人修改了该报告。请核对下列变化，确认后再次保存。"),
             )
         else:
-            messages.error(request, _("保存失败,请按提示修改。您填写的内容都已保留。"))
+            messages.error(request, _("保存失败，请按提示修改。您填写的内容都已保留。"))
     else:
         form = ReportForm(instance=report)
         reviews = ReviewChoiceFormSet(prefix="reviews", county=county, initial=initial)

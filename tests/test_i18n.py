@@ -39,7 +39,7 @@ def test_deadline_of_30_september(client, alice, finding_a):
     )
     client.force_login(alice)
     html = client.get(finding_a.get_absolute_url()).content.decode()
-    assert "2019年9月30日前,并长期坚持" in html
+    assert "2019年9月30日前，并长期坚持" in html
 
 
 def test_switching_to_english(client, alice, finding_a):

@@ -17,7 +17,7 @@ class DocumentImportForm(StyledForm, forms.Form):
     file = forms.FileField(
         label=_("上传文件"),
         required=False,
-        help_text=_("Word 文档(.docx)或文本文件(.txt):反馈问题清单、整改方案或整改情况报告。"),
+        help_text=_("Word 文档（.docx）或文本文件（.txt）：反馈问题清单、整改方案或整改情况报告。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
     )
     text = forms.CharField(
@@ -29,16 +29,16 @@ class DocumentImportForm(StyledForm, forms.Form):
         label=_("检查类型"),
         choices=Review.Kind.choices,
         initial=Review.Kind.MOFCOM_REVIEW,
-        help_text=_("文件中没有写明是哪个检查组反馈的问题时,按此类型导入。"),
+        help_text=_("文件中没有写明是哪个检查组反馈的问题时，按此类型导入。"),
     )
 
     def clean(self):
         data = super().clean()
         upload, text = data.get("file"), (data.get("text") or "").strip()
         if upload and text:
-            raise ValidationError(_("请上传文件或粘贴文字,二者选其一。"))
+            raise ValidationError(_("请上传文件或粘贴文字，二者选其一。"))
         if not upload and not text:
-            raise ValidationError(_("请上传文件,或粘贴文件的文字。"))
+            raise ValidationError(_("请上传文件，或粘贴文件的文字。"))
         if upload:
             try:
                 data["source_text"] = readers.read_document(upload)
@@ -59,7 +59,7 @@ class DocumentImportForm(StyledForm, forms.Form):
 class LedgerImportForm(StyledForm, forms.Form):
     file = forms.FileField(
         label=_("上传台账"),
-        help_text=_("Excel 工作簿(.xlsx),表头在前10行内即可;本系统导出的台账可原样导入。"),
+        help_text=_("Excel 工作簿（.xlsx），表头在前10行内即可；本系统导出的台账可原样导入。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
 

@@ -19,7 +19,7 @@ from .document.values import category_name, review_kind, review_team, split_meas
 
 # The columns the mapping step offers, and the headers each is recognised by (issues.columns:
 # our own export's headers among them, so that it imports back).
-FIELDS = {c.key: c.label for c in COLUMNS if c.sheet_headers} | {"": gettext_lazy("(不导入)")}
+FIELDS = {c.key: c.label for c in COLUMNS if c.sheet_headers} | {"": gettext_lazy("（不导入）")}
 HEADERS = {header: c.key for c in COLUMNS for header in c.sheet_headers}
 # Columns an import leaves alone: those our own export derives (the original deadline and the
 # close-out's date and timing are the ledger's own record; an extension is a request, not an
@@ -102,7 +102,11 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
     if mapping is None:
         if header is None:
             doc.errors.append(
-                Note(None, "", _("前10行中没有找到表头(至少要有“问题描述”一列),请在下方指定各列。"))
+                Note(
+                    None,
+                    "",
+                    _("前10行中没有找到表头（至少要有“问题描述”一列），请在下方指定各列。"),
+                )
             )
             return doc
         mapping = default_mapping(rows)
@@ -174,7 +178,7 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
                     Note(
                         r,
                         f.deadline_text,
-                        _("第%(row)d行:无法识别的完成时限「%(text)s」")
+                        _("第%(row)d行：无法识别的完成时限「%(text)s」")
                         % {"row": r, "text": f.deadline_text},
                     )
                 )

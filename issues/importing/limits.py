@@ -33,7 +33,10 @@ class Deadline:
         self.count += 1
         if self.count % self.EVERY == 0 and time.monotonic() > self.ends:
             raise ValidationError(
-                _("文件内容过多或结构过于复杂,%(seconds)s 秒内未能读完,不予导入。请拆分后再导入。")
+                _(
+                    "文件内容过多或结构过于复杂，%(seconds)s 秒内未能读完，不予导入。"
+                    "请拆分后再导入。"
+                )
                 % {"seconds": self.seconds}
             )
 
@@ -70,13 +73,13 @@ def check_text(name: str, text: str) -> str:
     max_chars, max_lines = settings.RECTIFY_IMPORT_MAX_CHARS, settings.RECTIFY_IMPORT_MAX_LINES
     if len(text) > max_chars:
         raise ValidationError(
-            _("「%(name)s」共 %(count)d 个字符,超过了导入上限 %(limit)d 个字符。请拆分后再导入。")
+            _("「%(name)s」共 %(count)d 个字符，超过了导入上限 %(limit)d 个字符。请拆分后再导入。")
             % {"name": name, "count": len(text), "limit": max_chars}
         )
     lines = len(text.splitlines())
     if lines > max_lines:
         raise ValidationError(
-            _("「%(name)s」共 %(count)d 行,超过了导入上限 %(limit)d 行。请拆分后再导入。")
+            _("「%(name)s」共 %(count)d 行，超过了导入上限 %(limit)d 行。请拆分后再导入。")
             % {"name": name, "count": lines, "limit": max_lines}
         )
     return text
@@ -88,6 +91,6 @@ def check_stored(name: str, data: dict, source_text: str = "") -> None:
     size = len(json.dumps(data, ensure_ascii=False).encode()) + len(source_text.encode())
     if size > limit:
         raise ValidationError(
-            _("「%(name)s」解析后的数据有 %(size)s,超过了保存上限 %(limit)s。请拆分后再导入。")
+            _("「%(name)s」解析后的数据有 %(size)s，超过了保存上限 %(limit)s。请拆分后再导入。")
             % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
         )

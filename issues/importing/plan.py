@@ -101,7 +101,7 @@ class ReviewPlan:
 
     @property
     def label(self) -> str:
-        return self.parsed.team or self.parsed.heading or _("(未注明检查)")
+        return self.parsed.team or self.parsed.heading or _("（未注明检查）")
 
 
 @dataclasses.dataclass
@@ -181,14 +181,14 @@ class ImportPlan:
         c = self.counts
         lines = [
             _(
-                "识别:%(reviews)d 个检查,%(findings)d 个问题(新增 %(new)d,更新 %(changed)d,"
-                "不变 %(unchanged)d)"
+                "识别：%(reviews)d 个检查，%(findings)d 个问题（新增 %(new)d，更新 %(changed)d，"
+                "不变 %(unchanged)d）"
             )
             % {"reviews": len(self.reviews), "findings": len(self.findings), **c}
         ]
         for r in self.reviews:
             lines.append(
-                _("检查「%(label)s」:%(state)s,%(n)d 个问题")
+                _("检查「%(label)s」：%(state)s，%(n)d 个问题")
                 % {
                     "label": r.label,
                     "state": _("新建“%(name)s”") % {"name": r.draft.name}
@@ -213,7 +213,7 @@ class ImportPlan:
                 )
         new_units = [u.name for u in self.units if u.creates]
         if new_units:
-            lines.append(_("将新建单位:%(names)s") % {"names": "、".join(new_units)})
+            lines.append(_("将新建单位：%(names)s") % {"names": "、".join(new_units)})
         for u in self.units:
             if u.same_as and u.unit is None:
                 lines.append(
@@ -222,20 +222,20 @@ class ImportPlan:
                 )
         for u in self.undecided_units:
             lines.append(
-                _("未知单位「%(name)s」:请确认新建或选择已有单位") % {"name": u.name}
+                _("未知单位「%(name)s」：请确认新建或选择已有单位") % {"name": u.name}
                 + (f"({_('可能是')}「{u.suggestion}」)" if u.suggestion else "")
             )
         for n in self.document.disagreements:
             lines.append(
-                _("报告与方案不一致(第%(line)s行):%(text)s") % {"line": n.line, "text": n.text}
+                _("报告与方案不一致（第%(line)s行）：%(text)s") % {"line": n.line, "text": n.text}
             )
         for n in self.document.unplaced:
             lines.append(
-                _("未导入(第%(line)s行,%(reason)s):%(text)s")
+                _("未导入（第%(line)s行，%(reason)s）：%(text)s")
                 % {"line": n.line, "reason": n.reason, "text": n.text[:60]}
             )
         for n in self.document.errors:
-            lines.append(_("错误(第%(line)s行):%(text)s") % {"line": n.line, "text": n.reason})
+            lines.append(_("错误（第%(line)s行）：%(text)s") % {"line": n.line, "text": n.reason})
         return lines
 
 
@@ -561,7 +561,7 @@ def _compare_measures(plan, column, finding, resolved) -> None:
     measures = [m.text for m in sorted(finding.measures.all(), key=lambda m: m.order)]
     new = plan.parsed.measures
     if new and not _same_list(measures, new):
-        _change(plan, column, ";".join(measures), ";".join(new))
+        _change(plan, column, "；".join(measures), "；".join(new))
 
 
 ROLES = {"units": FindingUnit.Role.RESPONSIBLE, "cooperating": FindingUnit.Role.COOPERATING}
@@ -610,7 +610,7 @@ def _compare_closeout(plan, column, finding, resolved) -> None:
     p = plan.parsed
     if p.closeout and p.is_closed != finding.is_closed:
         plan.notes.append(
-            _("文件中为“%(doc)s”,台账中为“%(ledger)s”:销号状态不随导入改变,请通过销号流程办理。")
+            _("文件中为“%(doc)s”，台账中为“%(ledger)s”：销号状态不随导入改变，请通过销号流程办理。")
             % {"doc": p.closeout, "ledger": finding.get_status_display()}
         )
 

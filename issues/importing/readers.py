@@ -28,7 +28,7 @@ def _read(upload) -> bytes:
     limit = settings.RECTIFY_IMPORT_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            _("文件「%(name)s」大小为 %(size)s,超过了导入上限 %(limit)s。")
+            _("文件「%(name)s」大小为 %(size)s，超过了导入上限 %(limit)s。")
             % {
                 "name": upload.name,
                 "size": filesizeformat(upload.size),
@@ -51,8 +51,8 @@ def _refuse_ole(name: str, data: bytes, what: str) -> None:
         # Password-protected Office files are OLE containers too, whatever their extension.
         raise ValidationError(
             _(
-                "文件「%(name)s」已加密,或是旧版 Office 格式(.doc/.xls)。"
-                "请取消密码,另存为 %(what)s 后再上传。"
+                "文件「%(name)s」已加密，或是旧版 Office 格式（.doc/.xls）。"
+                "请取消密码，另存为 %(what)s 后再上传。"
             )
             % {"name": name, "what": what}
         )
@@ -72,7 +72,7 @@ def _zip_members(name: str, data: bytes) -> set[str]:
             )
             return set(z.namelist())
     except (zipfile.BadZipFile, ValueError) as e:
-        raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
+        raise ValidationError(_("文件「%(name)s」已损坏，无法读取。") % {"name": name}) from e
 
 
 def _unreadable(name: str, e: Exception) -> ValidationError:
@@ -82,11 +82,11 @@ def _unreadable(name: str, e: Exception) -> ValidationError:
     while cause is not None:
         if isinstance(cause, DefusedXmlException):
             return ValidationError(
-                _("文件「%(name)s」含有 XML 实体定义(可能是恶意构造的文件),不予读取。")
+                _("文件「%(name)s」含有 XML 实体定义（可能是恶意构造的文件），不予读取。")
                 % {"name": name}
             )
         cause = cause.__cause__ or cause.__context__
-    return ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name})
+    return ValidationError(_("文件「%(name)s」已损坏，无法读取。") % {"name": name})
 
 
 def decode_text(name: str, data: bytes) -> str:
@@ -100,7 +100,7 @@ def decode_text(name: str, data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ValidationError(
-        _("文件「%(name)s」的文字编码无法识别,请另存为 UTF-8 文本。") % {"name": name}
+        _("文件「%(name)s」的文字编码无法识别，请另存为 UTF-8 文本。") % {"name": name}
     )
 
 
@@ -119,19 +119,19 @@ def _read_document(upload) -> str:
     if data.startswith(ZIP_SIGNATURE):
         members = _zip_members(name, data)
         if "word/document.xml" not in members:
-            raise ValidationError(_("文件「%(name)s」不是 Word 文档(.docx)。") % {"name": name})
+            raise ValidationError(_("文件「%(name)s」不是 Word 文档（.docx）。") % {"name": name})
         return docx_text(name, data)
     if ext == "docx":
         raise ValidationError(
-            _("文件「%(name)s」的扩展名是 .docx,但内容不是 Word 文档。") % {"name": name}
+            _("文件「%(name)s」的扩展名是 .docx，但内容不是 Word 文档。") % {"name": name}
         )
     if ext not in ("txt", "text", ""):
         raise ValidationError(
-            _("不支持的文件类型「%(name)s」:请上传 .docx 或 .txt 文件,或直接粘贴文字。")
+            _("不支持的文件类型「%(name)s」：请上传 .docx 或 .txt 文件，或直接粘贴文字。")
             % {"name": name}
         )
     if data.startswith(b"%PDF"):
-        raise ValidationError(_("文件「%(name)s」是 PDF,不是文本文件。") % {"name": name})
+        raise ValidationError(_("文件「%(name)s」是 PDF，不是文本文件。") % {"name": name})
     return decode_text(name, data)
 
 
@@ -143,7 +143,7 @@ def docx_text(name: str, data: bytes) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises many kinds on a broken package
-        raise ValidationError(_("文件「%(name)s」已损坏,无法读取。") % {"name": name}) from e
+        raise ValidationError(_("文件「%(name)s」已损坏，无法读取。") % {"name": name}) from e
     lines: list[str] = []
     body = document.element.body
     chars = 0  # the text so far: over a limit, refused at once, without reading the rest
@@ -219,10 +219,10 @@ def read_workbook(upload) -> list[list[str]]:
     data = _read(upload)
     _refuse_ole(name, data, ".xlsx")
     if not data.startswith(ZIP_SIGNATURE):
-        raise ValidationError(_("文件「%(name)s」不是 Excel 工作簿(.xlsx)。") % {"name": name})
+        raise ValidationError(_("文件「%(name)s」不是 Excel 工作簿（.xlsx）。") % {"name": name})
     members = _zip_members(name, data)
     if "xl/workbook.xml" not in members:
-        raise ValidationError(_("文件「%(name)s」不是 Excel 工作簿(.xlsx)。") % {"name": name})
+        raise ValidationError(_("文件「%(name)s」不是 Excel 工作簿（.xlsx）。") % {"name": name})
     import openpyxl
 
     with limits.deadline():
@@ -241,14 +241,14 @@ def read_workbook(upload) -> list[list[str]]:
 
 def _too_many_rows(sheet: str, rows: int) -> ValidationError:
     return ValidationError(
-        _("工作表「%(sheet)s」有 %(rows)d 行,超过了导入上限 %(limit)d 行。")
+        _("工作表「%(sheet)s」有 %(rows)d 行，超过了导入上限 %(limit)d 行。")
         % {"sheet": sheet, "rows": rows, "limit": settings.RECTIFY_IMPORT_MAX_ROWS}
     )
 
 
 def _too_many_columns(sheet: str, columns: int) -> ValidationError:
     return ValidationError(
-        _("工作表「%(sheet)s」有 %(columns)d 列,超过了导入上限 %(limit)d 列。")
+        _("工作表「%(sheet)s」有 %(columns)d 列，超过了导入上限 %(limit)d 列。")
         % {"sheet": sheet, "columns": columns, "limit": settings.RECTIFY_IMPORT_MAX_COLUMNS}
     )
 

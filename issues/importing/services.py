@@ -137,7 +137,7 @@ def _claim(batch: ImportBatch, user: User) -> ImportBatch:
     batch = ImportBatch.objects.get(pk=batch.pk)
     if not claimed:
         raise ImportRefused(
-            [_("该导入已%(status)s,不能再次保存。") % {"status": batch.get_status_display()}]
+            [_("该导入已%(status)s，不能再次保存。") % {"status": batch.get_status_display()}]
         )
     return batch
 
@@ -146,16 +146,16 @@ def _refuse_unready(plan: ImportPlan) -> None:
     """Nothing is saved while the document has errors, a unit is undecided, a new review's
     details are wrong or there is no finding at all."""
     problems = [
-        _("第%(line)s行:%(text)s") % {"line": n.line, "text": n.reason}
+        _("第%(line)s行：%(text)s") % {"line": n.line, "text": n.reason}
         for n in plan.document.errors
     ]
     problems += [
-        _("请确认单位「%(name)s」:新建,或选择已有单位。") % {"name": u.name}
+        _("请确认单位「%(name)s」：新建，或选择已有单位。") % {"name": u.name}
         for u in plan.undecided_units
     ]
     problems += plan.draft_errors
     if not plan.findings:
-        problems.append(_("没有识别出任何问题,未导入。"))
+        problems.append(_("没有识别出任何问题，未导入。"))
     if problems:
         raise ImportRefused(problems)
 
@@ -174,7 +174,7 @@ def _save_units(
             if unit is None:
                 raise ImportRefused(
                     [
-                        _("请先确认单位「%(name)s」,再把「%(other)s」归入它。")
+                        _("请先确认单位「%(name)s」，再把「%(other)s」归入它。")
                         % {"name": m.same_as, "other": m.name}
                     ]
                 )

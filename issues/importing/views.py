@@ -78,7 +78,7 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             document_form.add_error(None, exc)
         else:
-            messages.info(request, _("文件已读取,请核对下面的预览,确认后才会保存。"))
+            messages.info(request, _("文件已读取，请核对下面的预览，确认后才会保存。"))
             return redirect(batch)
     if kind == "ledger" and ledger_form.is_valid():
         upload = ledger_form.cleaned_data["file"]
@@ -101,10 +101,10 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             ledger_form.add_error(None, exc)
         else:
-            messages.info(request, _("台账已读取,请核对各列的对应关系和预览,确认后才会保存。"))
+            messages.info(request, _("台账已读取，请核对各列的对应关系和预览，确认后才会保存。"))
             return redirect(batch)
     if request.method == "POST":
-        messages.error(request, _("未能读取,请按提示修改。"))
+        messages.error(request, _("未能读取，请按提示修改。"))
     batches = ImportBatch.objects.for_user(request.user).select_related("created_by")[:20]
     return render(
         request,
@@ -133,7 +133,7 @@ def _not_pending(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
     or an old page come back to with the back button. Show the batch as it is."""
     if batch.status == ImportBatch.Status.APPLIED:
         return submissions.resubmitted(request, batch)
-    messages.error(request, _("该导入已取消,台账没有任何改动。"))
+    messages.error(request, _("该导入已取消，台账没有任何改动。"))
     return redirect(batch)
 
 
@@ -225,7 +225,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             options["decisions"] = {}
             batch.options = options
             batch.save(update_fields=["options", "updated_at"])
-            messages.info(request, _("已按新的列对应关系重新识别,请核对预览。"))
+            messages.info(request, _("已按新的列对应关系重新识别，请核对预览。"))
             return redirect(batch)
     options["decisions"] = _decisions_from(request, batch)
     batch.options = options
@@ -245,11 +245,11 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
         return _preview(request, batch, status=400)
     except ValidationError as e:
-        messages.error(request, _("未导入:%(error)s") % {"error": " ".join(e.messages)})
+        messages.error(request, _("未导入：%(error)s") % {"error": " ".join(e.messages)})
         return _preview(request, batch, status=400)
     messages.success(
         request,
-        _("导入完成:新增 %(new)d 个问题,更新 %(changed)d 个,%(unchanged)d 个未变。") % summary,
+        _("导入完成：新增 %(new)d 个问题，更新 %(changed)d 个，%(unchanged)d 个未变。") % summary,
     )
     return redirect("finding_list")
 
@@ -264,5 +264,5 @@ def import_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
-        messages.success(request, _("已取消导入,台账没有任何改动。"))
+        messages.success(request, _("已取消导入，台账没有任何改动。"))
     return redirect("import_start")

@@ -35,21 +35,21 @@ def check_archive(
     members = archive.infolist()
     if len(members) > max_members:
         raise ValidationError(
-            _("文件「%(name)s」包含 %(count)d 个部件,超过了上限 %(limit)d 个,不予读取。")
+            _("文件「%(name)s」包含 %(count)d 个部件，超过了上限 %(limit)d 个，不予读取。")
             % {"name": name, "count": len(members), "limit": max_members}
         )
     total = sum(m.file_size for m in members)
     if total > max_total:
         raise ValidationError(
-            _("文件「%(name)s」解压后共 %(size)s,超过了上限 %(limit)s,不予读取。")
+            _("文件「%(name)s」解压后共 %(size)s，超过了上限 %(limit)s，不予读取。")
             % {"name": name, "size": filesizeformat(total), "limit": filesizeformat(max_total)}
         )
     for m in members:
         if max_xml is not None and m.filename.endswith(".xml") and m.file_size > max_xml:
             raise ValidationError(
                 _(
-                    "文件「%(name)s」中的「%(member)s」解压后有 %(size)s,"
-                    "超过了上限 %(limit)s,不予读取。"
+                    "文件「%(name)s」中的「%(member)s」解压后有 %(size)s，"
+                    "超过了上限 %(limit)s，不予读取。"
                 )
                 % {
                     "name": name,
@@ -61,8 +61,8 @@ def check_archive(
         if m.file_size > ratio_from and m.file_size > max_ratio * max(m.compress_size, 1):
             raise ValidationError(
                 _(
-                    "文件「%(name)s」中的「%(member)s」压缩比超过 %(limit)d:1,"
-                    "可能是恶意构造的压缩包,不予读取。"
+                    "文件「%(name)s」中的「%(member)s」压缩比超过 %(limit)d:1，"
+                    "可能是恶意构造的压缩包，不予读取。"
                 )
                 % {"name": name, "member": m.filename, "limit": max_ratio}
             )

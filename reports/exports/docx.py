@@ -479,10 +479,10 @@ def _bad_break(text: str, cut: int) -> bool:
     before, after = text[cut - 1], text[cut]
     if before.isascii() and after.isascii() and before.isalnum() and after.isalnum():
         return True
-    if after in ",。、;:)》”)" or before in "(《“(":
+    if after in ",，。、;；:：)）》”" or before in "(（《“":
         return True
-    opened = text[:cut].count("(") + text[:cut].count("(")
-    closed = text[:cut].count(")") + text[:cut].count(")")
+    opened = text[:cut].count("(") + text[:cut].count("（")
+    closed = text[:cut].count(")") + text[:cut].count("）")
     if opened > closed:
         return True
     for word in KEEP_TOGETHER:
@@ -574,11 +574,11 @@ def _add_block(doc, block: Block, ids: dict[str, str], previous: Block | None) -
         _paragraph(doc, ids, style, block.text)
     elif block.kind == "field":
         p = _paragraph(doc, ids)
-        _run(p, ids, f"{block.label}:", "字段名")
+        _run(p, ids, block.label_text, "字段名")
         p.add_run(block.text)
     elif block.kind == "attachment_note":
         p = _paragraph(doc, ids, style)
-        p.add_run(f"{block.label}:{block.text}")
+        p.add_run(block.label_text + block.text)
     elif block.kind in ("signature", "date"):
         p = _paragraph(doc, ids, style, block.text)
         fmt = p.paragraph_format

@@ -137,7 +137,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     before = home_counts(page)
     assert before == {REVIEW: "8", "省绩效评价组": "4", "合计": "12"}
     summary = page.locator(".summary-sentence")
-    expect(summary).to_contain_text(f"{REVIEW}发现问题15个,已销号问题8个,7个问题正在加紧整改")
+    expect(summary).to_contain_text(f"{REVIEW}发现问题15个，已销号问题8个，7个问题正在加紧整改")
     screenshot(page, "home-before")
 
     page.goto(detail)
@@ -192,7 +192,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     screenshot(page, "staff-closeout-filled")
     workflow.get_by_role("button", name="申请销号").click()
     expect(page).to_have_url(re.compile(rf"{detail}$"))
-    expect(page.locator(".alert-success")).to_contain_text("已申请销号,等待领导审批。")
+    expect(page.locator(".alert-success")).to_contain_text("已申请销号，等待领导审批。")
     expect_status(page, "已申请销号")
     expect(page.locator("#workflow")).to_have_count(0)  # nothing left for staff to do
     finding.refresh_from_db()
@@ -222,7 +222,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     expect(page).to_have_url(re.compile(rf"{detail}$"))
     expect(page.locator(".alert-success")).to_contain_text("已同意销号。")
     expect(page.locator("h1 + div .badge").first).to_have_text("已销号")
-    expect_status(page, f"已销号({cn_date(today)},昭化区领导审批)")
+    expect_status(page, f"已销号（{cn_date(today)}，昭化区领导审批）")
     # Closed means closed: what is left to the leader is 重新打开, with a reason.
     expect(page.locator("#workflow button")).to_have_count(1)
     expect(page.locator("#workflow button")).to_contain_text("重新打开")
@@ -233,10 +233,10 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     latest = history.locator("li.history-entry").first
     expect(latest).to_contain_text("昭化区领导")
     expect(latest).to_contain_text("同意销号")
-    expect(history).to_contain_text("申请销号,说明:请领导审批。")
-    note_entry = history.locator("li.history-entry", has_text=f"填报整改进展({cn_date(today)})")
+    expect(history).to_contain_text("申请销号，说明：请领导审批。")
+    note_entry = history.locator("li.history-entry", has_text=f"填报整改进展（{cn_date(today)}）")
     expect(note_entry).to_have_count(1)
-    expect(note_entry).to_contain_text(f"上传佐证材料:{PDF_NAME}")
+    expect(note_entry).to_contain_text(f"上传佐证材料：{PDF_NAME}")
     screenshot(page, "leader-closed-history")
 
     finding.refresh_from_db()
@@ -259,7 +259,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     # The landing page's counts moved by one.
     page.locator("nav.navbar").get_by_role("link", name="首页").click()
     assert home_counts(page) == {REVIEW: "9", "省绩效评价组": "4", "合计": "13"}
-    expect(summary).to_contain_text(f"{REVIEW}发现问题15个,已销号问题9个,6个问题正在加紧整改")
+    expect(summary).to_contain_text(f"{REVIEW}发现问题15个，已销号问题9个，6个问题正在加紧整改")
     screenshot(page, "home-after")
 
     # The report speaks as of its own date (2019-09-10): today's close-out is not in it.
@@ -267,7 +267,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     expect(page.locator("article.official-doc")).to_be_visible()
     expect(page.get_by_role("link", name="修改")).to_have_count(0)
     expect(page.locator(".alert").first).to_contain_text(
-        f"{REVIEW}发现问题15个,已销号问题8个,7个问题正在加紧整改"
+        f"{REVIEW}发现问题15个，已销号问题8个，7个问题正在加紧整改"
     )
     screenshot(page, "leader-report-preview")
 
@@ -303,7 +303,7 @@ def test_leader_returns_a_request_only_with_a_reason(
     # Without a reason: refused in Chinese, nothing changes.
     workflow.get_by_role("button", name="退回").click()
     expect_rejected(page, f"{detail}return/")
-    expect(page.locator(".alert-danger")).to_contain_text("操作未完成,请按提示修改。")
+    expect(page.locator(".alert-danger")).to_contain_text("操作未完成，请按提示修改。")
     comment = page.locator("#workflow").get_by_label("说明")
     expect(comment).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#workflow .invalid-feedback")).to_have_text("退回须说明理由。")
@@ -320,7 +320,7 @@ def test_leader_returns_a_request_only_with_a_reason(
     expect(page.locator(".alert-success")).to_contain_text("已退回销号申请。")
     expect_status(page, "整改中")
     latest = history_card(page).locator("li.history-entry").first
-    expect(latest).to_contain_text(f"lee 退回销号申请,说明:{reason}")
+    expect(latest).to_contain_text(f"lee 退回销号申请，说明：{reason}")
     screenshot(page, "returned-history")
     finding_a.refresh_from_db()
     assert finding_a.status == Finding.Status.IN_PROGRESS

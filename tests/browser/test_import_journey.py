@@ -48,7 +48,7 @@ def test_import_seed_000_through_the_browser(new_page, screenshot, alice, county
     page.get_by_role("button", name=re.compile("确认导入")).click()
 
     expect(page).to_have_url(re.compile(r"/findings/$"))
-    expect(page.locator(".alert-success")).to_contain_text("导入完成:新增 25 个问题")
+    expect(page.locator(".alert-success")).to_contain_text("导入完成：新增 25 个问题")
     screenshot(page, "ledger")
     findings = Finding.objects.filter(county=county_a)
     assert findings.count() == 25
@@ -75,6 +75,6 @@ def test_paste_keeps_the_text_after_an_error(new_page, alice):
     )
     page.get_by_label("或粘贴文字").fill("我粘贴的整改方案")
     page.get_by_role("button", name="读取并预览").first.click()
-    expect(page.get_by_text("请上传文件或粘贴文字,二者选其一。")).to_be_visible()
+    expect(page.get_by_text("请上传文件或粘贴文字，二者选其一。")).to_be_visible()
     expect(page.get_by_label("或粘贴文字")).to_have_value("我粘贴的整改方案")
     page.problems.clear()

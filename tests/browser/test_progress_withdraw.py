@@ -86,7 +86,7 @@ def test_staff_withdraw_a_note_and_the_leader_sees_it(
     )
     # Both notes are still in the history, each its own entry; the first started the work.
     expect(history.locator("li.history-entry", has_text="填报整改进展")).to_have_count(2)
-    expect(history).to_contain_text("开始整改,说明:填报首条整改进展")
+    expect(history).to_contain_text("开始整改，说明：填报首条整改进展")
     shots(page, screenshot, "staff-after")
 
     # --- Leader: sees the withdrawn note, marked, with no button ------------------------

@@ -323,7 +323,7 @@ def test_import_confirm(new_page, screenshot, alice, review_a, unit_a):
     other = page.context.new_page()
     other.goto(preview)
     page.get_by_role("button", name=re.compile("确认导入")).click()
-    expect(page.locator(".alert-success")).to_contain_text("导入完成:新增 1 个问题")
+    expect(page.locator(".alert-success")).to_contain_text("导入完成：新增 1 个问题")
     assert Finding.objects.count() == 1
     other.get_by_role("button", name=re.compile("确认导入")).click()
     expect(other.locator(".alert-info")).to_have_text(AGAIN)

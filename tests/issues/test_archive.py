@@ -104,7 +104,7 @@ def test_the_archived_page_still_opens_and_says_so(client, alice, lee, rita, doo
     archive(doomed, alice)
     client.force_login(alice)
     html = client.get(doomed.get_absolute_url()).content.decode()
-    assert "该问题已于 2019年9月10日 由 lee 归档,不出现在台账和文书中。" in html
+    assert "该问题已于 2019年9月10日 由 lee 归档，不出现在台账和文书中。" in html
     assert f"/findings/{doomed.pk}/edit/" not in html
     assert f"/findings/{doomed.pk}/archive/" not in html
     assert f"/findings/{doomed.pk}/progress/" not in html
@@ -182,7 +182,7 @@ def test_hidden_from_the_landing_page(client, alice, lee, kept, doomed):
     archive(doomed, alice)
     html = client.get("/", follow=True).content.decode()
     assert (count(html, "total"), count(html, "overdue")) == (1, 1)
-    assert "商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改" in html
+    assert "商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改" in html
     assert ARCHIVED not in html
     assert "重复问题的进展。" not in html
 
@@ -213,7 +213,7 @@ def test_hidden_from_the_report_documents(alice, county_a, review_a, kept, doome
     doc = documents.report_document(Report.objects.get(pk=report.pk))
     assert doc.total == 1
     assert [f.description for r in doc.reviews for f in r.findings] == [KEPT]
-    assert doc.summary == "截至目前,商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+    assert doc.summary == "截至目前，商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改。"
 
 
 def test_hidden_from_the_default_report_of_a_county(alice, county_a, kept, doomed):
@@ -288,7 +288,7 @@ def test_archived_finding_cannot_be_edited(client, alice, doomed):
     ):
         assert response.status_code == 302
         assert response["Location"] == doomed.get_absolute_url()
-        assert messages_of(response)[-1] == "该问题已归档,恢复后才能修改。"
+        assert messages_of(response)[-1] == "该问题已归档，恢复后才能修改。"
     after = Finding.objects.get(pk=doomed.pk)
     assert (after.description, after.version) == (before.description, before.version)
 
@@ -312,7 +312,7 @@ def test_archived_finding_cannot_move(request, client, alice, doomed, action, wh
     client.force_login(request.getfixturevalue(who))
     response = client.post(f"/findings/{doomed.pk}/{action}/", data)
     assert response.status_code == 302
-    assert messages_of(response) == ["该问题已归档,不能办理。"]
+    assert messages_of(response) == ["该问题已归档，不能办理。"]
     after = Finding.objects.get(pk=doomed.pk)
     assert (after.status, after.version) == (before.status, before.version)
     assert StatusChange.objects.count() == changes
@@ -322,7 +322,7 @@ def test_archived_open_finding_cannot_be_started(alice, kept):
     archive(kept, alice)
     with pytest.raises(services.TransitionError) as exc:
         services.finding_start(user=alice, finding=kept)
-    assert exc.value.messages == ["该问题已归档,不能办理。"]
+    assert exc.value.messages == ["该问题已归档，不能办理。"]
     assert Finding.objects.get(pk=kept.pk).status == Finding.Status.OPEN
 
 

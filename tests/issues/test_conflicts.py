@@ -23,8 +23,8 @@ from tests.conftest import Factory
 from .html_forms import form_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FINDING_REFUSED = "保存被拒绝:您编辑期间,其他人修改了该问题。请核对下列变化,确认后再次保存。"
-REPORT_REFUSED = "保存被拒绝:您编辑期间,其他人修改了该报告。请核对下列变化,确认后再次保存。"
+FINDING_REFUSED = "保存被拒绝：您编辑期间，其他人修改了该问题。请核对下列变化，确认后再次保存。"
+REPORT_REFUSED = "保存被拒绝：您编辑期间，其他人修改了该报告。请核对下列变化，确认后再次保存。"
 
 
 @pytest.fixture(autouse=True)
@@ -127,7 +127,8 @@ class TestFinding:
         html = response.content.decode()
         # One entry for his one save.
         assert conflict_lines(html) == [
-            "张三 2019年9月10日 将并长期坚持由 否 改为 是；将第1条整改措施改为:年底前完成选址并开工"
+            "张三 2019年9月10日 将并长期坚持由 否 改为 是；"
+            "将第1条整改措施改为：年底前完成选址并开工"
         ]
         # Everything she typed is still in the form, now against version 2.
         shown = form_data(html, "finding-form")
@@ -163,7 +164,7 @@ class TestFinding:
         assert response.status_code == 200
         assert state(finding_a) == before
         assert conflict_lines(response.content.decode()) == [
-            "alice 2019年9月10日 开始整改,说明:已部署"
+            "alice 2019年9月10日 开始整改，说明：已部署"
         ]
 
     def test_the_same_person_saving_twice_in_a_row_is_no_conflict(self, alice, finding_a, edit_url):
@@ -208,7 +209,7 @@ class TestFinding:
         with pytest.raises(EditConflict) as exc:
             services.finding_update(user=carol, finding=stale, data=data, expected_version=1)
         assert exc.value.current.version == 2
-        assert exc.value.changes == ["alice 2019年9月10日 修改了问题描述,改为:已改。"]
+        assert exc.value.changes == ["alice 2019年9月10日 修改了问题描述，改为：已改。"]
         assert state(finding_a) == before
 
 

@@ -218,7 +218,7 @@ def test_detail_page_badge(client, lee, ledger, name):
 def test_detail_page_of_an_ongoing_finding_says_when_and_that_it_goes_on(client, lee, ledger):
     client.force_login(lee)
     html = client.get(ledger["ongoing"].get_absolute_url()).content.decode()
-    assert "2019年5月30日前,并长期坚持" in html
+    assert "2019年5月30日前，并长期坚持" in html
     assert "text-bg-danger" not in header(html)
 
 

@@ -210,13 +210,13 @@ def test_the_limit_defaults_to_20_mb():
 
 
 REFUSED = [
-    ("notes.txt", b"just some text\n", f"文件“notes.txt”不是允许的类型。可上传:{ALLOWED_TYPES}。"),
-    ("setup.exe", exe_bytes(), f"文件“setup.exe”不是允许的类型。可上传:{ALLOWED_TYPES}。"),
-    ("report.pdf", exe_bytes(), f"文件“report.pdf”不是允许的类型。可上传:{ALLOWED_TYPES}。"),
-    ("notes.pdf", b"just some text\n", f"文件“notes.pdf”不是允许的类型。可上传:{ALLOWED_TYPES}。"),
-    ("scan.pdf", png_bytes(), "文件“scan.pdf”的内容与扩展名不符,已拒绝。"),
-    ("photo.png", pdf_bytes(), "文件“photo.png”的内容与扩展名不符,已拒绝。"),
-    ("minutes.docx", zip_bytes(), "文件“minutes.docx”的内容与扩展名不符,已拒绝。"),
+    ("notes.txt", b"just some text\n", f"文件“notes.txt”不是允许的类型。可上传：{ALLOWED_TYPES}。"),
+    ("setup.exe", exe_bytes(), f"文件“setup.exe”不是允许的类型。可上传：{ALLOWED_TYPES}。"),
+    ("report.pdf", exe_bytes(), f"文件“report.pdf”不是允许的类型。可上传：{ALLOWED_TYPES}。"),
+    ("notes.pdf", b"just some text\n", f"文件“notes.pdf”不是允许的类型。可上传：{ALLOWED_TYPES}。"),
+    ("scan.pdf", png_bytes(), "文件“scan.pdf”的内容与扩展名不符，已拒绝。"),
+    ("photo.png", pdf_bytes(), "文件“photo.png”的内容与扩展名不符，已拒绝。"),
+    ("minutes.docx", zip_bytes(), "文件“minutes.docx”的内容与扩展名不符，已拒绝。"),
 ]
 
 
@@ -228,7 +228,7 @@ def test_wrong_or_disguised_type_is_refused(client, alice, finding, media, name,
     assert response.context["evidence_form"].errors == {"file": [message]}
     html = response.content.decode()
     assert message in html
-    assert "佐证材料未上传,请按提示修改。" in html
+    assert "佐证材料未上传，请按提示修改。" in html
     assert not Evidence.objects.exists()
     assert stored_files(media) == []
 
@@ -246,7 +246,7 @@ def test_too_large_is_refused(settings, client, alice, finding, media):
     client.force_login(alice)
     response = post_evidence(client, finding, upload("big.pdf", content))
     assert response.status_code == 400
-    message = "文件“big.pdf”大小为 200\xa0字节,超过了 100\xa0字节 的上限。"
+    message = "文件“big.pdf”大小为 200\xa0字节，超过了 100\xa0字节 的上限。"
     assert response.context["evidence_form"].errors == {"file": [message]}
     assert message in response.content.decode()
     assert not Evidence.objects.exists()
@@ -387,7 +387,7 @@ def test_remove_only_hides(client, alice, lee, evidence, finding):
     response = client.post(f"/evidence/{evidence.pk}/remove/")
     assert response.status_code == 302
     assert response["Location"] == f"{finding.get_absolute_url()}#evidence"
-    assert messages_of(response) == ["佐证材料“验收报告”已移除(领导可以恢复)。"]
+    assert messages_of(response) == ["佐证材料“验收报告”已移除（领导可以恢复）。"]
 
     evidence.refresh_from_db()
     assert evidence.is_removed
@@ -410,8 +410,8 @@ def test_remove_only_hides(client, alice, lee, evidence, finding):
 
     # History keeps both steps.
     texts = [e.text for e in finding_timeline(finding)]
-    assert "上传佐证材料:验收报告" in texts
-    assert "移除佐证材料:验收报告" in texts
+    assert "上传佐证材料：验收报告" in texts
+    assert "移除佐证材料：验收报告" in texts
 
 
 def test_leader_restores(client, alice, lee, evidence, finding, clock):
@@ -428,7 +428,7 @@ def test_leader_restores(client, alice, lee, evidence, finding, clock):
     card = evidence_card(client.get(finding.get_absolute_url()).content.decode())
     assert "验收报告" in card
     assert "text-decoration-line-through" not in card
-    assert [e.text for e in finding_timeline(finding)][0] == "恢复佐证材料:验收报告"
+    assert [e.text for e in finding_timeline(finding)][0] == "恢复佐证材料：验收报告"
 
 
 def test_staff_may_not_restore(client, alice, evidence):
@@ -510,7 +510,7 @@ def test_a_bad_file_refuses_the_whole_note(client, alice, finding, media):
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert f"文件“report.pdf”不是允许的类型。可上传:{ALLOWED_TYPES}。" in html
+    assert f"文件“report.pdf”不是允许的类型。可上传：{ALLOWED_TYPES}。" in html
     assert "已完成竣工验收。" in html  # the note typed is kept
     assert not Progress.objects.exists()
     assert not Evidence.objects.exists()

@@ -207,7 +207,7 @@ class TestCreateErrors:
             ),
             "no category": (
                 _post_data(review_a, None, one),
-                "请选择问题类别,或填写新类别名称。",
+                "请选择问题类别，或填写新类别名称。",
             ),
             "category of another review": (
                 _post_data(review_a, other_category, one),
@@ -219,7 +219,7 @@ class TestCreateErrors:
             ),
             "cooperating without responsible": (
                 _post_data(review_a, category_a, [(unit_a, C), (unit_a2, C)]),
-                "请至少填写一个责任单位(第一个为牵头单位)。",
+                "请至少填写一个责任单位（第一个为牵头单位）。",
             ),
             "no review": (
                 _post_data(review_a, category_a, one, review=""),
@@ -254,7 +254,7 @@ class TestCreateErrors:
         assert not Measure.objects.exists()
         html = response.content.decode()
         assert error in html
-        assert "保存失败,请按提示修改后重新提交。您填写的内容都已保留。" in html
+        assert "保存失败，请按提示修改后重新提交。您填写的内容都已保留。" in html
         # What was typed is still there, in the fields it was typed into.
         if data["description"]:
             assert data["description"] in html

@@ -46,9 +46,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DETAIL_QUERIES = 24
 REGISTERED = [
     "登记了该问题",
-    "新增整改措施:加快选址",
-    "新增整改措施:尽快招标",
-    "增加责任单位:区商务和经济合作局",
+    "新增整改措施：加快选址",
+    "新增整改措施：尽快招标",
+    "增加责任单位：区商务和经济合作局",
 ]
 
 
@@ -162,11 +162,11 @@ def test_an_edit_is_one_entry_with_its_fields_measures_and_units(
     )
     assert entries(finding) == [
         [
-            "修改了问题描述,改为:县级公共服务中心尚未开工建设。",
+            "修改了问题描述，改为：县级公共服务中心尚未开工建设。",
             "将并长期坚持由 否 改为 是",
-            "将第2条整改措施改为:9月底前完成招标",
-            "新增整改措施:10月底前开工",
-            "增加配合单位:区财政局",
+            "将第2条整改措施改为：9月底前完成招标",
+            "新增整改措施：10月底前开工",
+            "增加配合单位：区财政局",
         ],
         REGISTERED,
     ]
@@ -177,7 +177,7 @@ def test_a_deadline_set_after_registering(clock, zhang, county_a, review_a, fact
     clock.move_to(at(2019, 6, 5))
     edit(finding, zhang, deadline=dt.date(2019, 9, 30))  # the first deadline: no approval
     assert sentences(finding) == [
-        "张三 2019年6月5日 将完成时限由 (空) 改为 2019年9月30日",
+        "张三 2019年6月5日 将完成时限由 （空） 改为 2019年9月30日",
         "张三 2019年5月1日 登记了该问题",
     ]
 
@@ -186,7 +186,7 @@ def test_the_user_name_falls_back_to_the_username(clock, alice, county_a, review
     finding = factory.finding(alice, county_a, review_a, measures=[])
     clock.move_to(at(2019, 6, 5))
     edit(finding, alice, result="已完成选址。")
-    assert sentences(finding)[0] == "alice 2019年6月5日 填写了整改结果:已完成选址。"
+    assert sentences(finding)[0] == "alice 2019年6月5日 填写了整改结果：已完成选址。"
 
 
 def test_the_day_is_the_day_in_shanghai(clock, zhang, li, finding):
@@ -202,7 +202,7 @@ def test_other_fields(clock, zhang, finding):
     edit(finding, zhang, category=None, new_category_name="建设与运行问题")
     assert entries(finding)[:2] == [
         ["将问题类别由 项目管理问题 改为 建设与运行问题"],
-        ["填写了整改结果:已完成选址。"],
+        ["填写了整改结果：已完成选址。"],
     ]
 
 
@@ -214,9 +214,9 @@ def test_measures_added_changed_and_removed(clock, zhang, finding):
     clock.move_to(at(2019, 6, 3))
     edit(finding, zhang, measures=["加快选址", "9月底前完成招标"])
     assert sentences(finding)[:3] == [
-        "张三 2019年6月3日 删除整改措施:10月底前开工",
-        "张三 2019年6月2日 将第2条整改措施改为:9月底前完成招标",
-        "张三 2019年6月1日 新增整改措施:10月底前开工",
+        "张三 2019年6月3日 删除整改措施：10月底前开工",
+        "张三 2019年6月2日 将第2条整改措施改为：9月底前完成招标",
+        "张三 2019年6月1日 新增整改措施：10月底前开工",
     ]
 
 
@@ -234,12 +234,12 @@ def test_units_added_changed_and_removed(clock, zhang, finding, unit_a, unit_a2)
     told = entries(finding)
     # The two sentences of one save come in either order, in one entry.
     assert set(told[0]) == {
-        "移除责任单位:区商务和经济合作局",
-        "调整了区财政局的顺序或角色(现为第1位,责任单位)",
+        "移除责任单位：区商务和经济合作局",
+        "调整了区财政局的顺序或角色（现为第1位，责任单位）",
     }
     assert told[1:] == [
-        ["调整了区财政局的顺序或角色(现为第2位,配合单位)"],
-        ["增加责任单位:区财政局"],
+        ["调整了区财政局的顺序或角色（现为第2位，配合单位）"],
+        ["增加责任单位：区财政局"],
         REGISTERED,
     ]
 
@@ -248,7 +248,7 @@ def test_a_renamed_unit_is_told_by_its_current_name(clock, zhang, finding, unit_
     clock.move_to(at(2019, 6, 1))
     edit(finding, zhang, units=[UnitEntry(unit_a2)])
     Unit.objects.filter(pk=unit_a2.pk).update(name="区财政局(新)")
-    assert "增加责任单位:区财政局(新)" in every_line(finding)
+    assert "增加责任单位：区财政局(新)" in every_line(finding)
 
 
 def test_related_findings_linked_and_unlinked(clock, zhang, finding, county_a, review_a, factory):
@@ -272,15 +272,15 @@ def test_a_note_its_files_and_the_start_it_makes_are_one_entry(clock, zhang, fin
         uploads=[SimpleUploadedFile("选址会议纪要.pdf", PDF)],
     )
     assert sentences(finding)[0] == (
-        "张三 2019年6月5日 填报整改进展(2019年6月5日):已完成选址,正在办理用地手续。"
-        "；上传佐证材料:选址会议纪要.pdf；开始整改,说明:填报首条整改进展"
+        "张三 2019年6月5日 填报整改进展（2019年6月5日）：已完成选址,正在办理用地手续。"
+        "；上传佐证材料：选址会议纪要.pdf；开始整改，说明：填报首条整改进展"
     )
 
 
 def test_long_notes_are_shortened(clock, zhang, finding):
     clock.move_to(at(2019, 6, 5))
     services.progress_add(user=zhang, finding=finding, note="进" * 50, date=dt.date(2019, 6, 4))
-    assert f"填报整改进展(2019年6月4日):{'进' * 40}…" in every_line(finding)
+    assert f"填报整改进展（2019年6月4日）：{'进' * 40}…" in every_line(finding)
 
 
 def test_evidence_uploaded_removed_and_restored(clock, zhang, li, finding):
@@ -296,9 +296,9 @@ def test_evidence_uploaded_removed_and_restored(clock, zhang, li, finding):
     clock.move_to(at(2019, 6, 7))
     services.evidence_restore(user=li, evidence=evidence)
     assert sentences(finding)[:3] == [
-        "李四 2019年6月7日 恢复佐证材料:选址会议纪要",
-        "张三 2019年6月6日 移除佐证材料:选址会议纪要",
-        "张三 2019年6月5日 上传佐证材料:选址会议纪要",
+        "李四 2019年6月7日 恢复佐证材料：选址会议纪要",
+        "张三 2019年6月6日 移除佐证材料：选址会议纪要",
+        "张三 2019年6月5日 上传佐证材料：选址会议纪要",
     ]
 
 
@@ -332,12 +332,12 @@ def test_workflow_steps_with_their_comments_and_what_they_set(clock, zhang, li, 
         clock.move_to(when)
         step()
     assert sentences(finding) == [
-        "王五 2019年7月1日 重新打开,说明:抽查发现反弹",
+        "王五 2019年7月1日 重新打开，说明：抽查发现反弹",
         "李四 2019年6月5日 同意销号",
-        "张三 2019年6月4日 申请销号；修改了整改结果,改为:已建成投运。",
-        "李四 2019年6月3日 退回销号申请,说明:不足",
-        "张三 2019年6月2日 申请销号,说明:请审批；填写了整改结果:已建成。"
-        "；填写了无需佐证材料的理由:现场查验。",
+        "张三 2019年6月4日 申请销号；修改了整改结果，改为：已建成投运。",
+        "李四 2019年6月3日 退回销号申请，说明：不足",
+        "张三 2019年6月2日 申请销号，说明：请审批；填写了整改结果：已建成。"
+        "；填写了无需佐证材料的理由：现场查验。",
         "张三 2019年6月1日 开始整改",
         "张三 2019年5月1日 " + "；".join(REGISTERED),
     ]
@@ -379,9 +379,9 @@ def test_a_command_block_is_one_entry(clock, zhang, finding):
         edit(finding, zhang, result="已完成选址。")
         services.progress_add(user=zhang, finding=finding, note="已完成选址。")
     assert entries(finding)[0] == [
-        "填报整改进展(2019年6月1日):已完成选址。",
-        "开始整改,说明:填报首条整改进展",
-        "填写了整改结果:已完成选址。",
+        "填报整改进展（2019年6月1日）：已完成选址。",
+        "开始整改，说明：填报首条整改进展",
+        "填写了整改结果：已完成选址。",
     ]
 
 
@@ -394,8 +394,8 @@ def test_one_request_is_one_entry(client, clock, zhang, finding):
     )
     assert response.status_code == 302
     assert entries(finding)[0] == [
-        "填报整改进展(2019年6月1日):已完成选址。",
-        "开始整改,说明:填报首条整改进展",
+        "填报整改进展（2019年6月1日）：已完成选址。",
+        "开始整改，说明：填报首条整改进展",
     ]
 
 
@@ -416,16 +416,19 @@ def test_an_import_followed_at_once_by_a_note_keeps_every_line(clock, zhang, rev
         uploads=[SimpleUploadedFile("日报截图.pdf", PDF)],
     )
     told = entries(finding)
-    assert told[0] == ["填报整改进展(2019年5月1日):已对接日报系统。", "上传佐证材料:日报截图.pdf"]
+    assert told[0] == [
+        "填报整改进展（2019年5月1日）：已对接日报系统。",
+        "上传佐证材料：日报截图.pdf",
+    ]
     # The import is one entry: registering with its measures and units, and its note.
     assert told[1][0] == "登记了该问题"
     assert set(told[1][1:]) == {
-        "填报整改进展(2019年5月1日):已补齐1-5月月报。",
+        "填报整改进展（2019年5月1日）：已补齐1-5月月报。",
         "登记时整改状态为“整改中”",
-        "新增整改措施:补齐月报",
-        "新增整改措施:对接日报",
-        "增加责任单位:区商务和经济合作局",
-        "增加责任单位:区交通运输局",
+        "新增整改措施：补齐月报",
+        "新增整改措施：对接日报",
+        "增加责任单位：区商务和经济合作局",
+        "增加责任单位：区交通运输局",
     }
     assert len(told) == 2
 
@@ -445,7 +448,7 @@ def test_old_records_are_grouped_by_user_within_a_second(clock, zhang, bob, find
     services.progress_add(user=zhang, finding=finding, note="三秒后的进展。")
     forget_change_sets()
     assert entries(finding) == [
-        ["填报整改进展(2019年5月1日):三秒后的进展。", "开始整改,说明:填报首条整改进展"],
+        ["填报整改进展（2019年5月1日）：三秒后的进展。", "开始整改，说明：填报首条整改进展"],
         REGISTERED,
     ]
 
@@ -458,7 +461,7 @@ def test_old_records_of_two_people_at_the_same_moment_are_two_entries(clock, zha
     services.finding_return(user=li, finding=finding, reason="不足")
     forget_change_sets()
     by_user = {entry.user: entry.lines for entry in finding_timeline(finding)}
-    assert by_user["李四"] == ["退回销号申请,说明:不足"]
+    assert by_user["李四"] == ["退回销号申请，说明：不足"]
     assert "申请销号" in by_user["张三"] and "登记了该问题" in by_user["张三"]
 
 
@@ -579,7 +582,7 @@ def test_withdrawing_a_later_note(clock, zhang, finding):
     services.progress_withdraw(user=zhang, progress=note)
     assert entries(finding)[0] == ["撤回了整改进展（2019年6月5日）：重复的一条。"]
     # The note itself is still in the history, as written.
-    assert "填报整改进展(2019年6月5日):重复的一条。" in every_line(finding)
+    assert "填报整改进展（2019年6月5日）：重复的一条。" in every_line(finding)
 
 
 # The edit conflict message reads the same history
@@ -591,8 +594,9 @@ def test_changes_since_tells_what_others_did_after_loading(clock, zhang, li, fin
     clock.move_to(at(2019, 6, 2))
     services.progress_add(user=zhang, finding=finding, note="已开工。")
     assert changes_since(finding, 1) == [
-        "张三 2019年6月1日 填写了整改结果:已完成选址。；删除整改措施:尽快招标",
-        "张三 2019年6月2日 填报整改进展(2019年6月2日):已开工。；开始整改,说明:填报首条整改进展",
+        "张三 2019年6月1日 填写了整改结果：已完成选址。；删除整改措施：尽快招标",
+        "张三 2019年6月2日 填报整改进展（2019年6月2日）：已开工。；"
+        "开始整改，说明：填报首条整改进展",
     ]
     assert changes_since(Finding.objects.get(pk=finding.pk), 3) == ["其他人修改了该问题。"]
 
@@ -624,8 +628,8 @@ def test_detail_page_shows_one_entry_per_change_set(client, clock, zhang, lee, f
     html = client.get(finding.get_absolute_url()).content.decode()
     shown = history_entries(html)
     assert [lines for _, lines in shown] == [
-        ["填报整改进展(2019年6月6日):已完成选址。", "开始整改,说明:填报首条整改进展"],
-        ["填写了整改结果:已完成选址。", "删除整改措施:尽快招标"],
+        ["填报整改进展（2019年6月6日）：已完成选址。", "开始整改，说明：填报首条整改进展"],
+        ["填写了整改结果：已完成选址。", "删除整改措施：尽快招标"],
         REGISTERED,
     ]
     assert shown[1][0].startswith("2019年6月5日") and shown[1][0].endswith("张三")

@@ -31,7 +31,7 @@ def text_file(tmp_path):
 def test_dry_run_prints_the_summary_and_saves_nothing(alice, review_a, unit_a, text_file):
     out = _run("import_document", text_file, "--county", "510811", "--dry-run", "--create-units")
     assert "新增 1" in out
-    assert "将新建单位:区交通运输局" in out
+    assert "将新建单位：区交通运输局" in out
     assert "Dry run" in out
     assert not Finding.objects.exists()
     assert not ImportBatch.objects.exists()

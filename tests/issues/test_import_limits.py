@@ -195,13 +195,13 @@ def test_xlsx_one_cell_at_xfd5000_is_refused_from_its_dimension(staff):
         sheet(HEADER + '<row r="5000">' + cell("XFD5000", "x") + "</row>", dimension="A1:XFD5000")
     )
     assert len(data) < 5000
-    refused(staff, "ledger", "xfd.xlsx", data, "有 16384 列,超过了导入上限 200 列")
+    refused(staff, "ledger", "xfd.xlsx", data, "有 16384 列，超过了导入上限 200 列")
 
 
 @pytest.mark.parametrize(
     "ref, message",
     [
-        ("XFD5000", "有 16384 列,超过了导入上限 200 列"),
+        ("XFD5000", "有 16384 列，超过了导入上限 200 列"),
         ("A1048576", "超过了导入上限 5000 行"),
     ],
 )
@@ -213,7 +213,7 @@ def test_xlsx_cell_far_away_without_dimension_is_refused_when_read(staff, ref, m
 
 def test_xlsx_huge_merged_range_is_refused_unexpanded(staff):
     data = xlsx(sheet(HEADER, dimension="A1:C1", merged="A1:XFD5000"))
-    refused(staff, "ledger", "merged.xlsx", data, "有 16384 列,超过了导入上限 200 列")
+    refused(staff, "ledger", "merged.xlsx", data, "有 16384 列，超过了导入上限 200 列")
 
 
 def test_xlsx_billion_laughs_is_refused(staff):
@@ -259,7 +259,7 @@ def test_zip_with_too_many_members_is_refused(staff, settings):
     with zipfile.ZipFile(buf, "w") as z:
         for i in range(11):
             z.writestr(f"word/{i}.xml", "")
-    refused(staff, "document", "many.docx", buf.getvalue(), "包含 11 个部件,超过了上限 10 个")
+    refused(staff, "document", "many.docx", buf.getvalue(), "包含 11 个部件，超过了上限 10 个")
 
 
 def test_big_text_file_is_refused_before_parsing(staff):
@@ -270,7 +270,7 @@ def test_big_text_file_is_refused_before_parsing(staff):
 
 def test_text_with_too_many_lines_is_refused(staff):
     data = ("一\n" * 20_001).encode()
-    refused(staff, "document", "lines.txt", data, "共 20001 行,超过了导入上限 20000 行")
+    refused(staff, "document", "lines.txt", data, "共 20001 行，超过了导入上限 20000 行")
 
 
 def test_pasted_text_over_the_limit_is_refused(staff):
@@ -288,7 +288,7 @@ def test_parsing_past_the_deadline_is_refused(staff, settings, review_a, unit_a)
         START, {"kind": "document", "doc-text": TEXT * 20, "doc-default_kind": "mofcom_review"}
     )
     assert response.status_code == 400
-    assert "0 秒内未能读完,不予导入" in response.content.decode()
+    assert "0 秒内未能读完，不予导入" in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 
@@ -298,7 +298,7 @@ def test_reading_a_workbook_past_the_deadline_is_refused(staff, settings):
         f'<row r="{r}">{cell(f"A{r}", "月报")}{cell(f"B{r}", "补齐")}</row>' for r in range(2, 200)
     )
     data = xlsx(sheet(HEADER + rows, dimension="A1:C199"))
-    refused(staff, "ledger", "slow.xlsx", data, "0 秒内未能读完,不予导入")
+    refused(staff, "ledger", "slow.xlsx", data, "0 秒内未能读完，不予导入")
 
 
 def test_the_deadline_is_shared_and_only_inside():

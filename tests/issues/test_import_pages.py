@@ -88,7 +88,7 @@ def test_confirm_needs_unit_decisions_then_saves(client, alice, batch, unit_a):
     assert batch.applied_by == alice
     assert batch.summary["new"] == 1
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert "导入完成:新增 1 个问题,更新 0 个,0 个未变。" in messages
+    assert "导入完成：新增 1 个问题，更新 0 个，0 个未变。" in messages
     # Saving twice is refused; the preview now reads as done.
     assert client.post(url, {"action": "apply"}).status_code == 302
     assert Finding.objects.count() == 1
@@ -151,7 +151,7 @@ def test_docx_upload(client, alice, review_a, unit_a):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("方案.docx", b"just text", "扩展名是 .docx,但内容不是 Word 文档"),
+        ("方案.docx", b"just text", "扩展名是 .docx，但内容不是 Word 文档"),
         ("方案.docx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 100, "已加密"),
         ("方案.docx", b"PK\x03\x04broken", "已损坏"),
         ("方案.pdf", b"%PDF-1.4", "不支持的文件类型"),
@@ -185,7 +185,7 @@ def test_both_or_neither_is_an_error_and_the_text_is_kept(client, alice):
     client.force_login(alice)
     response = _paste(client, text="")
     assert response.status_code == 400
-    assert "请上传文件,或粘贴文件的文字。" in response.content.decode()
+    assert "请上传文件，或粘贴文件的文字。" in response.content.decode()
     upload = SimpleUploadedFile("a.txt", TEXT.encode())
     response = client.post(
         START,

@@ -105,7 +105,7 @@ def test_a_missing_deadline_is_filled_in_and_ongoing_may_change(alice, county_a,
     assert (second.deadline, second.original_deadline) == (dt.date(2019, 10, 31),) * 2
     plan, _ = _apply(alice, county_a, PLAN.replace("2019年10月底前", "2019年10月底前,并长期坚持"))
     (fp,) = [f for f in plan.findings if f.state == "changed"]
-    assert [(c.field, c.new) for c in fp.changes] == [("deadline", "2019年10月31日前,并长期坚持")]
+    assert [(c.field, c.new) for c in fp.changes] == [("deadline", "2019年10月31日前，并长期坚持")]
     second.refresh_from_db()
     assert (second.deadline, second.is_ongoing) == (dt.date(2019, 10, 31), True)
 

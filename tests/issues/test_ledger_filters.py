@@ -381,7 +381,7 @@ class TestPagination:
 
     def test_position(self, as_alice, ledger):
         html = as_alice.get(URL, {"page": 2, "status": ""}).content.decode()
-        assert "第 2 / 3 页,共 5 条" in html
+        assert "第 2 / 3 页，共 5 条" in html
         assert "上一页" in html
         assert "下一页" in html
 
@@ -402,7 +402,7 @@ class TestPagination:
     def test_pages_follow_the_filter(self, as_alice, ledger):
         response = as_alice.get(URL, {"kind": "province_evaluation"})
         assert _keys(ledger, response) == ["later", "closed"]
-        assert "页,共" not in response.content.decode()
+        assert "页，共" not in response.content.decode()
 
     def test_counts_cover_all_pages(self, as_alice, ledger):
         html = as_alice.get(URL, {"page": 3}).content.decode()
@@ -410,7 +410,7 @@ class TestPagination:
 
     def test_one_page_has_no_pager(self, as_alice, ledger, settings):
         settings.RECTIFY_PAGE_SIZE = 50
-        assert "页,共" not in as_alice.get(URL).content.decode()
+        assert "页，共" not in as_alice.get(URL).content.decode()
 
 
 class TestCounts:

@@ -384,17 +384,17 @@ class TestChineseNumeral:
 class TestMeasuresText:
     def test_items_are_numbered_and_joined(self):
         assert text.measures_text(["加快选址", "尽快招标", "按期建成"]) == (
-            "一是加快选址;二是尽快招标;三是按期建成。"
+            "一是加快选址；二是尽快招标；三是按期建成。"
         )
 
     def test_trailing_punctuation_of_items_is_dropped(self):
         assert text.measures_text(["加快选址;", "尽快招标。", "按期建成;"]) == (
-            "一是加快选址;二是尽快招标;三是按期建成。"
+            "一是加快选址；二是尽快招标；三是按期建成。"
         )
 
     def test_blank_items_are_skipped_and_do_not_count(self):
         assert text.measures_text(["  ", "加快选址", "", " 尽快招标 "]) == (
-            "一是加快选址;二是尽快招标。"
+            "一是加快选址；二是尽快招标。"
         )
 
     def test_one_item_is_written_as_it_is(self):
@@ -406,8 +406,8 @@ class TestMeasuresText:
 
     def test_eleven_items(self):
         out = text.measures_text([f"措施{i}" for i in range(1, 12)])
-        assert out.startswith("一是措施1;")
-        assert out.endswith(";十是措施10;十一是措施11。")
+        assert out.startswith("一是措施1；")
+        assert out.endswith("；十是措施10；十一是措施11。")
 
 
 class TestDeadlineText:
@@ -415,7 +415,7 @@ class TestDeadlineText:
         assert text.deadline_text(dt.date(2019, 10, 30), False) == "2019年10月30日前"
 
     def test_ongoing(self):
-        assert text.deadline_text(dt.date(2019, 9, 30), True) == "2019年9月30日前,并长期坚持"
+        assert text.deadline_text(dt.date(2019, 9, 30), True) == "2019年9月30日前，并长期坚持"
 
     def test_no_leading_zeros(self):
         assert text.deadline_text(dt.date(2019, 5, 1), False) == "2019年5月1日前"

@@ -264,7 +264,7 @@ class TestNoticeItemAddView:
         client.force_login(rita)
         response = client.post(self.url(notice), self.form(county_a, county_b), follow=True)
         assert response.redirect_chain == [(f"/notices/{notice.pk}/", 302)]
-        assert "通报问题已添加,2 个区县各得一份。" in response.content.decode()
+        assert "通报问题已添加，2 个区县各得一份。" in response.content.decode()
         item = NoticeItem.objects.get()
         assert item.deadline == DEADLINE
         assert set(item.findings.values_list("county", flat=True)) == {county_a.pk, county_b.pk}

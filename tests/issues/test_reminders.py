@@ -149,15 +149,15 @@ def test_who_gets_a_mail(ledger, mailoutbox):
 def test_lead_unit_digest(ledger, mailoutbox):
     run()
     mail = by_recipient(mailoutbox)["shangwu@zhaohua.gov.cn"]
-    assert mail.subject == "【整改台账】广元市昭化区区商务和经济合作局:2个问题已逾期,0个即将到期"
+    assert mail.subject == "【整改台账】广元市昭化区区商务和经济合作局：2个问题已逾期，0个即将到期"
     body = mail.body
-    assert body.startswith("王科长:您单位牵头的整改问题提醒(2019年9月10日)\n")
-    assert "一、已逾期(2个)" in body
+    assert body.startswith("王科长：您单位牵头的整改问题提醒（2019年9月10日）\n")
+    assert "一、已逾期（2个）" in body
     assert "即将到期(" not in body
-    assert "- [逾期9天] 商务部复核组 1.(1) 村级站点运营效果欠佳。" in body
-    assert "完成时限:2019年9月1日;状态:未整改" in body
-    assert "- [逾期5天] 商务部复核组 1.(2) 资金支付台账不全。" in body
-    assert "完成时限:2019年9月5日;状态:已申请销号" in body
+    assert "- [逾期9天] 商务部复核组 1.（1） 村级站点运营效果欠佳。" in body
+    assert "完成时限：2019年9月1日；状态：未整改" in body
+    assert "- [逾期5天] 商务部复核组 1.（2） 资金支付台账不全。" in body
+    assert "完成时限：2019年9月5日；状态：已申请销号" in body
     assert link(ledger["overdue"]) in body and link(ledger["submitted"]) in body
     # Cooperating on a finding is not leading it.
     assert "物流资源未实现整合" not in body
@@ -167,21 +167,21 @@ def test_lead_unit_digest(ledger, mailoutbox):
 def test_unit_without_a_contact_name_is_addressed_by_name(ledger, mailoutbox):
     run()
     mail = by_recipient(mailoutbox)["caizheng@zhaohua.gov.cn"]
-    assert mail.subject == "【整改台账】广元市昭化区区财政局:0个问题已逾期,1个即将到期"
-    assert mail.body.startswith("区财政局:您单位牵头的整改问题提醒(2019年9月10日)\n")
-    assert "二、7天内到期(1个)" in mail.body
-    assert "- [剩5天] 商务部复核组 1.(3) 物流资源未实现整合。" in mail.body
+    assert mail.subject == "【整改台账】广元市昭化区区财政局：0个问题已逾期，1个即将到期"
+    assert mail.body.startswith("区财政局：您单位牵头的整改问题提醒（2019年9月10日）\n")
+    assert "二、7天内到期（1个）" in mail.body
+    assert "- [剩5天] 商务部复核组 1.（3） 物流资源未实现整合。" in mail.body
     assert link(ledger["soon"]) in mail.body
 
 
 def test_county_office_digest(ledger, mailoutbox):
     run()
     mail = by_recipient(mailoutbox)["alice@zhaohua.gov.cn"]
-    assert mail.subject == "【整改台账】广元市昭化区:3个问题已逾期,1个即将到期"
+    assert mail.subject == "【整改台账】广元市昭化区：3个问题已逾期，1个即将到期"
     body = mail.body
-    assert body.startswith("广元市昭化区整改问题提醒(2019年9月10日)\n")
-    assert "一、已逾期(3个)" in body
-    assert "二、7天内到期(1个)" in body
+    assert body.startswith("广元市昭化区整改问题提醒（2019年9月10日）\n")
+    assert "一、已逾期（3个）" in body
+    assert "二、7天内到期（1个）" in body
     for name in ("overdue", "submitted", "quiet", "soon"):
         assert link(ledger[name]) in body, name
     assert "朝天区" not in body
@@ -190,11 +190,11 @@ def test_county_office_digest(ledger, mailoutbox):
 def test_leader_summary(ledger, mailoutbox):
     run()
     mail = by_recipient(mailoutbox)["lee@zhaohua.gov.cn"]
-    assert mail.subject == "【整改台账】广元市昭化区:3个问题逾期,1个销号申请待审批"
+    assert mail.subject == "【整改台账】广元市昭化区：3个问题逾期，1个销号申请待审批"
     body = mail.body
-    assert body.startswith("广元市昭化区整改情况摘要(2019年9月10日)\n")
-    assert "已逾期未销号的问题:3个" in body
-    assert "等待您审批的销号申请:1个" in body
+    assert body.startswith("广元市昭化区整改情况摘要（2019年9月10日）\n")
+    assert "已逾期未销号的问题：3个" in body
+    assert "等待您审批的销号申请：1个" in body
     pending = body[body.index("等待您审批的销号申请") :]
     assert "- 商务部复核组 资金支付台账不全。" in pending
     assert link(ledger["submitted"]) in pending
@@ -205,7 +205,7 @@ def test_other_county_gets_its_own(ledger, mailoutbox):
     run()
     mails = by_recipient(mailoutbox)
     assert mails["bob@chaotian.gov.cn"].subject == (
-        "【整改台账】广元市朝天区:1个问题已逾期,0个即将到期"
+        "【整改台账】广元市朝天区：1个问题已逾期，0个即将到期"
     )
     for address in ("bob@chaotian.gov.cn", "shangwu@chaotian.gov.cn"):
         body = mails[address].body
@@ -257,7 +257,7 @@ def test_the_next_day_sends_again(clock, ledger, mailoutbox):
     assert len(mailoutbox) == 12
     # Counted from the new day.
     second = by_recipient(mailoutbox[6:])
-    assert "- [逾期10天] 商务部复核组 1.(1) 村级站点运营效果欠佳。" in (
+    assert "- [逾期10天] 商务部复核组 1.（1） 村级站点运营效果欠佳。" in (
         second["shangwu@zhaohua.gov.cn"].body
     )
     assert ReminderLog.objects.filter(day=dt.date(2019, 9, 11)).count() == 6

@@ -358,7 +358,7 @@ def test_a_form_sent_twice_files_one_request(client, alice, finding_a, url, form
     assert FindingRequest.objects.count() == 1
     assert second.status_code == 302
     assert second["Location"] == first["Location"]
-    assert messages_of(second)[-1] == "该表单已经提交过,没有重复保存。"
+    assert messages_of(second)[-1] == "该表单已经提交过，没有重复保存。"
 
 
 @pytest.mark.parametrize(

@@ -226,12 +226,12 @@ class TestLabelsWhereReviewsAreNamed:
     def test_report_summary_sentence_and_headings(self, county_a, inspections):
         doc = report_document(default_report(county_a, TODAY))
         assert doc.summary == (
-            f"截至目前,{OLD}发现问题1个,已销号问题0个,1个问题正在加紧整改;"
-            f"{NEW}发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+            f"截至目前，{OLD}发现问题1个，已销号问题0个，1个问题正在加紧整改；"
+            f"{NEW}发现问题1个，已销号问题0个，1个问题正在加紧整改。"
         )
         assert [r.report_heading for r in doc.reviews] == [
-            f"(一){OLD}发现问题及整改情况",
-            f"(二){NEW}发现问题及整改情况",
+            f"（一）{OLD}发现问题及整改情况",
+            f"（二）{NEW}发现问题及整改情况",
         ]
 
     def test_xlsx_names_both_and_imports_back_to_each(self, alice, county_a, inspections):
@@ -340,7 +340,7 @@ class TestReviewCreate:
         review = Review.objects.get()
         assert again.status_code == 302
         assert again["Location"] == reverse("review_detail", args=[review.pk])
-        assert "该表单已经提交过,没有重复保存。" in messages_of(again)
+        assert "该表单已经提交过，没有重复保存。" in messages_of(again)
 
     @pytest.mark.parametrize("who", ["lee", "rita", "nina"])
     def test_only_county_staff(self, client, request, who):
@@ -559,7 +559,7 @@ class TestCategories:
         assert response.status_code == 302
         again = client.post(self.add_url(review_a), {"name": "站点运营问题", "once": token})
         assert again.status_code == 302
-        assert "该表单已经提交过,没有重复保存。" in messages_of(again)
+        assert "该表单已经提交过，没有重复保存。" in messages_of(again)
         client.post(self.add_url(review_a), {"name": "扶贫问题", "order": "2"})
         assert self.names(review_a) == [
             "项目建设进度滞后问题",

@@ -123,7 +123,7 @@ def test_invalid_progress_shows_the_detail_page_with_the_error(
     assert response.status_code == 400
     html = response.content.decode()
     assert error in html
-    assert "进展未保存,请按提示修改。" in html
+    assert "进展未保存，请按提示修改。" in html
     assert "县级公共服务中心未开始建设。" in html
     shown = form_data(html, "mb-4")
     assert (shown["date"], shown["note"]) == (data["date"], data["note"])
@@ -158,7 +158,7 @@ def test_staff_edits_a_unit(client, alice, urls, unit_a):
 def test_duplicate_unit_name_is_refused_on_the_form(client, alice, urls, unit_a):
     response = _as(client, alice).post(urls["unit_new"], {"name": unit_a.name, "kind": "other"})
     assert response.status_code == 200
-    assert "保存失败,请按提示修改。" in response.content.decode()
+    assert "保存失败，请按提示修改。" in response.content.decode()
     assert Unit.objects.filter(name=unit_a.name).count() == 1
 
 

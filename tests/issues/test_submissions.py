@@ -43,7 +43,7 @@ from tests.issues.test_import_pages import TEXT
 from tests.reports.test_report_pages import REPORT_DATE, form_data
 
 AGAIN = "该表单已经提交过，没有重复保存。"
-STALE = "表单已失效,请刷新页面后重新填写。"
+STALE = "表单已失效，请刷新页面后重新填写。"
 
 
 def messages_of(response) -> list[str]:
@@ -388,7 +388,7 @@ def test_a_cancelled_batch_is_not_saved(client, alice, batch):
     client.post(reverse("import_cancel", args=[batch.pk]))
     response = client.post(batch.get_absolute_url(), confirm(batch))
     assert (response.status_code, response.url) == (302, batch.get_absolute_url())
-    assert "该导入已取消,台账没有任何改动。" in messages_of(response)
+    assert "该导入已取消，台账没有任何改动。" in messages_of(response)
     assert not Finding.objects.exists()
 
 

@@ -216,7 +216,7 @@ class TestSubmit:
         client.force_login(alice)
         response = client.post(action_url(finding, "submit"), FORM["submit"])
         assert response.status_code == 302
-        assert messages_of(response) == ["已申请销号,等待领导审批。"]
+        assert messages_of(response) == ["已申请销号，等待领导审批。"]
         finding.refresh_from_db()
         assert finding.status == Finding.Status.SUBMITTED
         assert finding.result == "公共服务中心已建成并投入运营。"
@@ -227,13 +227,13 @@ class TestSubmit:
         [
             ("", "现场已查验。", {"result": ["申请销号须填写整改结果。"]}),
             ("   ", "现场已查验。", {"result": ["申请销号须填写整改结果。"]}),
-            ("已建成。", "", {"evidence_waiver": ["请先上传佐证材料,或说明无需佐证材料的理由。"]}),
+            ("已建成。", "", {"evidence_waiver": ["请先上传佐证材料，或说明无需佐证材料的理由。"]}),
             (
                 "",
                 "  ",
                 {
                     "result": ["申请销号须填写整改结果。"],
-                    "evidence_waiver": ["请先上传佐证材料,或说明无需佐证材料的理由。"],
+                    "evidence_waiver": ["请先上传佐证材料，或说明无需佐证材料的理由。"],
                 },
             ),
         ],
@@ -257,10 +257,10 @@ class TestSubmit:
         )
         assert response.status_code == 400
         form = response.context["submit_form"]
-        assert form.errors == {"evidence_waiver": ["请先上传佐证材料,或说明无需佐证材料的理由。"]}
+        assert form.errors == {"evidence_waiver": ["请先上传佐证材料，或说明无需佐证材料的理由。"]}
         html = response.content.decode()
-        assert "请先上传佐证材料,或说明无需佐证材料的理由。" in html
-        assert "操作未完成,请按提示修改。" in html
+        assert "请先上传佐证材料，或说明无需佐证材料的理由。" in html
+        assert "操作未完成，请按提示修改。" in html
         # What was typed is still in the form.
         assert "公共服务中心已建成并投入运营。" in html
         assert snapshot(finding) == before
@@ -369,7 +369,7 @@ class TestReopen:
         ]
         texts = [e.text for e in finding_timeline(finding)]
         assert "同意销号" in texts
-        assert "重新打开,说明:抽查发现问题反弹" in texts
+        assert "重新打开，说明：抽查发现问题反弹" in texts
         # The closed version of the finding is still in its history.
         closed = finding.history.filter(status=Finding.Status.CLOSED).first()
         assert closed.closed_on == TODAY and closed.closed_by_id is not None
@@ -485,7 +485,7 @@ def test_wrong_state_is_refused_with_a_message(request, client, in_state, rita, 
     response = client.post(action_url(finding, action), FORM[action])
     assert response.status_code == 302
     assert response["Location"] == finding.get_absolute_url()
-    assert messages_of(response) == [f"该问题当前为“{STATUS_LABEL[state]}”,不能执行此操作。"]
+    assert messages_of(response) == [f"该问题当前为“{STATUS_LABEL[state]}”，不能执行此操作。"]
     assert snapshot(finding) == before
 
 
@@ -495,7 +495,7 @@ def test_wrong_state_is_refused_by_the_service(request, in_state, rita, action, 
     before = snapshot(finding)
     with pytest.raises(services.TransitionError) as exc:
         SERVICE[action](request.getfixturevalue(STEP[action][1]), finding)
-    assert exc.value.messages == [f"该问题当前为“{STATUS_LABEL[state]}”,不能执行此操作。"]
+    assert exc.value.messages == [f"该问题当前为“{STATUS_LABEL[state]}”，不能执行此操作。"]
     assert snapshot(finding) == before
 
 
@@ -572,13 +572,13 @@ def test_buttons_are_labelled_in_chinese(client, alice, lee, rita, in_state):
     client.force_login(lee)
     html = client.get(finding.get_absolute_url()).content.decode()
     assert "同意销号</button>" in html
-    assert "退回(须说明理由)</button>" in html
+    assert "退回（须说明理由）</button>" in html
     # The leader decides on what was submitted.
     assert "已建成投运。" in html and "现场查验。" in html
     services.finding_close(user=lee, finding=finding)
     client.force_login(rita)
     assert (
-        "重新打开(须说明理由)</button>" in client.get(finding.get_absolute_url()).content.decode()
+        "重新打开（须说明理由）</button>" in client.get(finding.get_absolute_url()).content.decode()
     )
 
 

@@ -330,7 +330,7 @@ def test_email_is_the_reminder_mails_once(ledger, hooks, settings, alice, mailou
     [mail] = mailoutbox
     assert mail.to == ["alice@zhaohua.gov.cn"]
     # The same count as the robots' digest: one warning rule (RECTIFY_WARNING_DAYS) for both.
-    assert mail.subject == "【整改台账】广元市昭化区:1个问题已逾期,1个即将到期"
+    assert mail.subject == "【整改台账】广元市昭化区：1个问题已逾期，1个即将到期"
     assert ReminderLog.objects.get().status == ReminderLog.Status.SENT
     # The old command and the new one share the record: nothing goes twice.
     call_command("send_reminders", stdout=io.StringIO())

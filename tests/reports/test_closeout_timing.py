@@ -228,8 +228,8 @@ def test_the_word_report(alice, timed, county_a):
     report = documents.default_report(county_a, date=TODAY)
     doc = documents.report_document(report)
     assert doc.summary == (
-        "截至目前,商务部复核组发现问题5个,已销号问题4个"
-        "（其中按期销号1个、延期后销号1个、逾期销号2个）,1个问题正在加紧整改。"
+        "截至目前，商务部复核组发现问题5个，已销号问题4个"
+        "（其中按期销号1个、延期后销号1个、逾期销号2个），1个问题正在加紧整改。"
     )
 
 
@@ -246,7 +246,7 @@ def test_the_word_report_says_nothing_when_all_were_on_time(
         finding = factory.finding(alice, county_a, review_a, deadline=ORIGINAL)
     close_on(finding, dt.date(2019, 10, 1), alice, lee)
     doc = documents.report_document(documents.default_report(county_a, date=TODAY))
-    assert doc.summary == "截至目前,商务部复核组发现问题1个,已全部销号。"
+    assert doc.summary == "截至目前，商务部复核组发现问题1个，已全部销号。"
 
 
 def test_the_word_report_when_all_are_closed_but_some_late(alice, lee, county_a, review_a, factory):
@@ -255,6 +255,6 @@ def test_the_word_report_when_all_are_closed_but_some_late(alice, lee, county_a,
     close_on(finding, dt.date(2019, 11, 1), alice, lee)
     doc = documents.report_document(documents.default_report(county_a, date=TODAY))
     assert doc.summary == (
-        "截至目前,商务部复核组发现问题1个,已全部销号"
+        "截至目前，商务部复核组发现问题1个，已全部销号"
         "（其中按期销号0个、延期后销号0个、逾期销号1个）。"
     )

@@ -342,7 +342,7 @@ class TestIndicators:
         html = response.content.decode()
         alert = re.search(r'<div class="alert alert-danger">(.*?)</div>', html, re.S)
         assert alert, "no red alert"
-        assert text_of(alert.group(1)) == "完成投资完成 24.8%,低于 40% 红线:有一票否决风险。"
+        assert text_of(alert.group(1)) == "完成投资完成 24.8%，低于 40% 红线：有一票否决风险。"
         row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, re.S) if "完成投资" in r)
         assert row.startswith('<tr class="table-danger">')
         assert '<span class="text-danger fw-semibold">24.82%</span>' in row
@@ -398,7 +398,7 @@ class TestReadingEntry:
         response = self.post(client, investment, value="-5")
         assert response.status_code == 302
         [message] = messages_of(response)
-        assert message.startswith("读数未保存:实际值:")
+        assert message.startswith("读数未保存：实际值：")
         assert investment.readings.count() == 2
         # The service refuses it too, whatever the form.
         with pytest.raises(ValidationError):

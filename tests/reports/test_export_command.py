@@ -12,15 +12,16 @@ from django.core.management import CommandError, call_command
 from docx import Document
 
 from issues.models import County
+from rectify.lib.text import full_width_punctuation
 from reports import documents
 from reports.models import Report
 
 SUMMARY = (
-    "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
-    "省绩效评价组发现问题10个,已销号问题4个,6个问题正在加紧整改。"
+    "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
+    "省绩效评价组发现问题10个，已销号问题4个，6个问题正在加紧整改。"
 )
 ZHAOHUA_TITLE = (
-    "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范(第四批)"
+    "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范（第四批）"
     "绩效评价发现问题整改情况的报告"
 )
 
@@ -47,11 +48,11 @@ def test_report_as_docx(export):
     assert printed.startswith(f"Wrote {path} (")
     texts = docx_text(path)
     assert texts[0] == ZHAOHUA_TITLE
-    assert texts[1] == "省商务厅:"
+    assert texts[1] == "省商务厅："
     assert sum(SUMMARY in t for t in texts) == 1
     assert "附件" in texts
-    assert texts.count("销号情况:已销号") == 12
-    assert texts.count("销号情况:未销号") == 13
+    assert texts.count("销号情况：已销号") == 12
+    assert texts.count("销号情况：未销号") == 13
 
 
 def test_report_as_html(export):
@@ -61,7 +62,7 @@ def test_report_as_html(export):
     assert f"<title>{ZHAOHUA_TITLE}</title>" in html
     assert SUMMARY in html
     assert html.count('class="doc-title') == 2  # the report and its attached plan
-    assert "三、问题整改情况" in html and "(二)省绩效评价组发现问题及整改情况" in html
+    assert "三、问题整改情况" in html and "（二）省绩效评价组发现问题及整改情况" in html
     assert "2019年9月10日" in html
 
 
@@ -70,7 +71,7 @@ def test_plan_as_docx(export):
     texts = docx_text(path)
     assert texts[0] == "昭化区电子商务进农村综合示范项目绩效评价与复核反馈问题的整改方案"
     assert "二、整改内容及措施" in texts
-    assert sum(t.startswith("整改时限:") for t in texts) == 25
+    assert sum(t.startswith("整改时限：") for t in texts) == 25
     assert not any("整改结果" in t or "销号情况" in t for t in texts)
     assert ZHAOHUA_TITLE not in texts
 
@@ -148,10 +149,10 @@ def test_a_county_without_a_report_record_gets_the_default_one(export):
     path, _ = export("tonggu.docx", county="360926")
     texts = docx_text(path)
     title = documents.default_title(county)
-    assert texts[0] == title
+    assert texts[0] == full_width_punctuation(title)  # the project's name as typed: 示范(第三批)
     assert title.startswith(f"{county.government}关于") and title.endswith("整改情况的报告")
     assert county.government in texts  # the signature
-    assert sum(t.startswith("销号情况:") for t in texts) == county.findings.count() >= 6
+    assert sum(t.startswith("销号情况：") for t in texts) == county.findings.count() >= 6
     assert texts[texts.index("附件") + 1] == "铜鼓县电子商务进农村综合示范项目反馈问题整改方案"
     assert not Report.objects.filter(county=county).exists()  # nothing was saved
 

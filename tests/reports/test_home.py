@@ -129,8 +129,8 @@ class TestCountyHome:
         client.force_login(alice)
         text = _text(client.get("/", follow=True).content.decode())
         assert (
-            "截至目前,商务部复核组发现问题3个,已销号问题1个,2个问题正在加紧整改;"
-            "省绩效评价组发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+            "截至目前，商务部复核组发现问题3个，已销号问题1个，2个问题正在加紧整改；"
+            "省绩效评价组发现问题1个，已销号问题0个，1个问题正在加紧整改。"
         ) in text
 
     def test_upcoming_deadlines_are_open_findings_by_date(self, client, alice, county_a_ledger):
@@ -171,7 +171,7 @@ class TestCountyHome:
         html = response.content.decode()
         assert "广元市朝天区" in html
         assert "村级站点运营效果欠佳" not in html
-        assert "商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改。" in _text(html)
+        assert "商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改。" in _text(html)
 
     def test_county_without_findings(self, client, alice):
         client.force_login(alice)
@@ -245,7 +245,7 @@ class TestUnassignedHome:
         response = client.get("/", follow=True)
         assert response.status_code == 200
         html = response.content.decode()
-        assert "您的账号还没有分配区县或省份,请联系管理员。" in html
+        assert "您的账号还没有分配区县或省份，请联系管理员。" in html
         assert "广元市昭化区" not in html
         assert "total" not in response.context
 
@@ -263,8 +263,8 @@ class TestDemoData:
         client.login(username="staff-510811", password="demo-password")
         text = _text(client.get("/", follow=True).content.decode())
         assert (
-            "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
-            "省绩效评价组发现问题10个,已销号问题4个,6个问题正在加紧整改。"
+            "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
+            "省绩效评价组发现问题10个，已销号问题4个，6个问题正在加紧整改。"
         ) in text
 
     def test_tallies_on_the_day_of_the_report(self, client, demo):

@@ -120,7 +120,7 @@ def test_demo_ledger_has_a_row_per_finding_under_the_header(demo_exports):
     assert wb.sheetnames == ["整改台账", "统计"]
     ws = wb["整改台账"]
     assert ws["A1"].value == "昭化区整改台账"
-    assert ws["A2"].value.startswith("导出时间:2019年10月1日;共 25 个问题")
+    assert ws["A2"].value.startswith("导出时间：2019年10月1日；共 25 个问题")
     assert [c.value for c in ws[3]] == HEADER
     rows = data_rows(ws)
     assert len(rows) == 25
@@ -130,7 +130,7 @@ def test_demo_ledger_has_a_row_per_finding_under_the_header(demo_exports):
     assert first[COL["问题类别"]] == "项目建设进度滞后问题"
     assert first[COL["问题描述"]].startswith("县级公共服务中心因前期实施单位变更")
     measures = first[COL["整改措施"]]
-    assert measures.startswith("一是加快完善建设方案") and ";二是" in measures
+    assert measures.startswith("一是加快完善建设方案") and "；二是" in measures
     assert first[COL["责任单位"]] == "区商务和经济合作局、区工业园区管委会"
     # A date cell, sorted and filtered as a date; 并长期坚持 beside it.
     assert first[COL["完成时限"]] == dt.datetime(2019, 10, 30)
@@ -207,7 +207,9 @@ def test_demo_tally_sheet_adds_up(demo_exports):
 @pytest.mark.django_db
 def test_demo_export_honours_the_ledger_filters(demo_exports):
     ws = workbook(demo_exports.closed_only)["整改台账"]
-    assert ws["A2"].value.startswith("导出时间:2019年10月1日;共 12 个问题;已按台账页面的筛选条件")
+    assert ws["A2"].value.startswith(
+        "导出时间：2019年10月1日；共 12 个问题；已按台账页面的筛选条件"
+    )
     rows = data_rows(ws)
     assert len(rows) == 12
     assert {r[COL["销号情况"]] for r in rows} == {"已销号"}
@@ -252,7 +254,7 @@ def test_without_progress_the_cell_is_empty(client, alice, finding_a):
     (row,) = data_rows(workbook(download(client, reverse("ledger_xlsx")))["整改台账"])
     assert row[COL["最新进展"]] is None
     assert row[COL["责任单位"]] == "区商务和经济合作局、区财政局"
-    assert row[COL["整改措施"]] == "一是第一条措施;二是第二条措施。"
+    assert row[COL["整改措施"]] == "一是第一条措施；二是第二条措施。"
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1+1", "-1+1", "@SUM(A1:A2)", '=HYPERLINK("x")'])

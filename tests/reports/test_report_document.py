@@ -13,6 +13,7 @@ import pytest
 from issues import services
 from issues.models import Category, County, Finding, Province, Review, Role, User
 from rectify.lib.text import chinese_numeral, deadline_text, measures_text
+from rectify.lib.text import full_width_punctuation as written
 from reports import documents
 from reports.documents import Block
 from reports.models import Report, ReportReview
@@ -20,8 +21,8 @@ from reports.services import report_save
 from tests.conftest import Factory
 
 SUMMARY = (
-    "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
-    "省绩效评价组发现问题10个,已销号问题4个,6个问题正在加紧整改。"
+    "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
+    "省绩效评价组发现问题10个，已销号问题4个，6个问题正在加紧整改。"
 )
 MOFCOM_CATEGORIES = [
     "项目建设进度滞后问题",
@@ -95,7 +96,7 @@ def finding_fields(blocks: list[Block]) -> list[tuple[str, dict[str, str], list[
 
 
 def assert_numbered(blocks: list[Block]) -> None:
-    """一、二、… for sections, (一)(二)… per section, 1. 2. … per review, (1)(2)… per
+    """一、二、… for sections, （一）（二）… per section, 1. 2. … per review, （1）（2）… per
     category: consecutive from the start, restarting at every level above."""
     h1 = h2 = h3 = n = 0
     for b in blocks:
@@ -106,13 +107,13 @@ def assert_numbered(blocks: list[Block]) -> None:
             assert b.text.startswith(f"{chinese_numeral(h1)}、"), b.text
         elif b.kind == "h2":
             h2, h3 = h2 + 1, 0
-            assert b.text.startswith(f"({chinese_numeral(h2)})"), b.text
+            assert b.text.startswith(f"（{chinese_numeral(h2)}）"), b.text
         elif b.kind == "h3":
             h3, n = h3 + 1, 0
             assert re.match(rf"{h3}\.\D", b.text), b.text
         elif b.kind == "finding":
             n += 1
-            assert re.match(rf"\({n}\)\D", b.text), b.text
+            assert re.match(rf"（{n}）\D", b.text), b.text
 
 
 def finding_data(finding: Finding, **changes) -> services.FindingData:
@@ -164,12 +165,12 @@ def test_a_finding_closed_after_the_report_date_counts_as_open(report):
     Finding.objects.filter(pk=finding.pk).update(closed_on=report.date + dt.timedelta(days=1))
 
     doc = doc_of(report)
-    assert doc.summary == SUMMARY.replace("已销号问题8个,7个问题", "已销号问题7个,8个问题")
+    assert doc.summary == SUMMARY.replace("已销号问题8个，7个问题", "已销号问题7个，8个问题")
     mofcom = section(documents.report_blocks(doc), "问题整改情况")
     closeouts = {text: fields["销号情况"] for text, fields, _ in finding_fields(mofcom)}
-    assert closeouts[f"(2){finding.description}"] == "未销号"
+    assert closeouts[written(f"（2）{finding.description}")] == "未销号"
     other_closed = demo_finding("商务部复核组", "资金管理问题", 1)
-    assert closeouts[f"(1){other_closed.description}"] == "已销号"
+    assert closeouts[written(f"（1）{other_closed.description}")] == "已销号"
 
     # A report dated the day it was closed counts it again.
     report.date += dt.timedelta(days=1)
@@ -181,8 +182,8 @@ def test_a_review_with_every_finding_closed_says_so(report):
         status=Finding.Status.CLOSED, closed_on=dt.date(2019, 9, 1)
     )
     assert doc_of(report).summary == (
-        "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
-        "省绩效评价组发现问题10个,已全部销号。"
+        "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
+        "省绩效评价组发现问题10个，已全部销号。"
     )
 
 
@@ -201,8 +202,8 @@ def test_headings_are_numbered_in_order(report):
     ]
     tree = outline(section(part, "问题整改情况"))
     assert [h2 for h2, _ in tree] == [
-        "(一)商务部复核组发现问题及整改情况",
-        "(二)省绩效评价组发现问题及整改情况",
+        "（一）商务部复核组发现问题及整改情况",
+        "（二）省绩效评价组发现问题及整改情况",
     ]
     assert [h3 for h3, _ in tree[0][1]] == [
         f"{i}.{name}" for i, name in enumerate(MOFCOM_CATEGORIES, 1)
@@ -213,7 +214,7 @@ def test_headings_are_numbered_in_order(report):
     assert [len(items) for _, items in tree[0][1]] == [4, 3, 3, 2, 3]
     assert [len(items) for _, items in tree[1][1]] == [3, 5, 2]
     first = demo_finding("省绩效评价组", "项目完成方面问题", 5)
-    assert tree[1][1][1][1][4] == f"(5){first.description}"
+    assert tree[1][1][1][1][4] == written(f"（5）{first.description}")
 
     plan = blocks[[b.kind for b in blocks].index("attachment_label") :]
     assert [b.text for b in plan if b.kind == "h1"] == [
@@ -229,10 +230,10 @@ def test_reviews_follow_the_report_order(report):
     ReportReview.objects.filter(pk=links[1].pk).update(order=1)
     blocks = documents.report_blocks(doc_of(report))
     assert [b.text for b in blocks if b.kind == "h2"][:2] == [
-        "(一)省绩效评价组发现问题及整改情况",
-        "(二)商务部复核组发现问题及整改情况",
+        "（一）省绩效评价组发现问题及整改情况",
+        "（二）商务部复核组发现问题及整改情况",
     ]
-    assert doc_of(report).summary.startswith("截至目前,省绩效评价组发现问题10个")
+    assert doc_of(report).summary.startswith("截至目前，省绩效评价组发现问题10个")
     assert_numbered(blocks)
 
 
@@ -254,10 +255,10 @@ def test_moving_a_finding_to_another_category_leaves_no_gap(report, staff):
     tree = outline(section(report_part(blocks), "问题整改情况"))
     first, second = tree[0][1][0], tree[0][1][1]
     assert first[0] == "1.项目建设进度滞后问题"
-    assert [t[:3] for t in first[1]] == ["(1)", "(2)", "(3)"]
+    assert [t[:3] for t in first[1]] == ["（1）", "（2）", "（3）"]
     assert all(moved.description not in t for t in first[1])
     assert second[0] == "2.建设与运行问题"
-    assert second[1][-1] == f"(4){moved.description}"
+    assert second[1][-1] == written(f"（4）{moved.description}")
     # The attached plan numbers it the same way.
     plan_tree = outline(section(blocks, "整改内容及措施"))
     assert [[items for _, items in cats] for _, cats in plan_tree] == [
@@ -280,8 +281,8 @@ def test_removing_findings_renumbers_findings_and_categories(report):
         "3.项目管理问题",
         "4.精准扶贫方面问题",
     ]
-    assert [t[:3] for t in tree[0][1][1][1]] == ["(1)", "(2)"]
-    assert doc_of(report).summary.startswith("截至目前,商务部复核组发现问题12个,已销号问题6个")
+    assert [t[:3] for t in tree[0][1][1][1]] == ["（1）", "（2）"]
+    assert doc_of(report).summary.startswith("截至目前，商务部复核组发现问题12个，已销号问题6个")
 
 
 # What each finding shows, in the report and in the plan
@@ -318,8 +319,8 @@ def test_report_and_plan_list_the_same_findings_with_the_same_deadlines_and_unit
         [h3 for h3, _ in cats] for _, cats in plan_tree
     ]
     assert [h2 for h2, _ in plan_tree] == [
-        "(一)商务部复核组发现问题及整改措施",
-        "(二)省绩效评价组发现问题及整改措施",
+        "（一）商务部复核组发现问题及整改措施",
+        "（二）省绩效评价组发现问题及整改措施",
     ]
 
 
@@ -347,7 +348,7 @@ def test_field_order_and_cooperating_units_only_when_there_are_some(report):
     for items in (in_report, in_plan):
         cooperating = [(text, f["配合单位"]) for text, f, _ in items if "配合单位" in f]
         assert cooperating == [
-            (f"(3){with_cooperating.description}", "区农业农村局、区文化旅游和体育局")
+            (written(f"（3）{with_cooperating.description}"), "区农业农村局、区文化旅游和体育局")
         ]
     orders = {tuple(order) for _, _, order in in_report}
     assert orders == {
@@ -366,15 +367,15 @@ def test_deadline_texts(report):
     deadlines = {text: fields["完成时限"] for text, fields, _ in finding_fields(findings)}
     centre = demo_finding("商务部复核组", "项目建设进度滞后问题", 1)
     logistics = demo_finding("商务部复核组", "项目建设进度滞后问题", 4)
-    assert deadlines[f"(1){centre.description}"] == "2019年10月30日前"
-    assert deadlines[f"(4){logistics.description}"] == "2019年9月30日前,并长期坚持"
+    assert deadlines[written(f"（1）{centre.description}")] == "2019年10月30日前"
+    assert deadlines[written(f"（4）{logistics.description}")] == "2019年9月30日前，并长期坚持"
     assert set(deadlines.values()) <= {
         "2019年5月20日前",
-        "2019年5月30日前,并长期坚持",
-        "2019年6月30日前,并长期坚持",
-        "2019年9月30日前,并长期坚持",
+        "2019年5月30日前，并长期坚持",
+        "2019年6月30日前，并长期坚持",
+        "2019年9月30日前，并长期坚持",
         "2019年10月30日前",
-        "2019年10月30日前,并长期坚持",
+        "2019年10月30日前，并长期坚持",
     }
     assert deadline_text(None, True) == "长期坚持"
     assert deadline_text(None, False) == ""
@@ -385,21 +386,21 @@ def test_measures_read_first_second(report):
     findings = section(documents.report_blocks(doc_of(report)), "问题整改情况")
     measures = {text: fields["整改措施"] for text, fields, _ in finding_fields(findings)}
     centre = demo_finding("商务部复核组", "项目建设进度滞后问题", 1)
-    assert measures[f"(1){centre.description}"] == (
-        "一是加快完善建设方案,厘清公共服务中心具体职能,按程序完成招投标,"
-        "并督促实施主体于10月底前完成建设,实现正常运行;"
-        "二是做好区电商物流产业园2号房基础改造及内部水、电保障,加快进场装修工程。"
+    assert measures[written(f"（1）{centre.description}")] == (
+        "一是加快完善建设方案，厘清公共服务中心具体职能，按程序完成招投标，"
+        "并督促实施主体于10月底前完成建设，实现正常运行；"
+        "二是做好区电商物流产业园2号房基础改造及内部水、电保障，加快进场装修工程。"
     )
     single = demo_finding("省绩效评价组", "资金管理及项目管理方面问题", 3)
     assert single.measures.count() == 1
-    assert measures[f"(3){single.description}"] == (
-        "及时反馈给培训主体万农合创科技有限公司,要求企业在今后的培训过程中注重影像资料的收集。"
+    assert measures[written(f"（3）{single.description}")] == (
+        "及时反馈给培训主体万农合创科技有限公司，要求企业在今后的培训过程中注重影像资料的收集。"
     )
     four = demo_finding("商务部复核组", "项目建设进度滞后问题", 4)
-    text = measures[f"(4){four.description}"]
+    text = measures[written(f"（4）{four.description}")]
     assert [text.count(f"{n}是") for n in "一二三四"] == [1, 1, 1, 1]
-    assert text.count(";") == 3 and text.endswith("。") and not text.endswith("。。")
-    assert measures_text(["加强领导;", "  ", "完善制度。"]) == "一是加强领导;二是完善制度。"
+    assert text.count("；") == 3 and text.endswith("。") and not text.endswith("。。")
+    assert measures_text(["加强领导;", "  ", "完善制度。"]) == "一是加强领导；二是完善制度。"
     assert measures_text([]) == ""
 
 
@@ -410,20 +411,20 @@ def test_a_paragraph_opening_with_a_numbered_sentence_gets_a_lead(report):
     doc = doc_of(report)
     goals = section(documents.plan_blocks(doc), "工作目标")
     assert [b.lead for b in goals] == [
-        "(一)落实责任,确保反馈问题整改到位。",
-        "(二)明确目标,推动农村电商高质量发展。",
+        "（一）落实责任，确保反馈问题整改到位。",
+        "（二）明确目标，推动农村电商高质量发展。",
     ]
-    assert goals[0].text.startswith("坚持问题导向") and "(一)" not in goals[0].text
+    assert goals[0].text.startswith("坚持问题导向") and "（一）" not in goals[0].text
 
     report.next_steps = (
         "(一)加强督查。每月调度一次。\n(二)没有句号的段落\n一是普通段落。\n(三)半角括号。也行。"
     )
     blocks = section(documents.report_blocks(doc_of(report)), "下一步安排")
     assert [(b.lead, b.text) for b in blocks] == [
-        ("(一)加强督查。", "每月调度一次。"),
-        ("", "(二)没有句号的段落"),
+        ("（一）加强督查。", "每月调度一次。"),
+        ("", "（二）没有句号的段落"),
         ("", "一是普通段落。"),
-        ("(三)半角括号。", "也行。"),
+        ("（三）半角括号。", "也行。"),
     ]
     opening = [b for b in documents.report_blocks(doc) if b.kind == "body"][0]
     assert opening.lead == "" and opening.text.startswith("我区2017年")
@@ -498,7 +499,7 @@ def test_report_document_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(0):
         documents.report_blocks(big)
         documents.plan_blocks(small)
-    assert small.summary == "截至目前,自查组发现问题3个,已销号问题0个,3个问题正在加紧整改。"
+    assert small.summary == "截至目前，自查组发现问题3个，已销号问题0个，3个问题正在加紧整改。"
 
 
 def test_an_unsaved_default_report_covers_all_the_county_reviews(demo_db, db):
@@ -506,7 +507,48 @@ def test_an_unsaved_default_report_covers_all_the_county_reviews(demo_db, db):
     report = documents.default_report(county, dt.date(2019, 12, 1))
     doc = doc_of(report)
     assert doc.issuer == county.government
-    assert doc.title == documents.default_title(county)
+    assert doc.title == written(documents.default_title(county))  # 示范(第三批) as typed
     assert doc.total == county.findings.count() >= 6
     assert doc.date == dt.date(2019, 12, 1)
     assert_numbered(documents.report_blocks(doc))
+
+
+# Punctuation
+
+
+def test_the_documents_write_full_width_punctuation_and_the_records_keep_what_was_typed(report):
+    typed = "(一)加强督查,每月调度一次。其余照办:详见http://example.com/a,b;共1,149个站点"
+    Report.objects.filter(pk=report.pk).update(next_steps=typed, title="关于(第四批)的报告")
+    # A finding the county typed with half-width commas and no other mark.
+    finding = next(
+        f
+        for f in Finding.objects.filter(county=report.county).order_by("id")
+        if re.fullmatch(r"[^(:;.!?]*[\u4e00-\u9fff],[\u4e00-\u9fff][^(:;.!?]*", f.description)
+    )
+    report.refresh_from_db()
+
+    doc = doc_of(report)
+    blocks = documents.report_blocks(doc)
+    assert doc.title == blocks[0].text == "关于（第四批）的报告"
+    (steps,) = section(report_part(blocks), "下一步安排")
+    assert (steps.lead, steps.text) == (
+        "（一）加强督查，每月调度一次。",
+        "其余照办：详见http://example.com/a,b；共1,149个站点",
+    )
+    assert not any(b.text.endswith(finding.description) for b in blocks)
+    assert any(b.text.endswith(finding.description.replace(",", "，")) for b in blocks)
+    for block in blocks:
+        for text in (block.text, block.label, block.lead):
+            assert not re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", text), text
+
+    # What the county typed is kept as it was typed.
+    report.refresh_from_db()
+    assert (report.next_steps, report.title) == (typed, "关于(第四批)的报告")
+    assert "," in Finding.objects.get(pk=finding.pk).description
+
+
+def test_a_block_is_written_full_width_once():
+    block = Block("field", "2019年9月30日前，并长期坚持", label="完成时限")
+    assert (block.text, block.label_text) == ("2019年9月30日前，并长期坚持", "完成时限：")
+    assert Block(block.kind, block.text, label=block.label) == block
+    assert Block("body", "text").label_text == ""

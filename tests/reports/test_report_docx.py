@@ -19,14 +19,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 
 from issues.models import Finding
+from rectify.lib.text import full_width_punctuation
 from reports import documents
 from reports.exports.docx import render_docx
 from reports.models import Report
 from tests.conftest import PASSWORD
 
 SUMMARY = (
-    "截至目前,商务部复核组发现问题15个,已销号问题8个,7个问题正在加紧整改;"
-    "省绩效评价组发现问题10个,已销号问题4个,6个问题正在加紧整改。"
+    "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
+    "省绩效评价组发现问题10个，已销号问题4个，6个问题正在加紧整改。"
 )
 # Every test here reads files rendered once for the module; keeping them all database tests
 # keeps them together when pytest-django runs database tests first.
@@ -144,10 +145,10 @@ def test_body_paragraphs_use_the_named_styles(report_docx):
     for p in body:
         by_style.setdefault(p.style.name, []).append(p.text)
     assert by_style["公文标题"][0].replace("\n", "").startswith("广元市昭化区人民政府关于")
-    assert by_style["主送机关"] == ["省商务厅:"]
+    assert by_style["主送机关"] == ["省商务厅："]
     assert by_style["二级标题"] == [
-        "(一)商务部复核组发现问题及整改情况",
-        "(二)省绩效评价组发现问题及整改情况",
+        "（一）商务部复核组发现问题及整改情况",
+        "（二）省绩效评价组发现问题及整改情况",
     ]
     assert len(by_style["三级标题"]) == 8
     assert len(by_style["问题"]) == 25
@@ -171,12 +172,12 @@ def test_every_finding_appears_once_in_the_report_and_once_in_the_plan(demo, rep
     body, attachment = split_at_attachment(report_docx)
 
     def finding_texts(paragraphs):
-        return [re.sub(r"^\(\d+\)", "", p.text) for p in paragraphs if p.style.name == "问题"]
+        return [re.sub(r"^（\d+）", "", p.text) for p in paragraphs if p.style.name == "问题"]
 
     for part in (body, attachment):
         texts = finding_texts(part)
         for description in demo.descriptions:
-            assert texts.count(description) == 1, description
+            assert texts.count(full_width_punctuation(description)) == 1, description
         assert len(texts) == 25
 
 
@@ -188,14 +189,29 @@ def test_summary_sentence_closes_section_two(report_docx):
     assert texts[texts.index(holding[0]) + 1] == "三、问题整改情况"
 
 
+HALF_WIDTH_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff][,:;()?!]|[,:;()?!][\u4e00-\u9fff]")
+
+
+def test_punctuation_is_full_width_throughout(demo, report_docx, plan_docx):
+    """GB/T 15834 in the whole document, Rectify's words and the county's alike; the
+    numbers stay as typed, and so do the records."""
+    for document in (report_docx, plan_docx):
+        text = "\n".join(p.text for p in document.paragraphs)
+        assert HALF_WIDTH_NEXT_TO_CHINESE.findall(text) == []
+        assert "，" in text and "：" in text and "（1）" in text
+    text = "\n".join(p.text for p in report_docx.paragraphs)
+    assert "4029.50万元" in text and "36.69%" in text
+    assert sum("," in d or "(" in d for d in demo.descriptions) > 5
+
+
 def test_field_labels_are_a_bold_character_style(report_docx):
     body, _ = split_at_attachment(report_docx)
-    closeouts = [p for p in body if p.text.startswith("销号情况:")]
+    closeouts = [p for p in body if p.text.startswith("销号情况：")]
     assert len(closeouts) == 25
-    assert {p.text for p in closeouts} == {"销号情况:已销号", "销号情况:未销号"}
-    assert sum(p.text == "销号情况:已销号" for p in closeouts) == 12
+    assert {p.text for p in closeouts} == {"销号情况：已销号", "销号情况：未销号"}
+    assert sum(p.text == "销号情况：已销号" for p in closeouts) == 12
     label = closeouts[0].runs[0]
-    assert label.text == "销号情况:"
+    assert label.text == "销号情况："
     assert label.style.name == "字段名" and label.style.font.bold
 
 
@@ -235,7 +251,7 @@ def test_signature_right_aligned_and_the_date_two_characters_right_of_it(report_
     assert date.paragraph_format.left_indent.pt == pytest.approx((28 - 10) * char, abs=0.1)
     assert body[-1] is date
     note = body[body.index(signature) - 1]
-    assert note.text == "附件:昭化区电子商务进农村综合示范项目绩效评价与复核反馈问题的整改方案"
+    assert note.text == "附件：昭化区电子商务进农村综合示范项目绩效评价与复核反馈问题的整改方案"
 
 
 def test_the_attachment_starts_on_a_new_page(report_docx):
@@ -256,8 +272,8 @@ def test_the_plan_alone_has_no_results(plan_docx):
     text = "\n".join(p.text for p in plan_docx.paragraphs)
     assert "整改结果" not in text
     assert "销号情况" not in text
-    assert text.count("整改时限:") == 25
-    assert text.count("整改措施:") == 25
+    assert text.count("整改时限：") == 25
+    assert text.count("整改措施：") == 25
     first = plan_docx.paragraphs[0]
     assert first.style.name == "公文标题"
     assert "附件" not in [p.text for p in plan_docx.paragraphs]
@@ -275,12 +291,12 @@ def test_title_lines_break_only_between_words(report_docx):
     lines = title.text.split("\n")
     assert lines[0] == "广元市昭化区人民政府"
     assert "".join(lines) == (
-        "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范(第四批)"
+        "广元市昭化区人民政府关于昭化区2017年电子商务进农村综合示范（第四批）"
         "绩效评价发现问题整改情况的报告"
     )
     for a, b in zip(lines, lines[1:], strict=False):
         assert not (a[-1].isdigit() and b[0].isdigit())
-        assert b[0] not in ",。、;:)" and a[-1] != "("
+        assert b[0] not in "，。、；：）" and a[-1] != "（"
 
 
 # LibreOffice

@@ -138,11 +138,11 @@ def test_detail_shows_the_generated_report(client, report_a, alice):
     assert response.status_code == 200
     page = response.content.decode()
     assert (
-        "截至目前,商务部复核组发现问题1个,已销号问题0个,1个问题正在加紧整改;"
-        "省绩效评价组发现问题1个,已销号问题0个,1个问题正在加紧整改。"
+        "截至目前，商务部复核组发现问题1个，已销号问题0个，1个问题正在加紧整改；"
+        "省绩效评价组发现问题1个，已销号问题0个，1个问题正在加紧整改。"
     ) in page
-    assert "(一)商务部复核组发现问题及整改情况" in page
-    assert "(1)县级公共服务中心未开始建设。" in page
+    assert "（一）商务部复核组发现问题及整改情况" in page
+    assert "（1）县级公共服务中心未开始建设。" in page
     assert url("report_edit", report_a.pk) in page
     assert url("report_docx", report_a.pk, "report") in page
     assert url("report_docx", report_a.pk, "plan") in page
@@ -275,8 +275,9 @@ def test_editing_saves_narratives_and_review_order_with_history(
     assert response.redirect_chain == [(url("report_detail", report_a.pk), 302)]
     page = response.content.decode()
     assert "报告已保存。" in page
-    assert "(一)省绩效评价组发现问题及整改情况" in page
-    assert "(二)商务部复核组发现问题及整改情况" in page
+    assert "（一）省绩效评价组发现问题及整改情况" in page
+    assert "（二）商务部复核组发现问题及整改情况" in page
+    assert "下一步，继续抓好整改。" in page  # written full-width, kept as typed
 
     report_a.refresh_from_db()
     assert report_a.work_done == "一是立行立改。\n二是压实责任。"
@@ -316,7 +317,7 @@ def test_bad_input_keeps_what_was_typed_and_explains_in_chinese(
     assert "2019-13-45" in page
     assert "这个字段是必填项。" in page
     assert "输入一个有效的日期。" in page
-    assert "保存失败,请按提示修改。您填写的内容都已保留。" in page
+    assert "保存失败，请按提示修改。您填写的内容都已保留。" in page
     report_a.refresh_from_db()
     assert report_a.work_done == "一是迅速部署。"
     assert report_a.title.startswith("广元市昭化区人民政府关于")

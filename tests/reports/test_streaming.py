@@ -89,7 +89,7 @@ class TestNationLedger:
         client.force_login(nina)
         ws = openpyxl.load_workbook(io.BytesIO(download(client)))["总览"]
         assert ws["A1"].value == "全国电子商务进农村综合示范问题整改台账"
-        assert ws["A2"].value == "导出时间:2019年10月1日"
+        assert ws["A2"].value == "导出时间：2019年10月1日"
         assert [c.value for c in ws[3]][:9] == [
             "省份",
             "代码",

@@ -48,7 +48,7 @@ def fill_findings(
                             Note(
                                 builder.lines.get(id(f), {}).get("deadline", f.line),
                                 f.deadline_text,
-                                _("无法识别的完成时限「%(text)s」(问题:%(finding)s)")
+                                _("无法识别的完成时限「%(text)s」（问题：%(finding)s）")
                                 % {"text": f.deadline_text, "finding": f.description[:20]},
                             )
                         )

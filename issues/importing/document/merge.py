@@ -57,7 +57,7 @@ def _merge_categories(
         notes.append(
             Note(
                 mine.line,
-                _("问题类别:报告为「%(report)s」,方案为「%(plan)s」;采用「%(kept)s」")
+                _("问题类别：报告为「%(report)s」，方案为「%(plan)s」；采用「%(kept)s」")
                 % {"report": mine.name, "plan": theirs.name, "kept": kept},
                 "category",
             )
@@ -136,7 +136,7 @@ def _merge_finding(
             elif column.compare == LIST:
                 if [_plain(x) for x in a] == [_plain(x) for x in b]:
                     continue
-                shown_a, shown_b = ";".join(a), ";".join(b)
+                shown_a, shown_b = "；".join(a), "；".join(b)
             else:
                 if same_text(a, b):
                     continue
@@ -145,8 +145,8 @@ def _merge_finding(
             Note(
                 mine.line,
                 _(
-                    "%(review)s 第%(no)s项「%(finding)s」%(field)s:报告为「%(report)s」,"
-                    "方案为「%(plan)s」;采用报告的"
+                    "%(review)s 第%(no)s项「%(finding)s」%(field)s：报告为「%(report)s」，"
+                    "方案为「%(plan)s」；采用报告的"
                 )
                 % {
                     "review": review.team or review.heading,
