@@ -45,7 +45,7 @@ STATUSES = [
 PAPER_A3 = 8
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 PERCENT_FORMAT = "0.0%"
-FOOTER = "&C第 &P 页,共 &N 页"
+FOOTER = "&C第 &P 页，共 &N 页"
 
 # Row heights, estimated on the generous side: a row a little too tall prints whole, a line too
 # short cuts the text. A column's width is in Excel's unit, the default font's (Calibri 11)
@@ -282,7 +282,7 @@ def _write_tally(wb: Workbook, f: _Formats, tally: _Tally, title: str) -> None:
         ws,
         f,
         headers,
-        f"{title}(统计)",
+        f"{title}（统计）",
         "按检查、问题类别和整改状态统计；是否按期销号按原定完成时限计",
         len(tally.order) + 1,
         freeze=(3, 0),

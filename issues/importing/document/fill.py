@@ -60,6 +60,6 @@ def fill_findings(
 def _joined(parts: list[str]) -> list[str]:
     # Lines of one field continue each other; a line ending a sentence keeps its own stop.
     return [
-        p if p.endswith(("。", ";", ";", ":", ":")) or i == len(parts) - 1 else p + ";"
+        p if p.endswith(("。", "；", ";", "：", ":")) or i == len(parts) - 1 else p + "；"
         for i, p in enumerate(parts)
     ]
