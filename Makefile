@@ -75,7 +75,7 @@ format: install
 # Update the message catalogues after changing UI text (needs GNU gettext).
 messages: install
 	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --no-obsolete \
-		--ignore '.venv/*' --ignore 'staticfiles/*'
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'test-artifacts/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:
