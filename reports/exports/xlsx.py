@@ -355,7 +355,7 @@ def write_province(out: BinaryIO, ledger: ProvinceLedger) -> None:
         everywhere = columns.ledger_columns(nation=True)
         whole = _add_sheet(wb, "全部问题")
         size = sum(c.total for c in overview)
-        title = f"{ledger.title}(全部问题)"
+        title = f"{ledger.title}（全部问题）"
         r_whole = _setup_sheet(whole, f, _headers(everywhere), title, note, size, freeze=(3, 2))
         whole_cells = _cells(f, everywhere)
         cols = columns.ledger_columns()

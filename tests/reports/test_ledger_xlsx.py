@@ -316,7 +316,7 @@ def test_province_ledger_has_an_overview_and_a_sheet_per_county(client, rita, pr
     assert overview["G6"].value == 0 and overview["G6"].number_format == "0.0%"
     # Every county's findings on one sheet, with their county, numbered through.
     whole = wb["全部问题"]
-    assert whole["A1"].value == "四川省电子商务进农村综合示范问题整改台账(全部问题)"
+    assert whole["A1"].value == "四川省电子商务进农村综合示范问题整改台账（全部问题）"
     header = [c.value for c in whole[3]]
     assert header == [c.header for c in columns.ledger_columns(nation=True)]
     assert (header[1], whole.freeze_panes, whole.print_title_rows) == ("区县", "C4", "$3:$3")
