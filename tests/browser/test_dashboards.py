@@ -279,5 +279,5 @@ def test_unit_ranking_sorts_and_fits(new_page, screenshot, demo, request):
     first = rows.first.locator("td.unit-name a")
     name = first.inner_text().strip()
     first.click()
-    expect(page).to_have_url(re.compile(r"/findings/\?unit=\d+$"))
+    expect(page).to_have_url(re.compile(r"/findings/\?task_unit=\d+$"))
     expect(page.locator("main")).to_contain_text(name)

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from rectify.lib.text import full_width_punctuation
 from reports.exports.docx import _title_lines
 from reports.models import Report
 from tests.browser.conftest import _shot_path
@@ -91,7 +92,7 @@ def test_the_report_prints_its_title_by_words_with_page_numbers(new_page, tmp_pa
     words = pdf_words(pdf, 1, 3)
 
     # The title: the lines of the Word document, each centred, nothing else on them.
-    lines = _title_lines(report.title)
+    lines = _title_lines(full_width_punctuation(report.title))
     assert lines[0] == "广元市昭化区人民政府" and len(lines) == 3
     title = words[0][: len(lines)]
     assert [w[4] for w in title] == lines

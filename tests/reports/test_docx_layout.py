@@ -148,20 +148,37 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
 # Page: 28 × 22
 
 
+# Marks a line may not begin with, and marks it may not end with (GB/T 15834 and the line
+# breaking rules Word and LibreOffice apply): where one would fall at a line's edge, the
+# renderer carries a character over and justifies the line, which then holds 27.
+NOT_AT_START = "，。、；：？！）」』》”’…—"
+NOT_AT_END = "（「『《“‘"
+
+
 def test_a_full_line_holds_28_characters(rendered):
     demo = rendered["demo"]
-    full_lines = [
-        line
-        for number in range(2, len(demo.pdf.pages) + 1)
-        for line in demo.lines(number)
-        if abs(line.x0 - LEFT) < 0.3
-        and abs(line.x1 - RIGHT) < 0.5
-        and line.chars[0]["size"] == 16
-        and not any(c["text"].isascii() for c in line.chars)
-    ]
+    full_lines = []
+    for number in range(2, len(demo.pdf.pages) + 1):
+        lines = demo.lines(number)
+        for line, after in zip(lines, lines[1:] + [None], strict=True):
+            if (
+                abs(line.x0 - LEFT) < 0.3
+                and abs(line.x1 - RIGHT) < 0.5
+                and line.chars[0]["size"] == 16
+                and not any(c["text"].isascii() for c in line.chars)
+            ):
+                full_lines.append((line, after))
     assert len(full_lines) > 30
-    counts = collections.Counter(len(line.chars) for line in full_lines)
-    assert counts == {28: len(full_lines)}, counts
+    counts = collections.Counter(len(line.chars) for line, _after in full_lines)
+    assert counts[28] > 0.9 * len(full_lines), counts
+    for line, after in full_lines:
+        if len(line.chars) == 28:
+            continue
+        # Only a character carried over by the line breaking rules makes a line shorter.
+        # The 28th character would have been a mark that may not begin the next line (carried
+        # with the one before it) or one that may not end this line (moved down).
+        carried = after and after.text[:1] in NOT_AT_START + NOT_AT_END
+        assert len(line.chars) == 27 and carried, (line.text, after and after.text)
 
 
 def test_a_page_holds_22_lines_on_the_line_pitch(rendered):
