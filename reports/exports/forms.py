@@ -7,8 +7,6 @@ document (`_text`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -18,9 +16,6 @@ from docx.shared import Mm, Pt
 from rectify.lib.text import full_width_punctuation
 
 from .docx import FONT_BODY, FONT_H1, FONT_TITLE, SIZE_2, _paragraph_style, new_document, saved
-
-if TYPE_CHECKING:
-    from reports.finding_forms import CloseoutForm, EvidenceList
 
 SIZE_CELL = Pt(14)  # 四号
 SIZE_SMALL = Pt(12)  # 小四: the evidence list's rows
@@ -98,7 +93,12 @@ def _table(doc, rows: int, widths_mm: list[float]):
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _borders(table)
+    # LibreOffice sizes the columns from the grid, Word from the cells: both are written.
+    for col, width in zip(table._tbl.tblGrid.iterchildren(qn("w:gridCol")), widths_mm, strict=True):
+        col.set(qn("w:w"), str(Mm(width).twips))
     for row in table.rows:
+        # A row is never split across two pages.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for cell, width in zip(row.cells, widths_mm, strict=True):
             cell.width = Mm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -121,34 +121,32 @@ def _title(doc, text: str) -> None:
     p.style = doc.styles[TITLE]
 
 
-def closeout_docx(form: CloseoutForm) -> bytes:
-    """The 销号申请审批表: a two-column table of the finding, then the signature boxes."""
+def closeout_docx(form) -> bytes:
+    """The 销号申请审批表 of a reports.finding_forms.CloseoutForm: a two-column table of the
+    finding, then the signature and seal boxes."""
     doc = new_document()
     _styles(doc)
     _title(doc, "问题整改销号申请审批表")
     rows = form.rows()
-    table = _table(doc, len(rows) + 2, [34, TABLE_WIDTH_MM - 34])
-    for row, (label, value) in zip(table.rows, rows, strict=False):
+    table = _table(doc, len(rows), [34, TABLE_WIDTH_MM - 34])
+    for row, (label, value) in zip(table.rows, rows, strict=True):
         _fill(row.cells[0], label, LABEL)
         _fill(row.cells[1], value, CELL)
-    # The signature and seal boxes: four boxes side by side, each with room to sign.
-    head, boxes = table.rows[len(rows)], table.rows[len(rows) + 1]
-    merged_head = head.cells[0].merge(head.cells[1])
-    merged_box = boxes.cells[0].merge(boxes.cells[1])
-    _fill(merged_head, "签字盖章", LABEL)
-    merged_box.paragraphs[0].style = doc.styles[CELL]
-    inner = merged_box.add_table(rows=2, cols=4)
-    _borders(inner)
-    for cell, label in zip(inner.rows[0].cells, form.signature_labels(), strict=True):
+    # The signature and seal boxes: four boxes side by side under the table, each with room
+    # to sign, kept on one page.
+    boxes = _table(doc, 2, [TABLE_WIDTH_MM / 4] * 4)
+    for cell, label in zip(boxes.rows[0].cells, form.signature_labels(), strict=True):
         _fill(cell, label, LABEL)
-    for cell in inner.rows[1].cells:
-        _fill(cell, "\n\n\n", CELL)
-    inner.rows[1].height = Mm(35)
+        cell.paragraphs[0].paragraph_format.keep_with_next = True
+    for cell in boxes.rows[1].cells:
+        _fill(cell, "", CELL)
+    boxes.rows[1].height = Mm(40)
     return saved(doc, title=_text(f"销号申请审批表：{form.short}"), author=form.county)
 
 
-def evidence_list_docx(listing: EvidenceList) -> bytes:
-    """The 佐证材料目录: 序号, 名称, 页数/大小, 上传人, 日期 for each piece of evidence."""
+def evidence_list_docx(listing) -> bytes:
+    """The 佐证材料目录 of a reports.finding_forms.EvidenceList: 序号, 名称, 页数/大小, 上传人,
+    日期 for each piece of evidence."""
     doc = new_document()
     _styles(doc)
     _title(doc, "佐证材料目录")
@@ -156,7 +154,7 @@ def evidence_list_docx(listing: EvidenceList) -> bytes:
         p = doc.add_paragraph(_text(listing.subtitle))
         p.style = doc.styles[CELL]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    widths = [14, 64, 26, 24, 28]
+    widths = [12, 54, 28, 24, 38]
     table = _table(doc, len(listing.rows) + 1, widths)
     for cell, label in zip(table.rows[0].cells, listing.headers, strict=True):
         _fill(cell, label, LABEL)
