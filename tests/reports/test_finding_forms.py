@@ -253,3 +253,10 @@ def test_the_finding_page_offers_the_forms(client, alice, finding_a):
     page = login(client, alice).get(f"/findings/{finding_a.pk}/").content.decode()
     for path in ("closeout.docx", "evidence.docx", "evidence.zip"):
         assert f"/findings/{finding_a.pk}/forms/{path}" in page
+
+
+def test_the_report_page_offers_the_evidence_list_and_bundle(client, alice, county_a, finding_a):
+    report = Report.objects.create(county=county_a, issuer="人民政府", title="整改情况报告")
+    page = login(client, alice).get(f"/reports/{report.pk}/").content.decode()
+    for path in ("evidence.docx", "evidence.zip"):
+        assert f"/reports/{report.pk}/forms/{path}" in page
