@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from rectify.lib import office
 from rectify.lib.records import EditConflict
 from rectify.lib.text import chinese_date
 
@@ -187,6 +188,8 @@ def _detail_page(
         {
             "finding": finding,
             "can": can,
+            # Why the forms' PDF button is off (no LibreOffice), or "".
+            "pdf_refusal": "" if office.available() else office.unavailable_message("pdf"),
             "measures": list(finding.measures.all()),
             "responsible": [link for link in links if link.role == FindingUnit.Role.RESPONSIBLE],
             "cooperating": [link for link in links if link.role == FindingUnit.Role.COOPERATING],

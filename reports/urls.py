@@ -34,4 +34,37 @@ urlpatterns = [
         report_views.province_ledger_xlsx,
         name="province_ledger_xlsx",
     ),
+    # The forms per finding and per report.
+    path(
+        "findings/<int:pk>/forms/closeout.docx",
+        report_views.finding_closeout_file,
+        {"fmt": "docx"},
+        name="finding_closeout_docx",
+    ),
+    path(
+        "findings/<int:pk>/forms/closeout.pdf",
+        report_views.finding_closeout_file,
+        {"fmt": "pdf"},
+        name="finding_closeout_pdf",
+    ),
+    path(
+        "findings/<int:pk>/forms/evidence.docx",
+        report_views.finding_evidence_list,
+        name="finding_evidence_list",
+    ),
+    path(
+        "findings/<int:pk>/forms/evidence.zip",
+        report_views.finding_evidence_zip,
+        name="finding_evidence_zip",
+    ),
+    path(
+        "reports/<int:pk>/forms/evidence.docx",
+        report_views.report_evidence_list,
+        name="report_evidence_list",
+    ),
+    path(
+        "reports/<int:pk>/forms/evidence.zip",
+        report_views.report_evidence_zip,
+        name="report_evidence_zip",
+    ),
 ]

@@ -23,7 +23,8 @@ from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib import office
 from rectify.lib.records import EditConflict
 
-from . import charts, documents, downloads, ledgers, selectors, services
+from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
+from .exports import forms as form_writer
 from .exports import xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
 from .models import Indicator, Report
@@ -441,4 +442,93 @@ def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
     return _xlsx_download(
         lambda out: xlsx.write_nation(out, ledgers.nation_ledger(today)),
         f"全国整改台账-{today:%Y-%m-%d}.xlsx",
+    )
+
+
+# --- The forms per finding and per report (销号申请审批表, 佐证材料目录, evidence ZIP) ---
+
+
+def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
+    qs = Finding.objects.for_user(request.user).select_related("county", "review", "category")
+    return get_object_or_404(qs, pk=pk)
+
+
+def _zip_response(spool, filename: str) -> FileResponse:
+    response = FileResponse(
+        spool, as_attachment=True, filename=filename, content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def finding_closeout_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The finding's 销号申请审批表 as Word or PDF."""
+    finding = _get_finding_for_user(request, pk)
+    try:
+        content = downloads.as_format(finding_forms.closeout_docx(finding), fmt)
+    except office.OfficeError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(finding)
+    filename = f"销号申请审批表-{finding.pk}.{fmt}"
+    return _download(content, filename, downloads.CONTENT_TYPES[fmt])
+
+
+@login_required
+@require_safe
+def finding_evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _get_finding_for_user(request, pk)
+    evidence = finding_forms.finding_evidence(request.user, finding)
+    listing = finding_forms.evidence_list(
+        evidence, subtitle=finding.short_description, author=finding.county.display_short_name
+    )
+    return _download(
+        form_writer.evidence_list_docx(listing),
+        f"佐证材料目录-{finding.pk}.docx",
+        downloads.CONTENT_TYPES["docx"],
+    )
+
+
+@login_required
+@require_safe
+def finding_evidence_zip(request: HttpRequest, pk: int) -> FileResponse:
+    finding = _get_finding_for_user(request, pk)
+    evidence = finding_forms.finding_evidence(request.user, finding)
+    listing = finding_forms.evidence_list(
+        evidence, subtitle=finding.short_description, author=finding.county.display_short_name
+    )
+    return _zip_response(
+        finding_forms.evidence_zip(evidence, listing), f"佐证材料-{finding.pk}.zip"
+    )
+
+
+def _report_listing(request: HttpRequest, report: Report):
+    evidence = finding_forms.report_evidence(request.user, report)
+    listing = finding_forms.evidence_list(
+        evidence, subtitle=report.title, author=report.county.display_short_name
+    )
+    return evidence, listing
+
+
+@login_required
+@require_safe
+def report_evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _get_report_for_user(request, pk)
+    _evidence, listing = _report_listing(request, report)
+    return _download(
+        form_writer.evidence_list_docx(listing),
+        f"{report.county.display_short_name}佐证材料目录-{report.date:%Y-%m-%d}.docx",
+        downloads.CONTENT_TYPES["docx"],
+    )
+
+
+@login_required
+@require_safe
+def report_evidence_zip(request: HttpRequest, pk: int) -> FileResponse:
+    report = _get_report_for_user(request, pk)
+    evidence, listing = _report_listing(request, report)
+    return _zip_response(
+        finding_forms.evidence_zip(evidence, listing),
+        f"{report.county.display_short_name}佐证材料-{report.date:%Y-%m-%d}.zip",
     )

@@ -681,7 +681,9 @@ def _set_properties(doc, *, title: str, author: str) -> None:
     app._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def render_docx(blocks: list[Block], *, title: str = "", author: str = "") -> bytes:
+def new_document():
+    """An empty document with the GB/T 9704 styles, font table and page: every writer (the
+    report, the forms) starts here, so page and fonts are set up in one place."""
     doc = Document()
     _setup_styles(doc)
     _setup_fonts(doc)
@@ -690,6 +692,19 @@ def render_docx(blocks: list[Block], *, title: str = "", author: str = "") -> by
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):
         body.remove(p)
+    return doc
+
+
+def saved(doc, *, title: str, author: str) -> bytes:
+    """The finished document's bytes, with its properties set."""
+    _set_properties(doc, title=title, author=author)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def render_docx(blocks: list[Block], *, title: str = "", author: str = "") -> bytes:
+    doc = new_document()
     ids = _style_ids(doc)
     previous = None
     for block in blocks:
@@ -699,7 +714,4 @@ def render_docx(blocks: list[Block], *, title: str = "", author: str = "") -> by
     record = [b for b in blocks if b.kind in RECORD]
     if record:
         _add_record(doc, record, ids)
-    _set_properties(doc, title=title, author=author)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return saved(doc, title=title, author=author)

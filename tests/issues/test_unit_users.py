@@ -207,6 +207,13 @@ TABLE: dict[str, Row] = {
     "report_docx": Row(fixed("/reports/{report}/report.docx"), 404, None),
     "report_pdf": Row(fixed("/reports/{report}/plan.pdf"), 404, None),
     "province_ledger_xlsx": Row(fixed("/provinces/510000/ledger.xlsx"), 404, None),
+    # The forms per finding (her finding's, yes; another unit's, 404) and per report (404).
+    "finding_closeout_docx": Row(finding("forms/closeout.docx"), 200),
+    "finding_closeout_pdf": Row(finding("forms/closeout.pdf"), 200),
+    "finding_evidence_list": Row(finding("forms/evidence.docx"), 200),
+    "finding_evidence_zip": Row(finding("forms/evidence.zip"), 200),
+    "report_evidence_list": Row(fixed("/reports/{report}/forms/evidence.docx"), 404, None),
+    "report_evidence_zip": Row(fixed("/reports/{report}/forms/evidence.zip"), 404, None),
     # users/urls.py
     "account_list": Row(fixed("/accounts/manage/"), 403, None),
     "account_create": Row(fixed("/accounts/manage/new/"), 403, None),
