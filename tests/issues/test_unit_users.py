@@ -207,6 +207,11 @@ TABLE: dict[str, Row] = {
     "report_docx": Row(fixed("/reports/{report}/report.docx"), 404, None),
     "report_pdf": Row(fixed("/reports/{report}/plan.pdf"), 404, None),
     "province_ledger_xlsx": Row(fixed("/provinces/510000/ledger.xlsx"), 404, None),
+    # 月度整改进展情况表: the leaders' and the province's, not a unit's contact's.
+    "county_monthly_docx": Row(by_code("/counties/{code}/monthly.docx", "county"), 403, None),
+    "county_monthly_pdf": Row(by_code("/counties/{code}/monthly.pdf", "county"), 403, None),
+    "province_monthly_docx": Row(fixed("/provinces/510000/monthly.docx"), 403, None),
+    "province_monthly_pdf": Row(fixed("/provinces/510000/monthly.pdf"), 403, None),
     # users/urls.py
     "account_list": Row(fixed("/accounts/manage/"), 403, None),
     "account_create": Row(fixed("/accounts/manage/new/"), 403, None),
