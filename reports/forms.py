@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Review
@@ -108,3 +111,34 @@ class ReadingForm(StyledForm, forms.Form):
     date = forms.DateField(label=_("日期"), widget=DateInput())
     value = forms.DecimalField(label=_("实际值"), min_value=0, max_digits=14, decimal_places=2)
     note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class MonthForm(StyledForm, forms.Form):
+    """The month of a 月度整改进展情况表 (`?month=2019-09`); last month when not given."""
+
+    month = forms.CharField(
+        label=_("月份"),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2019-09"}),
+    )
+
+    def clean_month(self) -> dt.date:
+        text = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            day = dt.date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                _("月份“%(month)s”无效，请按“2019-09”的格式填写年份和月份。"),
+                params={"month": text},
+            ) from None
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("月份不能晚于本月。"))
+        return day
+
+
+def monthly_form(data) -> MonthForm:
+    """The month form over a GET's data, defaulting to last month."""
+    if not data.get("month"):
+        last = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+        data = {"month": last.strftime("%Y-%m")}
+    return MonthForm(data)

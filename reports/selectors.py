@@ -36,6 +36,7 @@ from issues.models import (
     Review,
     StatusChange,
     Urge,
+    closed_by_q,
     is_overdue,
     lead_unit,
     task_q,
@@ -631,3 +632,99 @@ def _sum_tallies(rows) -> Tally:
     for row in rows:
         total.add(row.tally)
     return total
+
+
+# --- 月度整改进展情况表 (issue 15 item 6) -------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthlyRow:
+    """One line of the 月度整改进展情况表: a review's category (in a county). The month's
+    changes, then the running totals as of the month's last day."""
+
+    county: str
+    review: str
+    category: str
+    progress: int  # progress notes dated in the month (withdrawn ones not counted)
+    closed: int  # closed out in the month
+    became_overdue: int  # deadline in the month, not closed out by its last day
+    urged: int  # urges sent in the month
+    total: int  # findings entered by the month's last day
+    closed_total: int  # closed out by the month's last day (closed_by_q)
+    open_total: int
+    overdue_total: int  # deadline on or before the last day, not closed out by it
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of `month`'s month."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, following - dt.timedelta(days=1)
+
+
+def monthly_progress(findings: QuerySet, month: dt.date) -> list[MonthlyRow]:
+    """The month's changes and totals per county, review and category, in one query.
+
+    As of the close of the month's last day `end`: a finding is overdue when its deadline
+    is on or before `end` and it was not closed out by `end` (closed_by_q(end)); it "became
+    overdue in the month" when that deadline falls within the month. A finding closed out
+    later in time still counts as open/overdue for this month: the table is a record of
+    the month, not of today."""
+    first, end = month_bounds(month)
+    closed = closed_by_q(end)
+    in_month = {"date__gte": first, "date__lte": end}
+    rows = (
+        findings.filter(created_at__date__lte=end)
+        .values(
+            "county__name",
+            "county__code",
+            "review__id",
+            "review__team",
+            "review__title",
+            "category__order",
+            "category__name",
+        )
+        .annotate(
+            total=Count("id", distinct=True),
+            closed_total=Count("id", filter=closed, distinct=True),
+            overdue_total=Count("id", filter=~closed & Q(deadline__lte=end), distinct=True),
+            closed=Count(
+                "id", filter=closed & Q(closed_on__gte=first, closed_on__lte=end), distinct=True
+            ),
+            became_overdue=Count(
+                "id",
+                filter=~closed & Q(deadline__gte=first, deadline__lte=end),
+                distinct=True,
+            ),
+            progress=Count(
+                "progress_notes",
+                filter=Q(
+                    progress_notes__withdrawn_at__isnull=True,
+                    **{f"progress_notes__{k}": v for k, v in in_month.items()},
+                ),
+                distinct=True,
+            ),
+            urged=Count(
+                "urges",
+                filter=Q(urges__created_at__date__gte=first, urges__created_at__date__lte=end),
+                distinct=True,
+            ),
+        )
+        .order_by("county__code", "review__id", "category__order", "category__name")
+    )
+    return [
+        MonthlyRow(
+            county=r["county__name"],
+            review=r["review__title"] or r["review__team"],
+            category=r["category__name"],
+            progress=r["progress"],
+            closed=r["closed"],
+            became_overdue=r["became_overdue"],
+            urged=r["urged"],
+            total=r["total"],
+            closed_total=r["closed_total"],
+            open_total=r["total"] - r["closed_total"],
+            overdue_total=r["overdue_total"],
+        )
+        for r in rows
+    ]

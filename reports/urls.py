@@ -67,4 +67,29 @@ urlpatterns = [
         report_views.report_evidence_zip,
         name="report_evidence_zip",
     ),
+    # 月度整改进展情况表
+    path(
+        "counties/<str:code>/monthly.docx",
+        report_views.county_monthly,
+        {"fmt": "docx"},
+        name="county_monthly_docx",
+    ),
+    path(
+        "counties/<str:code>/monthly.pdf",
+        report_views.county_monthly,
+        {"fmt": "pdf"},
+        name="county_monthly_pdf",
+    ),
+    path(
+        "provinces/<str:code>/monthly.docx",
+        report_views.province_monthly,
+        {"fmt": "docx"},
+        name="province_monthly_docx",
+    ),
+    path(
+        "provinces/<str:code>/monthly.pdf",
+        report_views.province_monthly,
+        {"fmt": "pdf"},
+        name="province_monthly_pdf",
+    ),
 ]

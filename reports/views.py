@@ -25,8 +25,8 @@ from rectify.lib.records import EditConflict
 
 from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
 from .exports import forms as form_writer
-from .exports import xlsx
-from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet
+from .exports import monthly, xlsx
+from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet, monthly_form
 from .models import Indicator, Report
 
 
@@ -100,6 +100,8 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "red_line": settings.RECTIFY_RED_LINE_PERCENT,
             "due_soon_days": warning_days(),
             "charts": charts.county_charts(data),
+            # 月度整改进展情况表: for the county's own staff and leaders, not a unit's contact.
+            **(_monthly_context(request) if permissions.sees_county_records(request.user) else {}),
         },
     )
 
@@ -153,6 +155,7 @@ def province_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "order": order,
             "charts": charts.province_charts(data),
             "notices": Review.objects.filter(province=province).order_by("-issued_on", "-id"),
+            **_monthly_context(request),
         },
     )
 
@@ -461,6 +464,40 @@ def _zip_response(spool, filename: str) -> FileResponse:
     return response
 
 
+# --- 月度整改进展情况表 (issue 15 item 6) -------------------------------------------------
+
+
+def _monthly_file(request, rows, *, scope_name: str, unit: str, month, fmt: str, province: bool):
+    title = _("%(scope)s电子商务进农村综合示范问题整改月度进展情况表（%(year)d年%(month)d月）") % {
+        "scope": scope_name,
+        "year": month.year,
+        "month": month.month,
+    }
+    content = monthly.monthly_docx(
+        rows, title=title, unit=unit, today=timezone.localdate(), with_county=province
+    )
+    content = downloads.as_format(content, fmt)
+    return _download(content, f"{title}.{fmt}", downloads.CONTENT_TYPES[fmt])
+
+
+def _monthly_context(request: HttpRequest) -> dict:
+    """The dashboards' month form for the 月度整改进展情况表, and why no PDF if LibreOffice
+    is missing."""
+    return {
+        "monthly_form": monthly_form(request.GET),
+        "pdf_refusal": "" if office.available() else office.unavailable_message("pdf"),
+    }
+
+
+def _month_or_refusal(request: HttpRequest, back: str):
+    """The month asked for, or a redirect back to the dashboard with the form's error."""
+    form = monthly_form(request.GET)
+    if form.is_valid():
+        return form.cleaned_data["month"], None
+    messages.error(request, " ".join(form.errors["month"]))
+    return None, redirect(back)
+
+
 @login_required
 @require_safe
 def finding_closeout_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
@@ -473,6 +510,36 @@ def finding_closeout_file(request: HttpRequest, pk: int, fmt: str) -> HttpRespon
         return redirect(finding)
     filename = f"销号申请审批表-{finding.pk}.{fmt}"
     return _download(content, filename, downloads.CONTENT_TYPES[fmt])
+
+
+@login_required
+@require_safe
+def county_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The county's 月度整改进展情况表 for `?month=YYYY-MM` (last month by default), as Word
+    or PDF. For the county's leaders and staff (and the province): a unit's contact, who
+    sees only the unit's tasks, gets 403."""
+    county = get_object_or_404(
+        County.objects.for_user(request.user).select_related("province"), code=code
+    )
+    permissions.require_county_records(request.user)
+    back = reverse("county_dashboard", args=[county.code])
+    month, refusal = _month_or_refusal(request, back)
+    if refusal:
+        return refusal
+    rows = selectors.monthly_progress(Finding.objects.active().filter(county=county), month)
+    try:
+        return _monthly_file(
+            request,
+            rows,
+            scope_name=county.display_short_name,
+            unit=county.name,
+            month=month,
+            fmt=fmt,
+            province=False,
+        )
+    except office.OfficeError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(back)
 
 
 @login_required
@@ -532,3 +599,34 @@ def report_evidence_zip(request: HttpRequest, pk: int) -> FileResponse:
         finding_forms.evidence_zip(evidence, listing),
         f"{report.county.display_short_name}佐证材料-{report.date:%Y-%m-%d}.zip",
     )
+
+
+@login_required
+@require_safe
+def province_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The province's 月度整改进展情况表: a row per county, review and category."""
+    user = request.user
+    province = get_object_or_404(Province, code=code)
+    if not allowed(user, "province.view", province):
+        if permissions.home_province_id(user) == province.pk:
+            require(user, "province.view", province)
+        raise Http404
+    back = reverse("province_dashboard", args=[province.code])
+    month, refusal = _month_or_refusal(request, back)
+    if refusal:
+        return refusal
+    findings = Finding.objects.active().filter(county__province=province)
+    rows = selectors.monthly_progress(findings, month)
+    try:
+        return _monthly_file(
+            request,
+            rows,
+            scope_name=province.name,
+            unit=province.name,
+            month=month,
+            fmt=fmt,
+            province=True,
+        )
+    except office.OfficeError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(back)

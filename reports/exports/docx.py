@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from docx import Document
-from docx.enum.section import WD_SECTION
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -681,13 +681,20 @@ def _set_properties(doc, *, title: str, author: str) -> None:
     app._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def new_document():
-    """An empty document with the GB/T 9704 styles, font table and page: every writer (the
-    report, the forms) starts here, so page and fonts are set up in one place."""
+def new_document(*, landscape: bool = False):
+    """An empty Word document with the GB/T 9704 styles, font table and page (A4; `landscape`
+    for the forms with wide tables). Every writer of a document starts here."""
     doc = Document()
     _setup_styles(doc)
     _setup_fonts(doc)
     _setup_page(doc)
+    if landscape:
+        section = doc.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+        section.top_margin, section.bottom_margin = Mm(26), Mm(20)
+        section.left_margin, section.right_margin = Mm(25), Mm(25)
+        section.footer_distance = Mm(10)
     # The default template starts with one empty paragraph; write into the body after it.
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):
@@ -695,8 +702,13 @@ def new_document():
     return doc
 
 
+def style_ids(doc) -> dict[str, str]:
+    """The paragraph and run styles' ids by their names (for writers of other documents)."""
+    return _style_ids(doc)
+
+
 def saved(doc, *, title: str, author: str) -> bytes:
-    """The finished document's bytes, with its properties set."""
+    """The document's bytes, with its properties (title, author, created/modified now)."""
     _set_properties(doc, title=title, author=author)
     out = io.BytesIO()
     doc.save(out)

@@ -214,6 +214,11 @@ TABLE: dict[str, Row] = {
     "finding_evidence_zip": Row(finding("forms/evidence.zip"), 200),
     "report_evidence_list": Row(fixed("/reports/{report}/forms/evidence.docx"), 404, None),
     "report_evidence_zip": Row(fixed("/reports/{report}/forms/evidence.zip"), 404, None),
+    # 月度整改进展情况表: the leaders' and the province's, not a unit's contact's.
+    "county_monthly_docx": Row(by_code("/counties/{code}/monthly.docx", "county"), 403, None),
+    "county_monthly_pdf": Row(by_code("/counties/{code}/monthly.pdf", "county"), 403, None),
+    "province_monthly_docx": Row(fixed("/provinces/510000/monthly.docx"), 403, None),
+    "province_monthly_pdf": Row(fixed("/provinces/510000/monthly.pdf"), 403, None),
     # users/urls.py
     "account_list": Row(fixed("/accounts/manage/"), 403, None),
     "account_create": Row(fixed("/accounts/manage/new/"), 403, None),
