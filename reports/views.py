@@ -467,7 +467,15 @@ def _zip_response(spool, filename: str) -> FileResponse:
 # --- 月度整改进展情况表 (issue 15 item 6) -------------------------------------------------
 
 
-def _monthly_file(request, rows, *, scope_name: str, unit: str, month, fmt: str, province: bool):
+def _monthly_file(
+    request, findings, *, back: str, scope_name: str, unit: str, fmt: str, province: bool
+) -> HttpResponse:
+    """The 月度整改进展情况表 of `findings` for the month asked for, as Word or PDF; an invalid
+    month or a failed conversion goes `back` (the dashboard) with its message."""
+    month, refusal = _month_or_refusal(request, back)
+    if refusal:
+        return refusal
+    rows = selectors.monthly_progress(findings, month)
     title = _("%(scope)s电子商务进农村综合示范问题整改月度进展情况表（%(year)d年%(month)d月）") % {
         "scope": scope_name,
         "year": month.year,
@@ -476,7 +484,11 @@ def _monthly_file(request, rows, *, scope_name: str, unit: str, month, fmt: str,
     content = monthly.monthly_docx(
         rows, title=title, unit=unit, today=timezone.localdate(), with_county=province
     )
-    content = downloads.as_format(content, fmt)
+    try:
+        content = downloads.as_format(content, fmt)
+    except office.OfficeError as failure:
+        messages.error(request, str(failure))
+        return redirect(back)
     return _download(content, f"{title}.{fmt}", downloads.CONTENT_TYPES[fmt])
 
 
@@ -522,24 +534,15 @@ def county_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         County.objects.for_user(request.user).select_related("province"), code=code
     )
     permissions.require_county_records(request.user)
-    back = reverse("county_dashboard", args=[county.code])
-    month, refusal = _month_or_refusal(request, back)
-    if refusal:
-        return refusal
-    rows = selectors.monthly_progress(Finding.objects.active().filter(county=county), month)
-    try:
-        return _monthly_file(
-            request,
-            rows,
-            scope_name=county.display_short_name,
-            unit=county.name,
-            month=month,
-            fmt=fmt,
-            province=False,
-        )
-    except office.OfficeError as refusal:
-        messages.error(request, str(refusal))
-        return redirect(back)
+    return _monthly_file(
+        request,
+        Finding.objects.active().filter(county=county),
+        back=reverse("county_dashboard", args=[county.code]),
+        scope_name=county.display_short_name,
+        unit=county.name,
+        fmt=fmt,
+        province=False,
+    )
 
 
 @login_required
@@ -611,22 +614,12 @@ def province_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         if permissions.home_province_id(user) == province.pk:
             require(user, "province.view", province)
         raise Http404
-    back = reverse("province_dashboard", args=[province.code])
-    month, refusal = _month_or_refusal(request, back)
-    if refusal:
-        return refusal
-    findings = Finding.objects.active().filter(county__province=province)
-    rows = selectors.monthly_progress(findings, month)
-    try:
-        return _monthly_file(
-            request,
-            rows,
-            scope_name=province.name,
-            unit=province.name,
-            month=month,
-            fmt=fmt,
-            province=True,
-        )
-    except office.OfficeError as refusal:
-        messages.error(request, str(refusal))
-        return redirect(back)
+    return _monthly_file(
+        request,
+        Finding.objects.active().filter(county__province=province),
+        back=reverse("province_dashboard", args=[province.code]),
+        scope_name=province.name,
+        unit=province.name,
+        fmt=fmt,
+        province=True,
+    )
