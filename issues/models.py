@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -575,6 +576,14 @@ class FindingQuerySet(CountyScopedQuerySet):
         """Findings whose deadline was moved by an approved extension."""
         return self.filter(EXTENDED_Q)
 
+    def with_raised_on(self) -> FindingQuerySet:
+        """`raised_on`: the day the finding was raised — its review's first day, else the
+        feedback's date, else the day it was entered. A finding imported long after its review
+        counts from the review (the monthly table, the burn-down), not from its import."""
+        return self.annotate(
+            raised_on=Coalesce("review__start_date", "review__issued_on", TruncDate("created_at"))
+        )
+
     def with_lead_unit(self) -> FindingQuerySet:
         return self.annotate(lead_unit_name=lead_unit("unit__name"))
 
@@ -935,6 +944,11 @@ class ProgressQuerySet(CountyScopedQuerySet):
         """Not withdrawn: what pages, exports and documents show (leaders also see the rest)."""
         return self.filter(withdrawn_at__isnull=True)
 
+    def adopted(self) -> ProgressQuerySet:
+        """The office's record of progress: its own notes and the units' notes it accepted
+        (not those waiting for it, nor those it returned)."""
+        return self.visible().filter(review_status__in=Progress.ADOPTED)
+
     def awaiting_review(self) -> ProgressQuerySet:
         """A unit's notes the office has yet to accept or return (单位报送待采纳)."""
         return self.visible().filter(review_status=Progress.ReviewStatus.PENDING)
@@ -955,6 +969,9 @@ class Progress(Tracked):
         PENDING = "pending", _("待采纳")
         ACCEPTED = "accepted", _("已采纳")
         RETURNED = "returned", _("已退回")
+
+    # Which notes are the office's record of progress (ProgressQuerySet.adopted).
+    ADOPTED = (ReviewStatus.NONE, ReviewStatus.ACCEPTED)
 
     finding = models.ForeignKey(
         Finding, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="progress_notes"
@@ -1098,6 +1115,9 @@ class Evidence(Tracked):
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小（字节）"))
     content_type = models.CharField(_("文件类型"), max_length=120)
+    pages = models.PositiveIntegerField(
+        _("页数"), null=True, blank=True, editable=False, help_text=_("PDF 的页数，上传时读取。")
+    )
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -35,7 +35,7 @@ from .models import (
     User,
 )
 from .permissions import allowed, refusal, require
-from .uploads import check_upload, store_upload
+from .uploads import MIME, check_upload, pdf_pages, store_upload
 
 
 class TransitionError(ValidationError):
@@ -618,6 +618,7 @@ def evidence_add(
         original_name=upload.name[:255],
         size=upload.size,
         content_type=checked.content_type,
+        pages=pdf_pages(upload) if checked.content_type == MIME["pdf"] else None,
     )
     store_upload(evidence.file, upload)
     stamp(evidence, user, created=True)

@@ -75,6 +75,24 @@ def check_upload(upload) -> CheckedUpload:
     return CheckedUpload(extension, MIME.get(extension, MIME.get(detected, "")))
 
 
+def pdf_pages(upload) -> int | None:
+    """The number of pages of an uploaded PDF (its page tree's count), or None when it cannot
+    be read: encrypted, damaged, or not a PDF. Read once, on upload, for the 佐证材料目录."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    upload.seek(0)
+    try:
+        document = PDFDocument(PDFParser(upload))
+        count = resolve1(resolve1(document.catalog["Pages"])["Count"])
+    except Exception:  # pdfminer raises many kinds on a broken or encrypted file
+        count = None
+    finally:
+        upload.seek(0)
+    return count if isinstance(count, int) and count > 0 else None
+
+
 def evidence_path(instance, filename: str) -> str:
     """Non-guessable storage names; the original name is kept on the record."""
     extension = PurePath(filename).suffix.lower()

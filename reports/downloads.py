@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 
 from rectify.lib import office
 
-from . import documents
+from . import documents, finding_forms, selectors
 from .documents import Block, ReportDocument
+from .exports import forms as form_writer
+from .exports import monthly
 from .exports.docx import render_docx
 from .models import Report
 
@@ -86,3 +88,43 @@ def document_file(
         content = as_format(render_docx(blocks, title=doc.title, author=doc.issuer), fmt)
     filename = f"{report.county.display_short_name}{kind.name}-{report.date:%Y-%m-%d}.{fmt}"
     return File(content, filename, CONTENT_TYPES[fmt])
+
+
+# --- The forms (issue 15 item 6): the same files for the pages and for export_report --------
+
+
+def closeout_file(finding, fmt: str) -> File:
+    """The finding's 销号申请审批表 as Word or PDF (office.OfficeError for a failed PDF)."""
+    content = as_format(finding_forms.closeout_docx(finding), fmt)
+    return File(content, f"销号申请审批表-{finding.pk}.{fmt}", CONTENT_TYPES[fmt])
+
+
+def finding_evidence_name(finding, what: str = "") -> str:
+    """佐证材料-12 (the ZIP) or 佐证材料目录-12 (`what`="目录"), without the suffix."""
+    return f"佐证材料{what}-{finding.pk}"
+
+
+def report_evidence_name(report: Report, what: str = "") -> str:
+    """昭化区佐证材料-2019-09-10 (the ZIP) or 昭化区佐证材料目录-2019-09-10."""
+    return f"{report.county.display_short_name}佐证材料{what}-{report.date:%Y-%m-%d}"
+
+
+def evidence_list_file(listing: finding_forms.EvidenceList, name: str, fmt: str = "docx") -> File:
+    """A 佐证材料目录 (of a finding or of a report) as Word or PDF, named `name`.fmt."""
+    content = as_format(form_writer.evidence_list_docx(listing), fmt)
+    return File(content, f"{name}.{fmt}", CONTENT_TYPES[fmt])
+
+
+def monthly_file(
+    findings, month, *, scope_name: str, unit: str, today, fmt: str, province: bool
+) -> File:
+    """The 月度整改进展情况表 of `findings` for `month` (a county's: by review and category;
+    a province's, `province=True`: by county too), as Word or PDF."""
+    rows = selectors.monthly_progress(findings, month)
+    title = _("%(scope)s电子商务进农村综合示范问题整改月度进展情况表（%(year)d年%(month)d月）") % {
+        "scope": scope_name,
+        "year": month.year,
+        "month": month.month,
+    }
+    content = monthly.monthly_docx(rows, title=title, unit=unit, today=today, with_county=province)
+    return File(as_format(content, fmt), f"{title}.{fmt}", CONTENT_TYPES[fmt])

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import zipfile
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,15 @@ def size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
+
+
+def pages_and_size(evidence: Evidence) -> str:
+    """The 目录's 页数/大小 column: "12页，1.2 MB" for a PDF whose pages were counted on
+    upload, else the size."""
+    size = size_text(evidence.size)
+    if evidence.pages:
+        return _("%(pages)d页，%(size)s") % {"pages": evidence.pages, "size": size}
+    return size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,17 +194,34 @@ class EvidenceList:
         return [_("序号"), _("名称"), _("页数/大小"), _("上传人"), _("日期")]
 
 
-def finding_evidence(user, finding: Finding):
-    """The evidence of one finding the user may see (removed pieces left out)."""
-    return _evidence(Evidence.objects.for_user(user).filter(finding=finding))
+def finding_evidence(evidence: QuerySet, finding: Finding) -> list[Evidence]:
+    """The finding's evidence among `evidence` (the pages pass Evidence.objects.for_user,
+    export_report all of it), removed pieces left out."""
+    return _evidence(evidence.filter(finding=finding))
 
 
-def report_evidence(user, report: Report):
-    """All evidence of the report's findings, in one query."""
+def report_evidence(evidence: QuerySet, report: Report) -> list[Evidence]:
+    """The evidence among `evidence` of all the report's findings, in one query."""
     findings = Finding.objects.active().filter(
         county=report.county_id, review__in=documents._reviews_of(report)
     )
-    return _evidence(Evidence.objects.for_user(user).filter(finding__in=findings))
+    return _evidence(evidence.filter(finding__in=findings))
+
+
+def report_listing(evidence: QuerySet, report: Report) -> tuple[list[Evidence], EvidenceList]:
+    """The report's evidence among `evidence` and its 佐证材料目录."""
+    pieces = report_evidence(evidence, report)
+    listing = evidence_list(pieces, subtitle=report.title, author=report.county.display_short_name)
+    return pieces, listing
+
+
+def finding_listing(evidence: QuerySet, finding: Finding) -> tuple[list[Evidence], EvidenceList]:
+    """The finding's evidence among `evidence` and its 佐证材料目录."""
+    pieces = finding_evidence(evidence, finding)
+    listing = evidence_list(
+        pieces, subtitle=finding.short_description, author=finding.county.display_short_name
+    )
+    return pieces, listing
 
 
 def _evidence(qs):
@@ -210,7 +237,7 @@ def evidence_list(evidence: list[Evidence], *, subtitle: str, author: str) -> Ev
         (
             str(i),
             e.title,
-            size_text(e.size),
+            pages_and_size(e),
             _person(e.created_by),
             chinese_date(e.date),
         )

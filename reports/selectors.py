@@ -21,7 +21,6 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from issues.columns import OWN_TEXTS, FindingRow, text_columns
 from issues.models import (
@@ -305,12 +304,9 @@ def _indicator_rows(project) -> list[IndicatorRow]:
 
 def _burndown(findings: QuerySet, today: dt.date) -> list[tuple[dt.date, int]]:
     """Open findings at the end of each month, from the first review to today."""
-    rows = list(findings.values_list("review__start_date", "created_at", "closed_on"))
-    if not rows:
+    found = list(findings.with_raised_on().values_list("raised_on", "closed_on"))
+    if not found:
         return []
-    found = [
-        (start or timezone.localtime(created).date(), closed) for start, created, closed in rows
-    ]
     first = min(day for day, _ in found)
     points = []
     month = dt.date(first.year, first.month, 1)
@@ -669,12 +665,18 @@ def monthly_progress(findings: QuerySet, month: dt.date) -> list[MonthlyRow]:
     is on or before `end` and it was not closed out by `end` (closed_by_q(end)); it "became
     overdue in the month" when that deadline falls within the month. A finding closed out
     later in time still counts as open/overdue for this month: the table is a record of
-    the month, not of today."""
+    the month, not of today.
+
+    A finding counts from the day it was raised (FindingQuerySet.with_raised_on: its review's
+    first day), so one imported later still shows in the months before its import; the
+    month's progress is the office's record (Progress.ADOPTED: its own notes and the units'
+    notes it accepted, not those waiting for it)."""
     first, end = month_bounds(month)
     closed = closed_by_q(end)
     in_month = {"date__gte": first, "date__lte": end}
     rows = (
-        findings.filter(created_at__date__lte=end)
+        findings.with_raised_on()
+        .filter(raised_on__lte=end)
         .values(
             "county__name",
             "county__code",
@@ -700,6 +702,7 @@ def monthly_progress(findings: QuerySet, month: dt.date) -> list[MonthlyRow]:
                 "progress_notes",
                 filter=Q(
                     progress_notes__withdrawn_at__isnull=True,
+                    progress_notes__review_status__in=Progress.ADOPTED,
                     **{f"progress_notes__{k}": v for k, v in in_month.items()},
                 ),
                 distinct=True,

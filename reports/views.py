@@ -17,15 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from issues import permissions, submissions
 from issues.filters import FindingFilter
-from issues.models import County, Finding, Province, Review, warning_days
+from issues.models import County, Evidence, Finding, Province, Review, warning_days
 from issues.permissions import abilities, allowed, is_administrator, require
 from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib import office
 from rectify.lib.records import EditConflict
 
 from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
-from .exports import forms as form_writer
-from .exports import monthly, xlsx
+from .exports import xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet, monthly_form
 from .models import Indicator, Report
 
@@ -475,21 +474,20 @@ def _monthly_file(
     month, refusal = _month_or_refusal(request, back)
     if refusal:
         return refusal
-    rows = selectors.monthly_progress(findings, month)
-    title = _("%(scope)s电子商务进农村综合示范问题整改月度进展情况表（%(year)d年%(month)d月）") % {
-        "scope": scope_name,
-        "year": month.year,
-        "month": month.month,
-    }
-    content = monthly.monthly_docx(
-        rows, title=title, unit=unit, today=timezone.localdate(), with_county=province
-    )
     try:
-        content = downloads.as_format(content, fmt)
+        file = downloads.monthly_file(
+            findings,
+            month,
+            scope_name=scope_name,
+            unit=unit,
+            today=timezone.localdate(),
+            fmt=fmt,
+            province=province,
+        )
     except office.OfficeError as failure:
         messages.error(request, str(failure))
         return redirect(back)
-    return _download(content, f"{title}.{fmt}", downloads.CONTENT_TYPES[fmt])
+    return _download(file.content, file.filename, file.content_type)
 
 
 def _monthly_context(request: HttpRequest) -> dict:
@@ -516,12 +514,11 @@ def finding_closeout_file(request: HttpRequest, pk: int, fmt: str) -> HttpRespon
     """The finding's 销号申请审批表 as Word or PDF."""
     finding = _get_finding_for_user(request, pk)
     try:
-        content = downloads.as_format(finding_forms.closeout_docx(finding), fmt)
+        file = downloads.closeout_file(finding, fmt)
     except office.OfficeError as refusal:
         messages.error(request, str(refusal))
         return redirect(finding)
-    filename = f"销号申请审批表-{finding.pk}.{fmt}"
-    return _download(content, filename, downloads.CONTENT_TYPES[fmt])
+    return _download(file.content, file.filename, file.content_type)
 
 
 @login_required
@@ -549,58 +546,43 @@ def county_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 @require_safe
 def finding_evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
     finding = _get_finding_for_user(request, pk)
-    evidence = finding_forms.finding_evidence(request.user, finding)
-    listing = finding_forms.evidence_list(
-        evidence, subtitle=finding.short_description, author=finding.county.display_short_name
+    _pieces, listing = finding_forms.finding_listing(
+        Evidence.objects.for_user(request.user), finding
     )
-    return _download(
-        form_writer.evidence_list_docx(listing),
-        f"佐证材料目录-{finding.pk}.docx",
-        downloads.CONTENT_TYPES["docx"],
-    )
+    file = downloads.evidence_list_file(listing, downloads.finding_evidence_name(finding, "目录"))
+    return _download(file.content, file.filename, file.content_type)
 
 
 @login_required
 @require_safe
 def finding_evidence_zip(request: HttpRequest, pk: int) -> FileResponse:
     finding = _get_finding_for_user(request, pk)
-    evidence = finding_forms.finding_evidence(request.user, finding)
-    listing = finding_forms.evidence_list(
-        evidence, subtitle=finding.short_description, author=finding.county.display_short_name
+    pieces, listing = finding_forms.finding_listing(
+        Evidence.objects.for_user(request.user), finding
     )
     return _zip_response(
-        finding_forms.evidence_zip(evidence, listing), f"佐证材料-{finding.pk}.zip"
+        finding_forms.evidence_zip(pieces, listing),
+        downloads.finding_evidence_name(finding) + ".zip",
     )
-
-
-def _report_listing(request: HttpRequest, report: Report):
-    evidence = finding_forms.report_evidence(request.user, report)
-    listing = finding_forms.evidence_list(
-        evidence, subtitle=report.title, author=report.county.display_short_name
-    )
-    return evidence, listing
 
 
 @login_required
 @require_safe
 def report_evidence_list(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report_for_user(request, pk)
-    _evidence, listing = _report_listing(request, report)
-    return _download(
-        form_writer.evidence_list_docx(listing),
-        f"{report.county.display_short_name}佐证材料目录-{report.date:%Y-%m-%d}.docx",
-        downloads.CONTENT_TYPES["docx"],
-    )
+    _pieces, listing = finding_forms.report_listing(Evidence.objects.for_user(request.user), report)
+    file = downloads.evidence_list_file(listing, downloads.report_evidence_name(report, "目录"))
+    return _download(file.content, file.filename, file.content_type)
 
 
 @login_required
 @require_safe
 def report_evidence_zip(request: HttpRequest, pk: int) -> FileResponse:
     report = _get_report_for_user(request, pk)
-    evidence, listing = _report_listing(request, report)
+    pieces, listing = finding_forms.report_listing(Evidence.objects.for_user(request.user), report)
     return _zip_response(
-        finding_forms.evidence_zip(evidence, listing),
-        f"{report.county.display_short_name}佐证材料-{report.date:%Y-%m-%d}.zip",
+        finding_forms.evidence_zip(pieces, listing),
+        downloads.report_evidence_name(report) + ".zip",
     )
 
 

@@ -42,6 +42,25 @@ def pdf_bytes() -> bytes:
     )
 
 
+def pdf_with_pages(n: int) -> bytes:
+    """A small valid PDF of `n` blank A4 pages (objects, xref and trailer with true offsets)."""
+    kids = " ".join(f"{3 + i} 0 R" for i in range(n))
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        f"<</Type/Pages/Kids[{kids}]/Count {n}>>".encode(),
+        *[b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>" for _ in range(n)],
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj".encode() + body + b"endobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer<</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
 def png_bytes() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (

@@ -118,6 +118,12 @@ def test_province_ledger_as_xlsx(export, code):
         ({"county": "999999"}, "999999"),
         ({"province": "999999", "document": "ledger"}, "999999"),
         ({"county": "510811", "report_id": 999999}, "999999"),
+        ({"county": "510811", "document": "closeout"}, "--finding"),
+        ({"finding": 999999, "document": "closeout"}, "999999"),
+        ({"province": "510000", "document": "closeout"}, "ledger or monthly"),
+        ({"county": "510811", "document": "evidence", "format": "docx"}, "zip"),
+        ({"county": "510811", "document": "monthly", "month": "2019-13"}, "月份"),
+        ({"county": "510811", "document": "monthly", "format": "xlsx"}, "docx or pdf"),
         ({"county": "510811", "province": "510000"}, "not allowed"),
         ({}, "required"),
     ],
@@ -175,3 +181,63 @@ def test_the_latest_report_record_is_used_unless_one_is_named(export):
     assert docx_text(path)[0] == ZHAOHUA_TITLE
     with pytest.raises(CommandError):
         export("archived.docx", county="510811", report_id=later.pk)
+
+
+# --- The forms (issue 15 item 6): the same files the pages offer ---------------------------
+
+
+def test_a_finding_s_closeout_form_and_evidence(export, settings, tmp_path):
+    from issues.models import Finding
+    from tests.reports.test_finding_forms import docx_text as form_text
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    finding = Finding.objects.closed().filter(county__code="510811").first()
+    path, printed = export("closeout.docx", finding=finding.pk, document="closeout")
+    text = form_text(path.read_bytes())
+    assert "销号申请审批表" in text and full_width_punctuation(finding.description) in text
+    path, _ = export("evidence-list.docx", finding=finding.pk, document="evidence-list")
+    assert "佐证材料目录" in form_text(path.read_bytes())
+    path, _ = export("evidence.zip", finding=finding.pk, document="evidence")
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist()[0] == "目录.docx"
+        assert len(archive.namelist()) == 1 + finding.evidence.visible().count()
+
+
+def test_a_report_s_evidence_list_and_bundle(export, settings, tmp_path):
+    import zipfile
+
+    from issues.models import Evidence
+    from tests.reports.test_finding_forms import docx_text as form_text
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path, _ = export("list.docx", county="510811", document="evidence-list")
+    text = form_text(path.read_bytes())
+    assert ZHAOHUA_TITLE in text
+    path, _ = export("all.zip", county="510811", document="evidence")
+    pieces = Evidence.objects.visible().filter(finding__county__code="510811").count()
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.namelist()) == 1 + pieces
+
+
+@pytest.mark.parametrize("scope", [{"county": "510811"}, {"province": "510000"}])
+def test_the_monthly_table(export, scope):
+    path, _ = export("monthly.docx", document="monthly", month="2019-09", **scope)
+    doc = Document(str(path))
+    title = "".join(p.text for p in doc.paragraphs[:3])
+    assert "月度进展情况表" in title and "（2019年9月）" in title
+    body = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert any("项目建设进度滞后问题" in " ".join(row) for row in body)
+
+
+def test_the_forms_as_pdf(export):
+    from issues.models import Finding
+    from tests.reports.test_report_docx import require_tool
+
+    require_tool("soffice", "libreoffice")
+    finding = Finding.objects.filter(county__code="510811").first()
+    path, _ = export("closeout.pdf", finding=finding.pk, document="closeout")
+    assert path.read_bytes().startswith(b"%PDF")
+    path, _ = export("monthly.pdf", county="510811", document="monthly", month="2019-09")
+    assert path.read_bytes().startswith(b"%PDF")

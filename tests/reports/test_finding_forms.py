@@ -22,7 +22,7 @@ from issues.models import Evidence
 from reports import finding_forms
 from reports.models import Report
 from tests.conftest import PASSWORD, Factory
-from tests.issues.test_evidence import pdf_bytes, png_bytes
+from tests.issues.test_evidence import pdf_bytes, pdf_with_pages, png_bytes
 from tests.reports.test_report_docx import require_tool
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -260,3 +260,32 @@ def test_the_report_page_offers_the_evidence_list_and_bundle(client, alice, coun
     page = login(client, alice).get(f"/reports/{report.pk}/").content.decode()
     for path in ("evidence.docx", "evidence.zip"):
         assert f"/reports/{report.pk}/forms/{path}" in page
+
+
+def test_the_evidence_list_gives_a_pdf_s_pages_counted_on_upload(client, alice, finding_a):
+    three = upload(alice, finding_a, "会议纪要.pdf", pdf_with_pages(3), title="会议纪要")
+    broken = upload(alice, finding_a, "合同.pdf", pdf_bytes()[:40] + b"\n%%EOF\n", title="合同")
+    photo = upload(alice, finding_a, "照片.png", png_bytes(), title="照片")
+    assert (three.pages, broken.pages, photo.pages) == (3, None, None)
+    rows = {
+        row[1]: row[2]
+        for row in finding_forms.finding_listing(Evidence.objects.all(), finding_a)[1].rows
+    }
+    assert rows["会议纪要"] == f"3页，{finding_forms.size_text(three.size)}"
+    assert rows["合同"] == finding_forms.size_text(broken.size)  # unreadable: the size alone
+    assert rows["照片"] == finding_forms.size_text(photo.size)
+    response = login(client, alice).get(f"/findings/{finding_a.pk}/forms/evidence.docx")
+    assert f"3页，{finding_forms.size_text(three.size)}" in docx_text(response.content)
+
+
+def test_pdfs_uploaded_before_the_count_get_it_from_the_migration(alice, finding_a):
+    import importlib
+
+    from django.apps import apps
+
+    evidence = upload(alice, finding_a, "方案.pdf", pdf_with_pages(2), title="方案")
+    Evidence.objects.filter(pk=evidence.pk).update(pages=None)
+    migration = importlib.import_module("issues.migrations.0024_evidence_pages")
+    migration.count_pages(apps, None)
+    evidence.refresh_from_db()
+    assert evidence.pages == 2

@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 from docx import Document
 
-from issues.models import Finding, Progress, Urge
+from issues.models import Finding, Progress, Review, Urge
 from reports import selectors
 from tests.conftest import PASSWORD, Factory
 from tests.reports.test_report_docx import require_tool
@@ -51,7 +51,7 @@ def month_data(alice, county_a, review_a):
     项目管理问题: f1 (deadline 9-20, open: became overdue; notes 8-30, 9-03, 9-10 withdrawn;
     urged 9-12 and 10-01) and f2 (deadline 8-10, closed 9-05). 资金问题: f3 (deadline 10-30,
     closed 10-02: open at the end of September), f4 (deadline 9-30, closed 9-30: not overdue;
-    note 9-15), f5 (entered 10-05: not in September's table)."""
+    note 9-15), f5 (of a later review, held from 10-03: not in September's table)."""
     with at(dt.date(2019, 8, 1)):
         f1 = Factory.finding(alice, county_a, review_a, deadline=dt.date(2019, 9, 20))
         f2 = Factory.finding(alice, county_a, review_a, deadline=dt.date(2019, 8, 10))
@@ -61,8 +61,11 @@ def month_data(alice, county_a, review_a):
         f4 = Factory.finding(
             alice, county_a, review_a, category="资金问题", deadline=dt.date(2019, 9, 30)
         )
+    later = Factory.review(
+        county_a, kind=Review.Kind.PROVINCE_SUPERVISION, team="省督查组", start=dt.date(2019, 10, 3)
+    )
     with at(dt.date(2019, 10, 5)):
-        Factory.finding(alice, county_a, review_a, category="资金问题")
+        Factory.finding(alice, county_a, later, category="资金问题")
     close(f2, dt.date(2019, 9, 5))
     close(f3, dt.date(2019, 10, 2))
     close(f4, dt.date(2019, 9, 30))
@@ -115,13 +118,50 @@ def test_august_and_october_count_their_own_months(month_data, county_a):
         "资金问题": (0, 0, 0, 0, 2, 0, 2, 0),
     }
     october = {
-        r.category: numbers(r) for r in selectors.monthly_progress(findings, dt.date(2019, 10, 1))
+        (r.review, r.category): numbers(r)
+        for r in selectors.monthly_progress(findings, dt.date(2019, 10, 1))
     }
-    # October: f3 closed 10-02, f5 entered, f1 urged again and still overdue.
+    # October: f3 closed 10-02, f5's review held, f1 urged again and still overdue.
     assert october == {
-        "项目管理问题": (0, 0, 0, 1, 2, 1, 1, 1),
-        "资金问题": (0, 1, 0, 0, 3, 2, 1, 0),
+        ("商务部复核组", "项目管理问题"): (0, 0, 0, 1, 2, 1, 1, 1),
+        ("商务部复核组", "资金问题"): (0, 1, 0, 0, 2, 2, 0, 0),
+        ("省督查组", "资金问题"): (0, 0, 0, 0, 1, 0, 1, 0),
     }
+
+
+def test_a_finding_counts_from_its_review_not_from_its_import(alice, county_a, review_a):
+    """Entered on 10-05 (imported after the fact) but raised by the review of 2019-04-25: in
+    August's table. Without a review date, the day it was entered counts."""
+    with at(dt.date(2019, 10, 5)):
+        Factory.finding(alice, county_a, review_a, deadline=dt.date(2019, 6, 30))
+        undated = Review.objects.create(kind=Review.Kind.PROVINCE_SUPERVISION, team="市督查组")
+        undated.counties.add(county_a)
+        Factory.finding(alice, county_a, undated, category="资金问题")
+    findings = Finding.objects.active().filter(county=county_a)
+    august = selectors.monthly_progress(findings, dt.date(2019, 8, 1))
+    assert [(r.review, r.category, r.total, r.overdue_total) for r in august] == [
+        ("商务部复核组", "项目管理问题", 1, 1)
+    ]
+    october = selectors.monthly_progress(findings, dt.date(2019, 10, 1))
+    assert {(r.review, r.total) for r in october} == {("商务部复核组", 1), ("市督查组", 1)}
+
+
+def test_the_month_s_progress_is_the_office_s_record(alice, una, county_a, review_a, unit_a):
+    """A unit's note counts once the office accepted it; waiting or returned, it does not."""
+    finding = Factory.finding(alice, county_a, review_a, units=[unit_a])
+    for status in Progress.ReviewStatus:
+        Progress.objects.create(
+            finding=finding,
+            date=dt.date(2019, 9, 2),
+            note=f"单位报送：{status.label}。",
+            author=una,
+            unit=unit_a if status else None,
+            review_status=status,
+        )
+    findings = Finding.objects.active().filter(county=county_a)
+    [row] = selectors.monthly_progress(findings, dt.date(2019, 9, 1))
+    assert row.progress == 2  # the office's own note and the accepted one
+    assert Progress.objects.adopted().count() == 2
 
 
 def login(client, user):
