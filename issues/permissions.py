@@ -318,6 +318,17 @@ SOLE_COUNTY = Reach(
         and review_county_ids(obj) == {user.county_id}
     ),
 )
+# A provincial notice that names the user's county (the 督查通报 is addressed to it).
+NOTICE_COUNTY = Reach(
+    "a notice naming the own county",
+    lambda user, obj: (
+        obj._meta.model_name == "review"
+        and obj.province_id is not None
+        and user.county_id in review_county_ids(obj)
+    ),
+    # On notices (reviews): the rows are the notices themselves, whatever `field` says.
+    lambda user, field, finding=None: Q(counties=user.county_id),
+)
 # A county's own review (of it, perhaps with others), not a provincial notice.
 COUNTY_REVIEW = Reach(
     "a review of the own county, not a notice",
@@ -432,6 +443,12 @@ ABILITIES: dict[str, Ability] = {
     "notice.view": Ability(
         {NATIONAL: ANY, PROVINCE_MEMBER: OWN_PROVINCE},
         gettext_lazy("省级通报的汇总情况仅对省级用户开放；本县的问题请在台账中查看。"),
+    ),
+    # The 督查通报 as a document: the province's reviewers who wrote it, and the staff and
+    # leaders of the counties it is addressed to.
+    "notice.document": Ability(
+        {NATIONAL: ANY, REVIEWER: OWN_PROVINCE, STAFF: NOTICE_COUNTY, LEADER: NOTICE_COUNTY},
+        gettext_lazy("通报文件仅对发文省份的审核人员和通报涉及的区县开放。"),
     ),
     # The leader, who decides, also sees withdrawn notes and removed evidence.
     "progress.see_withdrawn": Ability({LEADER: OWN_COUNTY}, NOT_ALLOWED),

@@ -29,6 +29,7 @@ from issues.models import (
     FindingRequest,
     FindingUnit,
     Measure,
+    NoticeItem,
     Progress,
     Project,
     Province,
@@ -731,3 +732,75 @@ def monthly_progress(findings: QuerySet, month: dt.date) -> list[MonthlyRow]:
         )
         for r in rows
     ]
+
+
+# --- 督查通报 (issue 15 item 6): a provincial notice as an official document -------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NoticeEntry:
+    """One item of the notice: its problem, the counties it was sent to (by name, in the
+    notice's order), what they must do and by when."""
+
+    category: str
+    description: str
+    measures: list[str]
+    deadline: dt.date | None
+    counties: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class NoticeDocument:
+    """What the 督查通报 says, as plain data (reports/exports/notice.py writes it)."""
+
+    issuer: str
+    reference_number: str
+    title: str
+    team: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    date: dt.date  # the date it was issued (成文日期)
+    issued_on: dt.date | None
+    report_deadline: dt.date | None
+    counties: list[str]  # the addressees, by division code
+    entries: list[NoticeEntry]  # by category, then in the category's order
+
+
+def notice_document(notice: Review, today: dt.date) -> NoticeDocument:
+    """The notice, its items in order and the counties each was fanned out to: three queries
+    (the notice given). A notice not yet issued is dated `today`."""
+    # In the order of their division codes, as the notice's page lists them.
+    names = {c.pk: c.display_short_name for c in County.objects.filter(reviews=notice)}
+    items = (
+        NoticeItem.objects.filter(review=notice)
+        .select_related("category")
+        .order_by("category__order", "category_id", "order", "id")
+    )
+    # Every copy made, archived ones included: the notice was sent to the county all the same.
+    sent: dict[int, set[int]] = {}
+    for item_id, county_id in Finding.objects.filter(notice_item__review=notice).values_list(
+        "notice_item_id", "county_id"
+    ):
+        sent.setdefault(item_id, set()).add(county_id)
+    return NoticeDocument(
+        issuer=notice.issuer.strip(),
+        reference_number=notice.reference_number.strip(),
+        title=notice.title.strip(),
+        team=notice.team.strip(),
+        start_date=notice.start_date,
+        end_date=notice.end_date,
+        date=notice.issued_on or today,
+        issued_on=notice.issued_on,
+        report_deadline=notice.report_deadline,
+        counties=list(names.values()),
+        entries=[
+            NoticeEntry(
+                category=item.category.name,
+                description=item.description,
+                measures=[m.strip() for m in item.measures.splitlines() if m.strip()],
+                deadline=item.deadline,
+                counties=[name for pk, name in names.items() if pk in sent.get(item.pk, ())],
+            )
+            for item in items
+        ],
+    )

@@ -92,4 +92,17 @@ urlpatterns = [
         {"fmt": "pdf"},
         name="province_monthly_pdf",
     ),
+    # 督查通报
+    path(
+        "notices/<int:pk>/notice.docx",
+        report_views.notice_file,
+        {"fmt": "docx"},
+        name="notice_docx",
+    ),
+    path(
+        "notices/<int:pk>/notice.pdf",
+        report_views.notice_file,
+        {"fmt": "pdf"},
+        name="notice_pdf",
+    ),
 ]

@@ -24,6 +24,7 @@ from rectify.lib import office
 from rectify.lib.records import EditConflict
 
 from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
+from .exports import notice as notice_writer
 from .exports import xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet, monthly_form
 from .models import Indicator, Report
@@ -605,3 +606,40 @@ def province_monthly(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         fmt=fmt,
         province=True,
     )
+
+
+# --- 督查通报 (issue 15 item 6) ------------------------------------------------------------
+
+
+def _get_notice_document_for_user(request: HttpRequest, pk: int) -> Review:
+    """A provincial notice, for its province's reviewers (and national users) and for the
+    staff and leaders of the counties it names; to anyone else it does not exist."""
+    scope = permissions.scope(request.user, "notice.document", field=None)
+    if scope is None:
+        raise Http404
+    notices = Review.objects.filter(province__isnull=False).filter(scope).distinct()
+    return get_object_or_404(notices, pk=pk)
+
+
+@login_required
+@require_safe
+def notice_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The 督查通报 as Word or PDF. A notice without items, or a PDF LibreOffice could not
+    make, goes back to the notice's page (the county's: its review page) with the reason."""
+    notice = _get_notice_document_for_user(request, pk)
+    back = (
+        reverse("notice_detail", args=[notice.pk])
+        if allowed(request.user, "notice.view", notice)
+        else reverse("review_detail", args=[notice.pk])
+    )
+    doc = selectors.notice_document(notice, timezone.localdate())
+    if not doc.entries:
+        messages.error(request, _("该通报还没有通报问题，无需生成通报文件。"))
+        return redirect(back)
+    try:
+        content = downloads.as_format(notice_writer.notice_docx(doc), fmt)
+    except office.OfficeError as failure:
+        messages.error(request, str(failure))
+        return redirect(back)
+    name = doc.reference_number or notice_writer.title_of(doc)
+    return _download(content, f"督查通报-{name}.{fmt}", downloads.CONTENT_TYPES[fmt])

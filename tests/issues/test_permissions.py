@@ -72,6 +72,13 @@ EXPECTED = {
     "province.view": ("province", "rita nina", "quinn nina", "rita quinn nina"),
     "nation.view": ("province", "nina", "nina", "nina"),
     "notice.view": ("notice", "rita nina", "quinn nina", "rita quinn nina"),
+    # A's notice names county A; B's names no county.
+    "notice.document": (
+        "notice",
+        "alice lee rita nina",
+        "quinn nina",
+        "alice lee bob rita quinn nina",
+    ),
     "progress.see_withdrawn": ("finding", "lee", "", "lee"),
     "evidence.see_removed": ("evidence", "lee", "", "lee"),
     "finding.create": ("county", "alice", "bob", "alice bob"),
@@ -120,6 +127,7 @@ MESSAGE = {
     "province.view": "全省情况仅对省级用户开放。",
     "nation.view": "全国情况仅对全国范围的用户开放。",
     "notice.view": "省级通报的汇总情况仅对省级用户开放；本县的问题请在台账中查看。",
+    "notice.document": "通报文件仅对发文省份的审核人员和通报涉及的区县开放。",
     "progress.see_withdrawn": "您没有执行此操作的权限。",
     "evidence.see_removed": "您没有执行此操作的权限。",
     "finding.create": "只有区县工作人员可以登记问题。",

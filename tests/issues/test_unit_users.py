@@ -219,6 +219,9 @@ TABLE: dict[str, Row] = {
     "county_monthly_pdf": Row(by_code("/counties/{code}/monthly.pdf", "county"), 403, None),
     "province_monthly_docx": Row(fixed("/provinces/510000/monthly.docx"), 403, None),
     "province_monthly_pdf": Row(fixed("/provinces/510000/monthly.pdf"), 403, None),
+    # 督查通报: the notice's province and the counties it names (not this one), no one else.
+    "notice_docx": Row(fixed("/notices/{notice}/notice.docx"), 404, None),
+    "notice_pdf": Row(fixed("/notices/{notice}/notice.pdf"), 404, None),
     # users/urls.py
     "account_list": Row(fixed("/accounts/manage/"), 403, None),
     "account_create": Row(fixed("/accounts/manage/new/"), 403, None),
