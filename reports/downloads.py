@@ -18,7 +18,7 @@ from rectify.lib import office
 from . import documents, finding_forms, selectors
 from .documents import Block, ReportDocument
 from .exports import forms as form_writer
-from .exports import monthly
+from .exports import monthly, notice
 from .exports.docx import render_docx
 from .models import Report
 
@@ -128,3 +128,10 @@ def monthly_file(
     }
     content = monthly.monthly_docx(rows, title=title, unit=unit, today=today, with_county=province)
     return File(as_format(content, fmt), f"{title}.{fmt}", CONTENT_TYPES[fmt])
+
+
+def notice_file(doc, fmt: str) -> File:
+    """A provincial 督查通报 (selectors.notice_document) as Word or PDF."""
+    content = as_format(notice.notice_docx(doc), fmt)
+    name = doc.reference_number or notice.title_of(doc)
+    return File(content, f"督查通报-{name}.{fmt}", CONTENT_TYPES[fmt])

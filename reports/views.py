@@ -24,7 +24,6 @@ from rectify.lib import office
 from rectify.lib.records import EditConflict
 
 from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
-from .exports import notice as notice_writer
 from .exports import xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet, monthly_form
 from .models import Indicator, Report
@@ -637,9 +636,8 @@ def notice_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         messages.error(request, _("该通报还没有通报问题，无需生成通报文件。"))
         return redirect(back)
     try:
-        content = downloads.as_format(notice_writer.notice_docx(doc), fmt)
+        file = downloads.notice_file(doc, fmt)
     except office.OfficeError as failure:
         messages.error(request, str(failure))
         return redirect(back)
-    name = doc.reference_number or notice_writer.title_of(doc)
-    return _download(content, f"督查通报-{name}.{fmt}", downloads.CONTENT_TYPES[fmt])
+    return _download(file.content, file.filename, file.content_type)

@@ -265,3 +265,16 @@ def test_the_pdf_has_the_text(client, quinn, notice):
     for words in (NUMBER, ADDRESSEE, "涉及区县：庐山市、广昌县", "江西省商务厅2017年8月14日印发"):
         assert words in text, words
     assert HALF_WIDTH_NEXT_TO_CHINESE.findall(text) == []
+
+
+def test_export_report_writes_the_notice(notice, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "notice.docx"
+    call_command("export_report", notice=notice.pk, document="notice", output=str(out))
+    lines = texts(Document(str(out)))
+    assert "赣商务建设字〔2017〕193号" in lines
+    with pytest.raises(CommandError, match="--notice"):
+        call_command("export_report", county="510811", document="notice", output=str(out))
+    with pytest.raises(CommandError, match="--document notice"):
+        call_command("export_report", notice=notice.pk, document="report", output=str(out))

@@ -5,9 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from issues.models import County, Evidence, Finding, Province
+from issues.models import County, Evidence, Finding, Province, Review
 from rectify.lib import office
-from reports import documents, downloads, finding_forms, ledgers
+from reports import documents, downloads, finding_forms, ledgers, selectors
 from reports.exports import xlsx
 from reports.forms import monthly_form
 from reports.models import Report
@@ -22,6 +22,7 @@ DOCUMENT_FORMATS = {
     "evidence-list": ["docx", "pdf"],
     "evidence": ["zip"],
     "monthly": ["docx", "pdf"],
+    "notice": ["docx", "pdf"],
 }
 
 
@@ -32,7 +33,8 @@ class Command(BaseCommand):
         "(monthly: docx or pdf, --month YYYY-MM, last month by default; also a province's), "
         "the 佐证材料目录 (evidence-list: docx or pdf) and the evidence ZIP with its 目录 "
         "(evidence) of a report or of one finding (--finding ID), and a finding's 销号申请审批表 "
-        "(closeout --finding ID: docx or pdf). Reports use the county's latest report record, "
+        "(closeout --finding ID: docx or pdf), and a province's 督查通报 (notice --notice ID). "
+        "Reports use the county's latest report record, "
         "or a default one over all its reviews. The format is --format's, else the output "
         "file's suffix's (-o report.pdf), else the document's first. PDF needs LibreOffice."
     )
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         scope.add_argument("--county", help="6-digit code of the county, e.g. 510811")
         scope.add_argument("--province", help="6-digit code of the province (ledger, monthly)")
         scope.add_argument("--finding", type=int, help="a finding's id (closeout, evidence)")
+        scope.add_argument("--notice", type=int, help="a provincial notice's id (notice)")
         parser.add_argument("--document", choices=list(DOCUMENT_FORMATS), default="report")
         parser.add_argument("--format", choices=FORMATS, default=None)
         parser.add_argument("--report-id", type=int, help="a specific report record")
@@ -72,6 +75,18 @@ class Command(BaseCommand):
 
     def _content(self, document: str, fmt: str, options: dict):
         today = timezone.localdate()
+        if options["notice"] is not None:
+            if document != "notice":
+                raise CommandError("--notice works with --document notice.")
+            review = Review.objects.filter(pk=options["notice"], province__isnull=False).first()
+            if review is None:
+                raise CommandError(f"No notice {options['notice']}.")
+            doc = selectors.notice_document(review, today)
+            if not doc.entries:
+                raise CommandError(f"Notice {review.pk} has no items yet.")
+            return downloads.notice_file(doc, fmt).content
+        if document == "notice":
+            raise CommandError("The 督查通报 is a province's: give --notice ID.")
         if options["finding"] is not None:
             return self._finding_document(options["finding"], document, fmt)
         if options["province"]:
