@@ -110,6 +110,9 @@ def _detail_page(
             "refusal": why_not if allowed(user, "review.create") else "",
             "can_record": allowed(user, "finding.create") and user.county_id in county_ids,
             "is_notice": review.province_id is not None,
+            # The counties named reach the notice's Word/PDF from here (not the notice page).
+            "notice_document": review.province_id is not None
+            and allowed(user, "notice.document", review),
             "counties": review.counties.order_by("code") if not user.county_id else [],
         },
         status=status,

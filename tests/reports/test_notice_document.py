@@ -278,3 +278,14 @@ def test_export_report_writes_the_notice(notice, tmp_path):
         call_command("export_report", county="510811", document="notice", output=str(out))
     with pytest.raises(CommandError, match="--document notice"):
         call_command("export_report", notice=notice.pk, document="report", output=str(out))
+
+
+@pytest.mark.parametrize("who,offered", [("county_staff", True), ("outsider", False)])
+def test_a_county_named_finds_the_notice_on_its_review_page(client, request, notice, who, offered):
+    login(client, request.getfixturevalue(who))
+    response = client.get(reverse("review_detail", args=[notice.pk]))
+    if not offered:  # a county not named does not see the notice at all
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert reverse("notice_docx", args=[notice.pk]) in response.content.decode()
