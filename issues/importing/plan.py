@@ -20,7 +20,7 @@ from issues.models import County, Finding, FindingUnit, Review, Unit
 from issues.reviews import review_labels
 from rectify.lib.text import deadline_text
 
-from .cleaning import is_furniture, is_separator, prepare, same_text, structural
+from .cleaning import same_text, structural
 from .document import ParsedDocument, ParsedFinding, ParsedReview
 
 NEW = "new"
@@ -79,12 +79,25 @@ class ReviewDraft:
     team: str = ""
     kind: str = ""
     start_date: dt.date | None = None
+    end_date: dt.date | None = None
     reference_number: str = ""
+    issuer: str = ""
+    title: str = ""
     errors: list[str] = dataclasses.field(default_factory=list)
+    guessed: bool = False  # the document names no team: the kind chosen on upload stands in
+
+    # What the preview lets the user change (views._decisions_from), as the form names them.
+    FIELDS = ("team", "kind", "start_date", "end_date", "reference_number", "issuer")
 
     @property
     def name(self) -> str:
         return (self.team or _("未注明检查组"))[:100]
+
+    @property
+    def described(self) -> str:
+        """省商务厅督查组，2026-11-18至2026-11-20，川商督〔2026〕5号"""
+        dates = "至".join(d.isoformat() for d in (self.start_date, self.end_date) if d)
+        return "，".join(p for p in (self.name, dates, self.reference_number) if p)
 
 
 @dataclasses.dataclass
@@ -125,6 +138,8 @@ class FindingPlan:
     # Differences the import does not apply: a deadline moves only by an approved extension,
     # and a closed finding is not changed at all.
     held: list[Change] = dataclasses.field(default_factory=list)
+    # The document gives no deadline: the default one (ImportPlan.default_deadline) is used.
+    default_deadline: bool = False
 
     @property
     def state(self) -> str:
@@ -152,6 +167,11 @@ class ImportPlan:
     new_categories: list[tuple[str, str]]
     # The county's reviews by the names that tell them apart (issues.reviews).
     review_labels: dict[int, str] = dataclasses.field(default_factory=dict)
+    # The deadline of the findings the document gives none: its closing instruction's date
+    # (请于…前…报送) unless the user changed it in the preview; what the user typed.
+    default_deadline: dt.date | None = None
+    default_deadline_input: str = ""
+    default_deadline_errors: list[str] = dataclasses.field(default_factory=list)
 
     def count(self, state: str) -> int:
         return sum(1 for f in self.findings if f.state == state)
@@ -166,7 +186,19 @@ class ImportPlan:
 
     @property
     def draft_errors(self) -> list[str]:
-        return [e for r in self.reviews if r.is_new for e in r.draft.errors]
+        return [
+            *(e for r in self.reviews if r.is_new for e in r.draft.errors),
+            *self.default_deadline_errors,
+        ]
+
+    @property
+    def without_deadline(self) -> int:
+        """How many new findings the document gives no deadline (the default one is for them)."""
+        return sum(
+            1
+            for f in self.findings
+            if f.existing is None and (f.default_deadline or not f.parsed.deadline_text)
+        )
 
     @property
     def can_apply(self) -> bool:
@@ -191,7 +223,7 @@ class ImportPlan:
                 _("检查「%(label)s」：%(state)s，%(n)d 个问题")
                 % {
                     "label": r.label,
-                    "state": _("新建“%(name)s”") % {"name": r.draft.name}
+                    "state": _("新建“%(name)s”") % {"name": r.draft.described}
                     if r.is_new
                     else self.review_labels.get(r.review.pk, r.review.label),
                     "n": len(r.parsed.findings),
@@ -211,6 +243,11 @@ class ImportPlan:
                 lines.append(
                     f"  ! {c.reason} — {f.category} ({f.order}) {c.label}：{c.old or '—'} → {c.new}"
                 )
+        if self.default_deadline:
+            lines.append(
+                _("未写完成时限的问题，默认时限：%(date)s（%(n)d 个问题）")
+                % {"date": deadline_text(self.default_deadline, False), "n": self.without_deadline}
+            )
         new_units = [u.name for u in self.units if u.creates]
         if new_units:
             lines.append(_("将新建单位：%(names)s") % {"names": "、".join(new_units)})
@@ -298,16 +335,35 @@ def _review_candidates(county: County) -> list[Review]:
 
 
 def _match_review(
-    parsed: ParsedReview, candidates: list[Review], taken: set[int], labels: dict[int, str]
-):
+    parsed: ParsedReview,
+    draft: ReviewDraft,
+    candidates: list[Review],
+    taken: set[int],
+    labels: dict[int, str],
+) -> Review | None:
+    """The county's review the document's review is: the same 文号, or the same team and
+    start date (the review's identity, as the document and the user give it); else the one
+    our own 台账 names it by, or of its team and kind. A review with another 文号, or of the
+    team on another date, is never taken for it."""
     free = [r for r in candidates if r.pk not in taken]
+    reference = _plain_reference(draft.reference_number)
+    team = structural(parsed.team or draft.team)
+    if reference:
+        for r in free:
+            if _plain_reference(r.reference_number) == reference:
+                return r
+        free = [r for r in free if not r.reference_number]
+    if team and draft.start_date:
+        for r in free:
+            if structural(r.team) == team and r.start_date == draft.start_date:
+                return r
+        free = [r for r in free if r.start_date in (None, draft.start_date)]
     # Our own 台账 names a review as the ledger does (省督查组（2017年7月）): that name is the one.
     heading = structural(parsed.heading).strip()
     if heading:
         for r in free:
             if heading in (structural(labels.get(r.pk, "")), structural(r.label)):
                 return r
-    team = structural(parsed.team)
     for r in free:
         if parsed.kind == r.kind and team and structural(r.team) == team:
             return r
@@ -319,6 +375,10 @@ def _match_review(
             if r.kind == parsed.kind and (team in r.team or r.team in team):
                 return r
     return None
+
+
+def _plain_reference(text: str) -> str:
+    return re.sub(r"[\s〔〕\[\]［］()（）【】〖〗第]", "", structural(text or ""))
 
 
 def _existing_findings(county: County, reviews: list[Review]) -> dict[int, list[Finding]]:
@@ -374,40 +434,31 @@ def build_plan(
     review_choices: dict[int, str] | None = None,
     unit_decisions: dict[str, str] | None = None,
     review_names: dict[int, dict] | None = None,
-    opening: str = "",
+    default_deadline: str | None = None,
 ) -> ImportPlan:
     """`review_choices` maps a parsed review's index to a review id of the county or "new";
     `unit_decisions` maps an unknown unit name to a unit id, "new" or "same:<other name>";
     `review_names` maps a new review's index to what the user named it in the preview
-    (team, kind, start_date, reference_number); `opening` is the document's text, whose
-    first paragraphs suggest a new review's date and 文号."""
+    (ReviewDraft.FIELDS), over what the document's head says (document.identity);
+    `default_deadline` is the deadline the user gave the findings without one (None: the
+    document's closing instruction's, "": none)."""
     review_choices = review_choices or {}
     candidates = _review_candidates(county)
     labels = review_labels(candidates)
     by_id = {str(r.pk): r for r in candidates}
-    dates, reference = opening_facts(opening)
     taken: set[int] = set()
     reviews: list[ReviewPlan] = []
     for i, parsed in enumerate(document.reviews):
+        draft = _draft(document, i, named=(review_names or {}).get(i))
         choice = review_choices.get(i)
         if choice == NEW:
             review = None
         elif choice in by_id:
             review = by_id[choice]
         else:
-            review = _match_review(parsed, candidates, taken, labels)
+            review = _match_review(parsed, draft, candidates, taken, labels)
         if review is not None:
             taken.add(review.pk)
-        draft = _draft(
-            parsed,
-            start_date=dates[i] if i < len(dates) else None,
-            # A 文号 at the head of a feedback list or notice is the review's own; a county's
-            # report carries the county's.
-            reference=reference
-            if document.kind == "feedback" and len(document.reviews) == 1
-            else "",
-            named=(review_names or {}).get(i),
-        )
         reviews.append(ReviewPlan(i, parsed, review, candidates, draft))
 
     names: list[str] = []
@@ -441,37 +492,38 @@ def build_plan(
                     used.add(match.pk)
                     _compare(plan, match, resolved)
                 findings.append(plan)
-    return ImportPlan(county, document, reviews, findings, units, new_categories, labels)
+    plan = ImportPlan(county, document, reviews, findings, units, new_categories, labels)
+    _default_deadline(plan, default_deadline)
+    return plan
+
+
+def _default_deadline(plan: ImportPlan, typed: str | None) -> None:
+    """The new findings the document gives no deadline take the default one: the closing
+    instruction's date, or the one the user typed (a finding in the ledger keeps its own)."""
+    closing = plan.document.closing_deadline
+    if typed is None:
+        typed = closing or ""
+    plan.default_deadline_input = typed
+    try:
+        plan.default_deadline = _parse_day(typed)
+    except ValueError:
+        plan.default_deadline_errors.append(
+            _("默认完成时限「%(text)s」无法识别，请按 2026-12-31 的格式填写。") % {"text": typed}
+        )
+        return
+    if plan.default_deadline is None:
+        return
+    for fp in plan.findings:
+        p = fp.parsed
+        if fp.existing is None and not (p.deadline_text or p.deadline):
+            p.deadline = plan.default_deadline.isoformat()
+            p.deadline_text = deadline_text(plan.default_deadline, False)
+            fp.default_deadline = True
 
 
 # --- naming a new review ------------------------------------------------------------------
 
-OPENING_LINES = 12
-REFERENCE = re.compile(
-    r"[\u4e00-\u9fff]{1,16}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*第?\s*\d{1,5}\s*号"
-)
 CN_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-
-
-def _day(match: re.Match) -> dt.date | None:
-    try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
-
-
-def opening_facts(text: str) -> tuple[list[dt.date], str]:
-    """The dates (年月日, in order) and the first 文号 (赣商务建设字〔2017〕193号) of the
-    document's first paragraphs, where a notice or feedback list says who came when."""
-    lines = [ln for ln in prepare(text or "") if ln and not is_separator(ln)]
-    lines = [ln for ln in lines if not is_furniture(ln)][:OPENING_LINES]
-    dates: list[dt.date] = []
-    reference = ""
-    for line in lines:
-        if not reference and (m := REFERENCE.search(line)):
-            reference = re.sub(r"\s+", "", m.group(0))
-        dates += [d for d in map(_day, CN_DATE.finditer(line)) if d is not None]
-    return dates, reference
 
 
 def _parse_day(text: str) -> dt.date | None:
@@ -481,40 +533,60 @@ def _parse_day(text: str) -> dt.date | None:
         return None
     m = CN_DATE.fullmatch(structural(text))
     if m:
-        day = _day(m)
-        if day is None:
-            raise ValueError(text)
-        return day
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     return dt.date.fromisoformat(text)
 
 
-def _draft(
-    parsed: ParsedReview, *, start_date: dt.date | None, reference: str, named: dict | None
-) -> ReviewDraft:
-    """What the document says a new review is; what the user typed in the preview wins."""
+def _draft(document: ParsedDocument, index: int, *, named: dict | None) -> ReviewDraft:
+    """What the document says its review number `index` is, the user's edits winning: its
+    heading's team, else the head's (document.identity); the head's index-th visit; and, when
+    the document is the reviewer's own (a feedback list or notice for one review), its 文号,
+    issuer and title. A county's report carries the county's 文号, not the review's."""
+    parsed = document.reviews[index]
+    identity = document.identity
+    own = document.kind == "feedback" and len(document.reviews) == 1
     kind = parsed.kind or Review.Kind.OTHER
-    team = parsed.team or parsed.heading.strip()[:100]
-    if not team and kind != Review.Kind.OTHER:
+    team = parsed.team
+    if not team and len(document.reviews) == 1 and identity.team:
+        team, kind = identity.team, identity.kind or kind
+    team = team or parsed.heading.strip()[:100]
+    guessed = not team and kind != Review.Kind.OTHER
+    if guessed:
         team = str(Review.Kind(kind).label)  # the kind chosen for a list without a heading
-    draft = ReviewDraft(team=team, kind=kind, start_date=start_date, reference_number=reference)
+    start, end = identity.periods[index] if index < len(identity.periods) else (None, None)
+    draft = ReviewDraft(
+        team=team,
+        kind=kind,
+        start_date=start,
+        end_date=end,
+        reference_number=identity.reference_number if own else "",
+        issuer=identity.issuer if own else "",
+        title=(identity.title if own and identity.title else parsed.heading)[:300],
+        guessed=guessed,
+    )
     if named is None:
         return draft
-    draft.team = (named.get("team") or "").strip()
+    for field in ("team", "reference_number", "issuer"):
+        setattr(draft, field, (named.get(field) or "").strip())
     if named.get("kind") in Review.Kind.values:
         draft.kind = named["kind"]
-    draft.reference_number = (named.get("reference_number") or "").strip()
-    raw_date = named.get("start_date") or ""
-    try:
-        draft.start_date = _parse_day(raw_date)
-    except ValueError:
-        draft.start_date = None
-        draft.errors.append(
-            _("检查日期「%(text)s」无法识别，请按 2017-07-11 的格式填写。") % {"text": raw_date}
-        )
-    if len(draft.team) > 100:
-        draft.errors.append(_("检查组名称不能超过100个字。"))
-    if len(draft.reference_number) > 100:
-        draft.errors.append(_("文号不能超过100个字。"))
+    for field, label in (("start_date", _("开始日期")), ("end_date", _("结束日期"))):
+        raw = named.get(field) or ""
+        try:
+            setattr(draft, field, _parse_day(raw))
+        except ValueError:
+            setattr(draft, field, None)
+            draft.errors.append(
+                _("%(field)s「%(text)s」无法识别，请按 2017-07-11 的格式填写。")
+                % {"field": label, "text": raw}
+            )
+    if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
+        draft.errors.append(_("结束日期不能早于开始日期。"))
+    for field, label in (("team", _("检查组名称")), ("reference_number", _("文号"))):
+        if len(getattr(draft, field)) > 100:
+            draft.errors.append(_("%(field)s不能超过100个字。") % {"field": label})
+    if len(draft.issuer) > 100:
+        draft.errors.append(_("发文机关不能超过100个字。"))
     return draft
 
 

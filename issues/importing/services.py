@@ -78,7 +78,7 @@ def batch_plan(batch: ImportBatch, decisions: dict | None = None) -> ImportPlan:
         review_choices={int(k): v for k, v in decisions.get("reviews", {}).items()},
         unit_decisions=decisions.get("units", {}),
         review_names={int(k): v for k, v in decisions.get("names", {}).items()},
-        opening=batch.source_text,
+        default_deadline=decisions.get("default_deadline"),
     )
 
 
@@ -232,9 +232,11 @@ def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
     review = Review(
         kind=draft.kind or Review.Kind.OTHER,
         team=draft.name,
-        title=rp.parsed.heading[:300],
+        title=draft.title[:300],
         start_date=draft.start_date,
+        end_date=draft.end_date,
         reference_number=draft.reference_number,
+        issuer=draft.issuer,
     )
     stamp(review, user, created=True)
     review.full_clean()

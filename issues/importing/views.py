@@ -19,7 +19,7 @@ from issues.submissions import AlreadySubmitted, token_from
 from . import ledger
 from .document import parse_document
 from .forms import DocumentImportForm, LedgerImportForm
-from .plan import NEW
+from .plan import NEW, ReviewDraft
 from .services import (
     ImportRefused,
     batch_plan,
@@ -149,8 +149,11 @@ def _decisions_from(request: HttpRequest, batch: ImportBatch) -> dict:
             # How the user named a review the import creates (plan.ReviewDraft).
             decisions.setdefault("names", {})[str(rp.index)] = {
                 field: request.POST.get(f"review_{rp.index}_{field}", "")
-                for field in ("team", "kind", "start_date", "reference_number")
+                for field in ReviewDraft.FIELDS
             }
+    if "default_deadline" in request.POST:
+        # The deadline of the findings the document gives none (plan._default_deadline).
+        decisions["default_deadline"] = request.POST["default_deadline"].strip()
     create_all = request.POST.get("action") == "create_units"
     for k, m in enumerate(current.units):
         if m.unit is None:

@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from issues import services
 from issues.importing import ledger
-from issues.importing.plan import build_plan, opening_facts
+from issues.importing.document.heading import review_identity
+from issues.importing.plan import build_plan
 from issues.importing.readers import read_workbook
 from issues.importing.services import import_apply
 from issues.models import Category, Finding, ImportBatch, Review
@@ -838,7 +839,12 @@ class TestImportNamesTheReview:
         return ImportBatch.objects.get()
 
     def test_the_opening_gives_the_date_and_reference(self):
-        assert opening_facts(NOTICE_TEXT) == ([dt.date(2017, 7, 11)], "赣商务建设字〔2017〕193号")
+        identity = review_identity(NOTICE_TEXT)
+        assert (identity.start_date, identity.end_date, identity.reference_number) == (
+            dt.date(2017, 7, 11),
+            dt.date(2017, 7, 22),
+            "赣商务建设字〔2017〕193号",
+        )
 
     def test_prefilled_from_the_document(self, client, batch):
         response = client.get(batch.get_absolute_url())
@@ -852,7 +858,8 @@ class TestImportNamesTheReview:
         html = response.content.decode()
         assert 'name="review_0_team" id="review_0_team" value="省督查组"' in html
         assert 'value="2017-07-11"' in html
-        assert "文件中没有写明检查组" in html
+        # The team is the opening's (省商务厅联合组成督查组), not the kind chosen on upload.
+        assert "文件中没有写明检查组" not in html and "按文件的标题和开头填写" in html
 
     def test_the_user_s_name_is_the_one_saved(self, client, alice, batch):
         data = form_data(client.get(batch.get_absolute_url()).content)
@@ -878,7 +885,7 @@ class TestImportNamesTheReview:
         data |= {"review_0_start_date": "七月中旬", "action": "apply"}
         response = client.post(batch.get_absolute_url(), data)
         assert response.status_code == 400
-        assert "检查日期「七月中旬」无法识别" in response.content.decode()
+        assert "开始日期「七月中旬」无法识别" in response.content.decode()
         assert not Review.objects.exists()
 
     def test_left_blank_it_is_unnamed_and_can_be_renamed_later(self, client, batch):

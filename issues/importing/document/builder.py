@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import limits
 from ..cleaning import structural
+from .heading import FURNITURE
 from .parsed import Note, ParsedCategory, ParsedFinding, ParsedReview
 from .tokens import (
     MARKERS,
@@ -98,10 +99,19 @@ class Builder:
         self.finding = None
         self.field = ""
 
+    def _furniture(self, tok: Token) -> None:
+        """The document's own parts (title, closing instruction, signature…) end the finding
+        before them and are listed, never taken as a finding's text (heading.mark_furniture)."""
+        self.finding = None
+        self.field = ""
+        self._unplaced(tok, str(FURNITURE[tok.field]))
+
     def _unplaced(self, tok: Token, reason: str) -> None:
         self.unplaced.append(Note(tok.line.no, tok.line.text, reason))
 
     def step(self, i: int, tok: Token) -> None:
+        if tok.kind == "furniture":
+            return self._furniture(tok)
         if tok.kind == "label":
             return self._label(tok)
         is_heading = tok.kind == "heading" or is_heading_like(tok)

@@ -3,7 +3,6 @@ attached to it each built and filled in, and the two merged."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.utils.translation import gettext as _
@@ -13,11 +12,17 @@ from ..cleaning import is_furniture, is_separator, prepare, structural
 from ..deadlines import year_in
 from .builder import Builder
 from .fill import fill_findings
+from .heading import (
+    closing_deadline,
+    document_date,
+    document_title,
+    mark_furniture,
+    review_identity,
+)
 from .merge import merge_plan
 from .parsed import Line, Note, ParsedDocument, ParsedReview
-from .tokens import tokenize
+from .tokens import Token, tokenize
 
-DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 ATTACHMENT = re.compile(r"^附\s*件\s*\d*\s*[::]?\s*$")
 
 
@@ -33,14 +38,15 @@ def _parse_document(text: str, default_kind: str) -> ParsedDocument:
     raw = prepare(text)
     lines = [Line(no, t) for no, t in enumerate(raw, start=1) if t and not is_separator(t)]
     lines = [ln for ln in lines if not is_furniture(ln.text)]
-    doc = ParsedDocument(title=_title(lines))
+    doc = ParsedDocument(title=document_title([ln.text for ln in lines]))
     report_lines, plan_lines = _segments(lines)
-    date = _document_date(report_lines)
+    date = document_date([ln.text for ln in report_lines])
     doc.date = date.isoformat() if date else None
     year = (date.year if date else None) or year_in(doc.title) or _first_year(lines)
-    report, unplaced = _parse_part(report_lines, default_kind, year, doc.errors)
+    doc.identity = review_identity(raw, year=year)
+    report, unplaced = _parse_part(report_lines, default_kind, year, doc, doc.title)
     plan, plan_unplaced = (
-        _parse_part(plan_lines, default_kind, year, doc.errors) if plan_lines else ([], [])
+        _parse_part(plan_lines, default_kind, year, doc, "") if plan_lines else ([], [])
     )
     if report and plan:
         doc.reviews = merge_plan(report, plan, doc.disagreements)
@@ -55,16 +61,28 @@ def _parse_document(text: str, default_kind: str) -> ParsedDocument:
 
 
 def _parse_part(
-    lines: list[Line], default_kind: str, year: int | None, errors: list[Note]
+    lines: list[Line], default_kind: str, year: int | None, doc: ParsedDocument, title: str
 ) -> tuple[list[ParsedReview], list[Note]]:
     tokens = tokenize(lines)
+    mark_furniture(tokens, title)
+    _keep_closing(doc, tokens, year)
     builder = Builder(tokens, default_kind)
     reviews = builder.run()
     reviews = [r for r in reviews if r.findings]
     for r in reviews:
         r.categories = [c for c in r.categories if c.findings]
-    fill_findings(builder, reviews, year, errors)
+    fill_findings(builder, reviews, year, doc.errors)
     return reviews, builder.unplaced
+
+
+def _keep_closing(doc: ParsedDocument, tokens: list[Token], year: int | None) -> None:
+    """The first closing instruction with a date (请于…前…报送) gives the findings' default
+    deadline."""
+    for tok in tokens:
+        if tok.kind == "furniture" and tok.field == "closing" and not doc.closing_deadline:
+            day = closing_deadline(tok.text, year=year)
+            if day:
+                doc.closing_deadline, doc.closing_text = day.isoformat(), tok.text
 
 
 def _segments(lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -73,24 +91,6 @@ def _segments(lines: list[Line]) -> tuple[list[Line], list[Line]]:
         if ATTACHMENT.match(structural(line.text)) and i > 0:
             return lines[:i], lines[i + 1 :]
     return lines, []
-
-
-def _document_date(lines: list[Line]) -> dt.date | None:
-    for line in reversed(lines):
-        m = DATE_LINE.match(structural(line.text))
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-    return None
-
-
-def _title(lines: list[Line]) -> str:
-    for line in lines[:15]:
-        if re.search(r"(报告|方案|清单|通报|通知|台账)$", line.text) and len(line.text) < 120:
-            return line.text
-    return ""
 
 
 def _first_year(lines: list[Line]) -> int | None:

@@ -69,6 +69,48 @@ class Note:
 
 
 @dataclasses.dataclass
+class Identity:
+    """Who reviewed when, as the document's title and opening paragraph say
+    (document.heading.review_identity). `periods` are all the visits the opening names, in
+    order (a county's report may answer two reviews); start_date/end_date are the first."""
+
+    team: str = ""
+    kind: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    reference_number: str = ""  # 文号, with 〔〕
+    issuer: str = ""  # 发文机关
+    title: str = ""
+    issued_on: dt.date | None = None  # the date line at the end
+    report_deadline: dt.date | None = None  # 请于…前…报送
+    periods: list[tuple[dt.date, dt.date | None]] = dataclasses.field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        for key in ("start_date", "end_date", "issued_on", "report_deadline"):
+            data[key] = _iso(data[key])
+        data["periods"] = [[_iso(a), _iso(b)] for a, b in self.periods]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Identity:
+        data = dict(data or {})
+        for key in ("start_date", "end_date", "issued_on", "report_deadline"):
+            data[key] = _day(data.get(key))
+        data["periods"] = [(_day(a), _day(b)) for a, b in data.get("periods", [])]
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+@dataclasses.dataclass
 class ParsedDocument:
     reviews: list[ParsedReview] = dataclasses.field(default_factory=list)
     unplaced: list[Note] = dataclasses.field(default_factory=list)
@@ -77,6 +119,11 @@ class ParsedDocument:
     title: str = ""
     date: str | None = None
     kind: str = ""  # feedback / plan / report / report+plan / ledger
+    identity: Identity = dataclasses.field(default_factory=Identity)
+    # 请于2026年12月31日前将整改情况书面报送…: the closing instruction's date (ISO), offered as
+    # the deadline of the findings that have none.
+    closing_deadline: str | None = None
+    closing_text: str = ""
 
     @property
     def findings(self) -> list[ParsedFinding]:
@@ -87,7 +134,7 @@ class ParsedDocument:
         return dt.date.fromisoformat(self.date) if self.date else None
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "identity": self.identity.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict) -> ParsedDocument:
@@ -114,5 +161,8 @@ class ParsedDocument:
             title=data.get("title", ""),
             date=data.get("date"),
             kind=data.get("kind", ""),
+            identity=Identity.from_dict(data.get("identity")),
+            closing_deadline=data.get("closing_deadline"),
+            closing_text=data.get("closing_text", ""),
             **notes,
         )
