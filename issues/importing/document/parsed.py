@@ -77,6 +77,9 @@ class ParsedDocument:
     title: str = ""
     date: str | None = None
     kind: str = ""  # feedback / plan / report / report+plan / ledger
+    # The numbers of the lines whose text was recognised (OCR) rather than read: each must be
+    # checked by the user before the import is saved (issues.importing.services).
+    ocr_lines: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def findings(self) -> list[ParsedFinding]:
@@ -114,5 +117,6 @@ class ParsedDocument:
             title=data.get("title", ""),
             date=data.get("date"),
             kind=data.get("kind", ""),
+            ocr_lines=data.get("ocr_lines", []),
             **notes,
         )
