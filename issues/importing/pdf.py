@@ -199,7 +199,7 @@ def _text_page(page, number: int) -> list[Item]:
     items: list[tuple[float, Item]] = []
     for t, box in zip(tables, boxes, strict=True):
         limits.tick()
-        rows = [[cell or "" for cell in row] for row in t.extract()]
+        rows = [[_cell(cell or "") for cell in row] for row in t.extract()]
         items.append((box[1], Table(rows)))
     for line in page.extract_text_lines(return_chars=False):
         limits.tick()
@@ -212,6 +212,19 @@ def _text_page(page, number: int) -> list[Item]:
             items.append((line["top"], _Line(text, *box, number, ocr=False)))
     items.sort(key=lambda pair: pair[0])
     return [item for _top, item in items]
+
+
+def _cell(text: str) -> str:
+    """A table cell's text: its lines broken by the width of the column joined again, those
+    that end a sentence or start a numbered item kept apart."""
+    parts = [p.strip() for p in text.split("\n") if p.strip()]
+    result: list[str] = []
+    for part in parts:
+        if result and not result[-1].endswith(SENTENCE_END) and not NUMBERED.match(part):
+            result[-1] += part
+        else:
+            result.append(part)
+    return "\n".join(result)
 
 
 def _check_size(name: str, pages: list[list[Item]]) -> None:

@@ -33,7 +33,7 @@ class Compound:
 
     def _sector(self, n: int) -> bytes:
         start = (n + 1) * self.sector_size
-        if n >= END_OF_CHAIN - 5 or start >= len(self.data):
+        if n >= END_OF_CHAIN - 5 or start + self.sector_size > len(self.data):
             raise OleError("sector out of range")
         return self.data[start : start + self.sector_size]
 
@@ -87,15 +87,22 @@ class Compound:
         return self._sector(first)[:size]
 
 
+def _open(data: bytes) -> Compound:
+    try:
+        return Compound(data)
+    except struct.error as e:
+        raise OleError(str(e)) from e
+
+
 def stream_names(data: bytes) -> set[str]:
-    return set(Compound(data).entries)
+    return set(_open(data).entries)
 
 
 def is_encrypted(data: bytes) -> bool:
     """A password-protected Office file: an encrypted .docx/.xlsx (an OLE container holding
     EncryptedPackage), or a .doc whose FIB sets fEncrypted ([MS-DOC] 2.5.2, bit 8 of the
     flags at offset 0x0A)."""
-    compound = Compound(data)
+    compound = _open(data)
     if "EncryptedPackage" in compound.entries:
         return True
     if "WordDocument" in compound.entries:
