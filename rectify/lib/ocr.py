@@ -119,13 +119,13 @@ def unavailable_message() -> str:
     )
 
 
-def _too_large(pixels: int) -> OcrFailed:
+def _too_large(pixels: int | None) -> OcrFailed:
+    limit = settings.RECTIFY_OCR_MAX_PIXELS // 10_000
+    if pixels is None:
+        return OcrFailed(_("图片超过了识别的上限 %(limit)s 万像素，不予读取。") % {"limit": limit})
     return OcrFailed(
         _("图片有 %(pixels)s 万像素，超过了识别的上限 %(limit)s 万像素，不予读取。")
-        % {
-            "pixels": pixels // 10_000,
-            "limit": settings.RECTIFY_OCR_MAX_PIXELS // 10_000,
-        }
+        % {"pixels": pixels // 10_000, "limit": limit}
     )
 
 
@@ -143,12 +143,13 @@ def read_image(data: bytes, *, timeout: float) -> OcrPage:
             grey = image.convert("L")  # decodes; a truncated file fails here
     except OcrError:
         raise
+    except Image.DecompressionBombError as e:  # refused by Pillow itself, far over ours
+        raise _too_large(None) from e
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
     ) as e:
         raise OcrFailed(_("图片已损坏，无法读取。")) from e
     with tempfile.TemporaryDirectory(prefix="rectify-ocr-") as tmp:

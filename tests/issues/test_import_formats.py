@@ -196,11 +196,16 @@ def test_pdf_furniture_dropped_and_broken_lines_joined():
                 ),
                 _line(f"落实责任。第{page}页内容", 250, page=page, top=115),
                 _line(
-                    "（一）下一个编号的问题,写满了一整行的文字,没有句末的标点", page=page, top=130
+                    f"（一）下一个编号的问题{word},写满了一整行的文字,没有句末的标点",
+                    page=page,
+                    top=130,
                 ),
-                _line("（二）编号开头的下一行不接上一行。", 300, page=page, top=145),
+                _line(f"（二）编号开头的下一行不接上一行{word}。", 300, page=page, top=145),
                 _line(
-                    "  缩进的新段落也不接上一行的文字,写到了右边的页边", page=page, top=160, x0=122
+                    f"  缩进的新段落{word}也不接上一行的文字,写到了右边的页边",
+                    page=page,
+                    top=160,
+                    x0=122,
                 ),
                 _line(["— 1 —", "第2页", "3/10"][page - 1], 290, page=page, top=760, x0=280),
             ]
@@ -209,7 +214,7 @@ def test_pdf_furniture_dropped_and_broken_lines_joined():
     assert lines.count("某县商务局文件") == 0  # on every page's top
     assert not any(t in lines for t in ("— 1 —", "第2页", "3/10"))
     assert "甲整改措施:一是加快完善建设方案,厘清公共服务中心具体职能,并落实责任。第1页内容" in lines
-    assert "（二）编号开头的下一行不接上一行。" in lines
+    assert f"（二）编号开头的下一行不接上一行{word}。" in lines
     assert any(t.startswith("  缩进的新段落") or t.startswith("缩进的新段落") for t in lines)
 
 
