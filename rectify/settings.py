@@ -282,6 +282,20 @@ RECTIFY_OFFICE_MAX_OUTPUT_BYTES = envint("RECTIFY_OFFICE_MAX_OUTPUT_MB", 50) * 1
 RECTIFY_OFFICE_LOCK = os.getenv(
     "RECTIFY_OFFICE_LOCK", str(Path(tempfile.gettempdir()) / "rectify-office.lock")
 )
+# Files converted before they are read (a PDF, a scan, a .doc through LibreOffice): at most
+# MAX_PAGES pages, read within CONVERT_SECONDS (the parse after keeps MAX_SECONDS); a PDF page
+# drawn for OCR at most OCR_MAX_PIXELS, an image no larger either.
+RECTIFY_IMPORT_MAX_PAGES = envint("RECTIFY_IMPORT_MAX_PAGES", 100)
+RECTIFY_IMPORT_CONVERT_SECONDS = envint("RECTIFY_IMPORT_CONVERT_SECONDS", 90)
+# OCR (rectify.lib.ocr), optional: Tesseract with its simplified-Chinese data reads scans and
+# images, poppler's pdftoppm draws a scanned PDF's pages for it. RECTIFY_TESSERACT names the
+# program (default tesseract on PATH); each page within OCR_TIMEOUT seconds; at most
+# OCR_MAX_PAGES pages of a file are recognised (a page takes seconds).
+RECTIFY_TESSERACT = os.getenv("RECTIFY_TESSERACT", "")
+RECTIFY_PDFTOPPM = os.getenv("RECTIFY_PDFTOPPM", "")
+RECTIFY_OCR_TIMEOUT = envint("RECTIFY_OCR_TIMEOUT", 60)
+RECTIFY_OCR_MAX_PAGES = envint("RECTIFY_OCR_MAX_PAGES", 10)
+RECTIFY_OCR_MAX_PIXELS = envint("RECTIFY_OCR_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -81,7 +81,13 @@ class ImportCommand(BaseCommand):
         except ValidationError as e:
             raise CommandError(" ".join(e.messages)) from e
         try:
-            summary = import_apply(user=user_obj, county=county_obj, plan=plan, batch=batch)
+            summary = import_apply(
+                user=user_obj,
+                county=county_obj,
+                plan=plan,
+                batch=batch,
+                ocr_checked=options.get("ocr_checked", False),
+            )
         except ImportRefused as e:
             raise CommandError("; ".join(e.messages)) from e
         self.stdout.write(

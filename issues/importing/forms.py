@@ -17,8 +17,12 @@ class DocumentImportForm(StyledForm, forms.Form):
     file = forms.FileField(
         label=_("上传文件"),
         required=False,
-        help_text=_("Word 文档（.docx）或文本文件（.txt）：反馈问题清单、整改方案或整改情况报告。"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
+        help_text=_(
+            "反馈问题清单、整改方案或整改情况报告：Word（.docx、.doc）、WPS（.wps）、"
+            ".rtf、.odt、PDF、扫描件或照片（.png、.jpg）、文本文件（.txt）。"
+            "扫描件和照片经文字识别读取，须逐条核对。"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": readers.ACCEPT}),
     )
     text = forms.CharField(
         label=_("或粘贴文字"),
@@ -41,10 +45,11 @@ class DocumentImportForm(StyledForm, forms.Form):
             raise ValidationError(_("请上传文件，或粘贴文件的文字。"))
         if upload:
             try:
-                data["source_text"] = readers.read_document(upload)
+                source = readers.read_source(upload)
             except ValidationError as e:
                 self.add_error("file", e)
                 return data
+            data["source_text"], data["ocr_lines"] = source.text, source.ocr_lines
             data["source_name"] = upload.name
         else:
             try:
@@ -53,6 +58,7 @@ class DocumentImportForm(StyledForm, forms.Form):
                 self.add_error("text", e)
                 return data
             data["source_name"] = _("粘贴的文字")
+            data["ocr_lines"] = []
         return data
 
 

@@ -68,6 +68,17 @@ def tick() -> None:
         d.tick()
 
 
+def remaining() -> float | None:
+    """Seconds left before the current deadline (None outside one): the time an engine run
+    as a subprocess (LibreOffice, Tesseract) may take at most. Past it, refused at once."""
+    d = _current.get()
+    if d is None:
+        return None
+    d.count = d.EVERY - 1
+    d.tick()
+    return max(d.ends - time.monotonic(), 0.0)
+
+
 def check_text(name: str, text: str) -> str:
     """A document's text (pasted, or read from a file) within the character and line limits."""
     max_chars, max_lines = settings.RECTIFY_IMPORT_MAX_CHARS, settings.RECTIFY_IMPORT_MAX_LINES

@@ -3,6 +3,7 @@ cannot be read safely is refused with a message that says why."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.xml.functions import iterparse  # defusedxml's, since defusedxml is installed
 
+from rectify.lib import ocr, office, ole
 from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE, check_archive
 
-from . import limits
+from . import limits, pdf
 from .cells import cell_text
 from .document.labels import TABLE_LABELS
 from .ledger import default_mapping, find_header
@@ -104,35 +106,168 @@ def decode_text(name: str, data: bytes) -> str:
     )
 
 
+@dataclasses.dataclass
+class DocumentText:
+    """A document's text, and the numbers (from 1) of its lines recognised by OCR."""
+
+    text: str
+    ocr_lines: list[int] = dataclasses.field(default_factory=list)
+
+
+# What the first bytes say a document is (the name's extension only where they cannot).
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+FORMATS = ".docx .doc .wps .rtf .odt .pdf .png .jpg .txt"
+ACCEPT = ",".join(FORMATS.split()) + ",.jpeg"  # the upload field's accept=
+
+
 def read_document(upload) -> str:
-    """The text of a .docx (paragraphs and table cells, in order) or of a .txt file, within the
-    import limits (issues.importing.limits)."""
-    with limits.deadline():
-        return limits.check_text(upload.name, _read_document(upload))
+    """The text of an uploaded document (see read_source)."""
+    return read_source(upload).text
 
 
-def _read_document(upload) -> str:
+def read_source(upload) -> DocumentText:
+    """The text of a document: a .docx (paragraphs and table cells, in order), a .txt file,
+    a .doc/.wps/.rtf/.odt converted by LibreOffice, a PDF (its scanned pages by OCR) or a
+    picture of a page (by OCR); within the import limits (issues.importing.limits): a file
+    that must be converted first is given RECTIFY_IMPORT_CONVERT_SECONDS."""
     name = upload.name
     data = _read(upload)
+    kind = _sniff(name, data)
+    seconds = (
+        settings.RECTIFY_IMPORT_MAX_SECONDS
+        if kind in ("docx", "text")
+        else settings.RECTIFY_IMPORT_CONVERT_SECONDS
+    )
+    with limits.deadline(seconds):
+        source = _read_as(kind, name, data)
+        limits.check_text(name, source.text)
+        return source
+
+
+def _sniff(name: str, data: bytes) -> str:
+    """docx, text, pdf, image, or the suffix LibreOffice is given (.doc, .wps, .rtf, .odt)."""
     ext = _extension(name)
-    _refuse_ole(name, data, ".docx")
+    if data.startswith(OLE_SIGNATURE):
+        return _ole_kind(name, data, ext)
     if data.startswith(ZIP_SIGNATURE):
         members = _zip_members(name, data)
-        if "word/document.xml" not in members:
-            raise ValidationError(_("文件「%(name)s」不是 Word 文档（.docx）。") % {"name": name})
-        return docx_text(name, data)
+        if "word/document.xml" in members:
+            return "docx"
+        if _zip_mimetype(data, members) == ODT_MIMETYPE:
+            return ".odt"
+        raise ValidationError(_("文件「%(name)s」不是 Word 文档（.docx）。") % {"name": name})
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if ocr.is_image(data):
+        return "image"
+    if data.lstrip()[:5] == b"{\\rtf":
+        return ".rtf"
     if ext == "docx":
         raise ValidationError(
             _("文件「%(name)s」的扩展名是 .docx，但内容不是 Word 文档。") % {"name": name}
         )
+    if ext in ("doc", "wps", "rtf", "odt", "pdf", "png", "jpg", "jpeg"):
+        raise ValidationError(
+            _("文件「%(name)s」的扩展名是 .%(ext)s，但内容不是该格式，可能已损坏。")
+            % {"name": name, "ext": ext}
+        )
     if ext not in ("txt", "text", ""):
         raise ValidationError(
-            _("不支持的文件类型「%(name)s」：请上传 .docx 或 .txt 文件，或直接粘贴文字。")
-            % {"name": name}
+            _("不支持的文件类型「%(name)s」：请上传 %(formats)s 文件，或直接粘贴文字。")
+            % {"name": name, "formats": FORMATS.replace(" ", "、")}
         )
-    if data.startswith(b"%PDF"):
-        raise ValidationError(_("文件「%(name)s」是 PDF，不是文本文件。") % {"name": name})
-    return decode_text(name, data)
+    return "text"
+
+
+def _ole_kind(name: str, data: bytes, ext: str) -> str:
+    """An OLE file: a Word 97–2003 document (.doc, and the .wps of WPS Office), a Works .wps,
+    or a password-protected Office file, which no engine can read."""
+    try:
+        streams = ole.stream_names(data)
+        encrypted = ole.is_encrypted(data)
+    except ole.OleError as e:
+        raise ValidationError(_("文件「%(name)s」已损坏，无法读取。") % {"name": name}) from e
+    if encrypted:
+        raise ValidationError(
+            _("文件「%(name)s」已加密（设有打开密码），请取消密码后再上传。") % {"name": name}
+        )
+    if "WordDocument" in streams:
+        return ".doc"
+    if ext == "wps":
+        return ".wps"
+    raise ValidationError(
+        _("文件「%(name)s」是旧版 Office 文件，但不是 Word 文档。") % {"name": name}
+    )
+
+
+def _zip_mimetype(data: bytes, members: set[str]) -> bytes:
+    if "mimetype" not in members:
+        return b""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if z.getinfo("mimetype").file_size > 100:
+            return b""
+        return z.read("mimetype").strip()
+
+
+def _read_as(kind: str, name: str, data: bytes) -> DocumentText:
+    if kind == "docx":
+        return DocumentText(docx_text(name, data))
+    if kind == "text":
+        return DocumentText(decode_text(name, data))
+    if kind == "pdf":
+        return _from_items(pdf.read_pdf(name, data))
+    if kind == "image":
+        return _from_items(pdf.read_image(name, data))
+    return DocumentText(docx_text(name, _converted(name, data, kind)))
+
+
+def _converted(name: str, data: bytes, suffix: str) -> bytes:
+    """A .doc/.wps/.rtf/.odt as a .docx, by LibreOffice; checked as an upload would be."""
+    what = {"name": name, "ext": suffix}
+    try:
+        result = office.convert(data, suffix=suffix, to="docx", timeout=limits.remaining())
+    except office.OfficeUnavailable as e:
+        raise ValidationError(
+            _(
+                "服务器未安装 LibreOffice，无法读取 %(ext)s 文件「%(name)s」；"
+                "请另存为 .docx 后上传，或直接粘贴文字。"
+            )
+            % what
+        ) from e
+    except office.OfficeBusy as e:
+        raise ValidationError(_("服务器正在转换其他文件，请稍后再试。")) from e
+    except office.OfficeTimeout as e:
+        raise ValidationError(
+            _("LibreOffice 未能在规定时间内读完文件「%(name)s」，已中止。请另存为 .docx 后上传。")
+            % what
+        ) from e
+    except office.OfficeError as e:
+        raise ValidationError(
+            _(
+                "LibreOffice 无法读取文件「%(name)s」（可能已损坏、加密或格式不受支持）。"
+                "请用 Word 或 WPS 打开后另存为 .docx 再上传。"
+            )
+            % what
+        ) from e
+    _zip_members(name, result)
+    return result
+
+
+def _from_items(items: list[pdf.TextLine | pdf.Table]) -> DocumentText:
+    lines: list[str] = []
+    recognised: list[int] = []
+    count = 0
+    for item in items:
+        if isinstance(item, pdf.Table):
+            block = table_lines(item.rows)
+        else:
+            block = [item.text]
+        for line in block:
+            lines.append(line)
+            count += line.count("\n") + 1
+            if isinstance(item, pdf.TextLine) and item.ocr:
+                recognised.append(count)
+    return DocumentText("\n".join(lines), recognised)
 
 
 def docx_text(name: str, data: bytes) -> str:

@@ -97,13 +97,15 @@ def import_apply(
     plan: ImportPlan,
     batch: ImportBatch | None = None,
     today: dt.date | None = None,
+    ocr_checked: bool = False,
 ) -> dict:
-    """Create and update everything the plan shows, or nothing at all."""
+    """Create and update everything the plan shows, or nothing at all. Text recognised by
+    OCR is saved only once the user says it was checked line by line (`ocr_checked`)."""
     _check(user, county)
     today = today or timezone.localdate()
     if batch is not None:
         batch = _claim(batch, user)
-    _refuse_unready(plan)
+    _refuse_unready(plan, ocr_checked=ocr_checked)
     units, created_units = _save_units(user=user, county=county, plan=plan)
     reviews, created_reviews = _save_reviews(user=user, county=county, plan=plan)
     # What the document reports as done (closed, or a progress note) was done by its date.
@@ -142,10 +144,19 @@ def _claim(batch: ImportBatch, user: User) -> ImportBatch:
     return batch
 
 
-def _refuse_unready(plan: ImportPlan) -> None:
+def _refuse_unready(plan: ImportPlan, *, ocr_checked: bool) -> None:
     """Nothing is saved while the document has errors, a unit is undecided, a new review's
-    details are wrong or there is no finding at all."""
-    problems = [
+    details are wrong, text recognised by OCR is unchecked or there is no finding at all."""
+    problems = []
+    if plan.document.ocr_lines and not ocr_checked:
+        problems.append(
+            _(
+                "文件中有 %(count)d 行是识别文字（OCR），可能有错字：请逐条核对，"
+                "勾选“我已逐条核对识别文字”后再确认导入。"
+            )
+            % {"count": len(plan.document.ocr_lines)}
+        )
+    problems += [
         _("第%(line)s行：%(text)s") % {"line": n.line, "text": n.reason}
         for n in plan.document.errors
     ]

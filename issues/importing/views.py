@@ -15,6 +15,7 @@ from issues import submissions
 from issues.models import ImportBatch, Review, Unit
 from issues.permissions import allowed, require
 from issues.submissions import AlreadySubmitted, token_from
+from rectify.lib import ocr, office
 
 from . import ledger
 from .document import parse_document
@@ -61,6 +62,7 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
 
         def start_document() -> ImportBatch:
             parsed = parse_document(data["source_text"], default_kind=data["default_kind"])
+            parsed.ocr_lines = data["ocr_lines"]
             return import_start(
                 user=request.user,
                 county=county,
@@ -116,6 +118,10 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
             "active": kind or "document",
             # The columns a 台账 is read by (issues.columns), as the page lists them.
             "ledger_fields": "、".join(str(label) for key, label in ledger.FIELDS.items() if key),
+            # The engines some formats need (optional on the server), so the page says which
+            # files it cannot read before one is sent.
+            "can_convert": office.available(),
+            "can_recognise": ocr.pdf_available(),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -206,6 +212,7 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "can_edit": allowed(request.user, "import.run", batch),
             "NEW": NEW,
             "review_kinds": Review.Kind.choices,
+            "ocr_lines": set(plan.document.ocr_lines),
         },
         status=status,
     )
@@ -238,7 +245,11 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(batch)
     try:
         summary = import_apply(
-            user=request.user, county=batch.county, plan=batch_plan(batch), batch=batch
+            user=request.user,
+            county=batch.county,
+            plan=batch_plan(batch),
+            batch=batch,
+            ocr_checked=request.POST.get("ocr_checked") == "1",
         )
     except ImportRefused as e:
         batch.refresh_from_db()

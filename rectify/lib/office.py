@@ -30,11 +30,19 @@ from django.utils.translation import gettext as _
 FILTERS = {
     "pdf": 'pdf:writer_pdf_Export:{"EmbedStandardFonts":{"type":"boolean","value":"true"}}',
     "docx": "docx:MS Word 2007 XML",
+    # The older formats an office still receives; written only to make the importer's test
+    # samples from the seed texts.
+    "doc": "doc:MS Word 97",
+    "odt": "odt:writer8",
+    "rtf": "rtf:Rich Text Format",
 }
 # The files each target may be made from (the name's suffix tells LibreOffice what it reads).
 SOURCES = {
     "pdf": {".docx", ".doc", ".odt", ".rtf", ".wps", ".xlsx", ".xls", ".ods"},
     "docx": {".doc", ".wps", ".rtf", ".odt", ".docx"},
+    "doc": {".docx"},
+    "odt": {".docx"},
+    "rtf": {".docx"},
 }
 
 
@@ -80,9 +88,10 @@ def unavailable_message(to: str = "pdf") -> str:
     return _("服务器未安装 LibreOffice，无法读取该格式的文件，请另存为 .docx 后再上传。")
 
 
-def convert(data: bytes, *, suffix: str, to: str) -> bytes:
+def convert(data: bytes, *, suffix: str, to: str, timeout: float | None = None) -> bytes:
     """`data` (a file whose name would end in `suffix`, e.g. ".docx") converted to `to`
-    ("pdf" or "docx"). Raises OfficeError (unavailable, busy, timeout, failed)."""
+    ("pdf", "docx"; "doc", "odt", "rtf" from a .docx). Raises OfficeError (unavailable,
+    busy, timeout, failed)."""
     suffix = suffix.lower()
     if to not in FILTERS or suffix not in SOURCES[to]:
         raise ValueError(f"LibreOffice does not convert {suffix} to {to} here")
@@ -95,7 +104,8 @@ def convert(data: bytes, *, suffix: str, to: str) -> bytes:
     program = executable()
     if program is None:
         raise OfficeUnavailable(unavailable_message(to))
-    timeout = settings.RECTIFY_OFFICE_TIMEOUT
+    # Within `timeout` seconds when given (what is left of an import's time), else the setting.
+    timeout = min(settings.RECTIFY_OFFICE_TIMEOUT, timeout or settings.RECTIFY_OFFICE_TIMEOUT)
     with _one_at_a_time(timeout), tempfile.TemporaryDirectory(prefix="rectify-office-") as tmp:
         work = Path(tmp)
         source = work / f"source{suffix}"

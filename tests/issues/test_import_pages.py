@@ -152,9 +152,11 @@ def test_docx_upload(client, alice, review_a, unit_a):
     ("name", "content", "message"),
     [
         ("方案.docx", b"just text", "扩展名是 .docx，但内容不是 Word 文档"),
-        ("方案.docx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 100, "已加密"),
+        # An OLE file is converted by LibreOffice once its directory has been read.
+        ("方案.docx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 100, "已损坏"),
         ("方案.docx", b"PK\x03\x04broken", "已损坏"),
-        ("方案.pdf", b"%PDF-1.4", "不支持的文件类型"),
+        ("方案.pdf", b"%PDF-1.4", "已损坏"),
+        ("方案.xls", b"a,b", "不支持的文件类型"),
         ("方案.txt", b"\x00\x01\x02binary", "不是文本文件"),
         ("方案.txt", b"", "所提交的是空文件"),
     ],

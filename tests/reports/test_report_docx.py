@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -24,6 +22,7 @@ from reports import documents
 from reports.exports.docx import render_docx
 from reports.models import Report
 from tests.conftest import PASSWORD
+from tests.tools import require_tool
 
 SUMMARY = (
     "截至目前，商务部复核组发现问题15个，已销号问题8个，7个问题正在加紧整改；"
@@ -300,19 +299,6 @@ def test_title_lines_break_only_between_words(report_docx):
 
 
 # LibreOffice
-
-
-def require_tool(*names: str) -> str:
-    """The path of the first of `names` on PATH. Skipped when missing, except on CI
-    (CI=true), where a missing tool fails the run instead of hiding the test."""
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    reason = f"{' / '.join(names)} not installed (Debian: libreoffice-writer, poppler-utils)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {reason}")
-    pytest.skip(reason)
 
 
 def test_libreoffice_converts_the_report_to_a_multi_page_pdf(request, tmp_path):

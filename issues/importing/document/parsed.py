@@ -124,6 +124,9 @@ class ParsedDocument:
     # the deadline of the findings that have none.
     closing_deadline: str | None = None
     closing_text: str = ""
+    # The numbers of the lines whose text was recognised (OCR) rather than read: each must be
+    # checked by the user before the import is saved (issues.importing.services).
+    ocr_lines: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def findings(self) -> list[ParsedFinding]:
@@ -164,5 +167,6 @@ class ParsedDocument:
             identity=Identity.from_dict(data.get("identity")),
             closing_deadline=data.get("closing_deadline"),
             closing_text=data.get("closing_text", ""),
+            ocr_lines=data.get("ocr_lines", []),
             **notes,
         )
