@@ -24,7 +24,7 @@ class Command(ImportCommand):
 
     def read(self, path, options):
         if path == "-":
-            text = sys.stdin.read()
+            text = readers.text_tables(sys.stdin.read())
         else:
             with self.open(path) as f:
                 text = readers.read_document(f)
