@@ -53,7 +53,9 @@ class DocumentImportForm(StyledForm, forms.Form):
             data["source_name"] = upload.name
         else:
             try:
-                data["source_text"] = limits.check_text(_("粘贴的文字"), text)
+                text = limits.check_text(_("粘贴的文字"), text)
+                # A table copied from Word or Excel: its rows read by the 台账's columns.
+                data["source_text"] = readers.text_tables(text)
             except ValidationError as e:
                 self.add_error("text", e)
                 return data

@@ -5,6 +5,7 @@ row becomes a finding under its review (问题来源) and category (问题类别
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +30,8 @@ PROGRESS_DATE = re.compile(r"^(\d{4}年\d{1,2}月\d{1,2}日)\s*[::]\s*")
 
 
 def _header_key(text: str) -> str:
-    return re.sub(r"[\s()()*※]", "", structural(text))
+    """A header as it is recognised: 责任单位（牵头） and 完成时限 (截止日期) as their word."""
+    return re.sub(r"\([^)]*\)|[\s*※]", "", structural(text))
 
 
 def detect(cell: str) -> str | None:
@@ -123,13 +125,14 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
     reviews: dict[str, ParsedReview] = {}
     categories: dict[tuple[str, str], ParsedCategory] = {}
     last_description = None
+    section = ""  # the category a heading row spanning the table names
     for r, row in enumerate(rows[header + 1 :], start=header + 2):
-
-        def get(field: str, row=row) -> str:
-            i = cols.get(field)
-            return row[i].strip() if i is not None and i < len(row) and row[i] else ""
-
+        get = getter(row, cols)
         description = get("description")
+        heading = section_heading(row)
+        if heading:
+            section = heading
+            continue
         if not description:
             if any(c for c in row):
                 if not re.match(r"^(合计|小计|总计|说明|注)", "".join(c for c in row if c)):
@@ -151,39 +154,73 @@ def parse_rows(rows: list[list[str]], mapping: dict[str, str] | None = None) -> 
             )
             reviews[source] = review
             doc.reviews.append(review)
-        cat_name = category_name(get("category")) or _("未分类问题")
+        cat_name = category_name(get("category") or section) or _("未分类问题")
         category = categories.get((source, cat_name))
         if category is None:
             category = ParsedCategory(cat_name, r)
             categories[(source, cat_name)] = category
             review.categories.append(category)
-        f = ParsedFinding(line=r)
-        for column in text_columns():  # 问题描述, 整改结果, …
-            column.set_text(f, drop_repeats(get(column.key)))
-        f.measures = split_measures(get("measures"))
-        f.units = split_units(get("units"))
-        f.cooperating = [u for u in split_units(get("cooperating")) if u not in f.units]
-        progress = get("progress")
-        m = PROGRESS_DATE.match(progress)
-        if m:
-            progress = progress[m.end() :]
-        f.progress = progress.strip()
-        f.closeout = structural(get("closeout")).strip()
-        f.deadline_text = with_ongoing(get("deadline"), get("ongoing"))
-        if f.deadline_text:
-            try:
-                deadline = parse_deadline(f.deadline_text, year=year_in(f.deadline_text) or year)
-            except DeadlineError:
-                doc.errors.append(
-                    Note(
-                        r,
-                        f.deadline_text,
-                        _("第%(row)d行：无法识别的完成时限「%(text)s」")
-                        % {"row": r, "text": f.deadline_text},
-                    )
-                )
-            else:
-                f.deadline = deadline.date.isoformat() if deadline.date else None
-                f.is_ongoing = deadline.is_ongoing
-        category.findings.append(f)
+        category.findings.append(row_finding(get, line=r, year=year, errors=doc.errors))
     return doc
+
+
+def getter(row: list[str], cols: dict[str, int]) -> Callable[[str], str]:
+    """The cell of a row that a field is mapped to (cols: field → column index)."""
+
+    def get(field: str) -> str:
+        i = cols.get(field)
+        return row[i].strip() if i is not None and i < len(row) and row[i] else ""
+
+    return get
+
+
+def row_finding(get: Callable[[str], str], *, line: int, year: int | None, errors: list[Note]):
+    """A row's finding: its texts, the measures split (一是…二是…, 1.… 2.…), the units split
+    (the first one leading), the deadline read as everywhere else; a deadline that cannot be
+    read is added to `errors`."""
+    f = ParsedFinding(line=line)
+    for column in text_columns():  # 问题描述, 整改结果, …
+        column.set_text(f, drop_repeats(get(column.key)))
+    f.measures = split_measures(get("measures"))
+    f.units = split_units(get("units"))
+    f.cooperating = [u for u in split_units(get("cooperating")) if u not in f.units]
+    progress = get("progress")
+    m = PROGRESS_DATE.match(progress)
+    if m:
+        progress = progress[m.end() :]
+    f.progress = progress.strip()
+    f.closeout = structural(get("closeout")).strip()
+    f.deadline_text = with_ongoing(get("deadline"), get("ongoing"))
+    if f.deadline_text:
+        try:
+            deadline = parse_deadline(f.deadline_text, year=year_in(f.deadline_text) or year)
+        except DeadlineError:
+            errors.append(
+                Note(
+                    line,
+                    f.deadline_text,
+                    _("第%(row)d行：无法识别的完成时限「%(text)s」")
+                    % {"row": line, "text": f.deadline_text},
+                )
+            )
+        else:
+            f.deadline = deadline.date.isoformat() if deadline.date else None
+            f.is_ongoing = deadline.is_ongoing
+    return f
+
+
+HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|第[一二三四五六七八九十]+[类部分]*)"
+)
+
+
+def section_heading(row: list[str]) -> str:
+    """The category a row names when it is one cell spanning a table of three or more
+    columns (一、产业发展方面, 基础设施方面), else ""."""
+    values = {c.strip() for c in row if c and c.strip()}
+    if len(row) < 3 or len(values) != 1:
+        return ""
+    text = structural(values.pop())
+    if len(text) > 40 or not (HEADING.match(text) or re.search(r"(方面|方面问题|类问题)$", text)):
+        return ""
+    return category_name(HEADING.sub("", text).strip())

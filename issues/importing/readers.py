@@ -16,12 +16,14 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.xml.functions import iterparse  # defusedxml's, since defusedxml is installed
 
 from rectify.lib import ocr, office, ole
+from issues.columns import text_columns
 from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE, check_archive
+from rectify.lib.text import measures_text
 
 from . import limits, pdf
-from .cells import cell_text
+from .cells import cell_text, tab_table
 from .document.labels import TABLE_LABELS
-from .ledger import default_mapping, find_header
+from .ledger import default_mapping, find_header, getter, row_finding, section_heading
 
 MERGE_CELL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
@@ -213,7 +215,7 @@ def _read_as(kind: str, name: str, data: bytes) -> DocumentText:
     if kind == "docx":
         return DocumentText(docx_text(name, data))
     if kind == "text":
-        return DocumentText(decode_text(name, data))
+        return DocumentText(text_tables(decode_text(name, data)))
     if kind == "pdf":
         return _from_items(pdf.read_pdf(name, data))
     if kind == "image":
@@ -294,9 +296,10 @@ def docx_text(name: str, data: bytes) -> str:
                 limits.tick()
                 seen, cells = [], []
                 for cell in row.cells:
-                    if cell._tc not in seen:  # a merged cell is listed once per grid column
-                        seen.append(cell._tc)
-                        cells.append(cell.text)
+                    # A cell merged across columns is listed once per grid column: its text in
+                    # the first, so that every row's cells stay under their header.
+                    cells.append("" if cell._tc in seen else cell.text)
+                    seen.append(cell._tc)
                 rows.append(cells)
             lines.extend(table_lines(rows))
         chars += sum(len(line) + 1 for line in lines[before:])
@@ -309,40 +312,85 @@ def docx_text(name: str, data: bytes) -> str:
 
 
 def table_lines(rows: list[list[str]]) -> list[str]:
-    """A table of findings (a header row with 问题描述, 整改措施, …, as plans and reports often
-    are laid out) written as the numbered, labelled text the parser reads; any other table
-    cell by cell."""
+    """A table of findings (a header row with 问题描述, 整改措施, …, as feedback lists, plans and
+    reports are often laid out) read row by row as the Excel 台账 is (ledger.row_finding), and
+    written as the numbered, labelled text the parser reads, in the words of our own
+    documents (一是…；二是…。, units joined by 、); any other table cell by cell."""
     header = find_header(rows)
     if header is None:
         return [line for row in rows for cell in row for line in cell.split("\n")]
     cols = {field: int(i) for i, field in default_mapping(rows).items()}
-
-    def get(row, field):
-        i = cols.get(field)
-        return row[i].strip() if i is not None and i < len(row) else ""
-
-    lines = [c for row in rows[:header] for c in row if c.strip()]
+    width = len(rows[header])
+    lines = [_flat(c) for row in rows[:header] for c in row if c.strip()]
     review = category = None
     n_category = n_finding = 0
     for row in rows[header + 1 :]:
-        description = get(row, "description")
-        if not description:
-            lines.extend(c for c in row if c.strip())
+        limits.tick()
+        get = getter(row, cols)
+        description = get("description")
+        cells = [_flat(c) for c in row if c.strip()]
+        if not description or section_heading(row) or (width >= 3 and len(cells) == 1):
+            lines.extend(cells)  # a heading row, or a note under the table
             continue
-        if get(row, "review") and get(row, "review") != review:
-            review, category, n_category = get(row, "review"), None, 0
-            lines.append(review)
-        if get(row, "category") and get(row, "category") != category:
-            category, n_finding = get(row, "category"), 0
+        if get("review") and get("review") != review:
+            review, category, n_category = get("review"), None, 0
+            lines.append(_flat(review))
+        if get("category") and get("category") != category:
+            category, n_finding = get("category"), 0
             n_category += 1
-            lines.append(f"{n_category}.{category}")
+            lines.append(f"{n_category}.{_flat(category)}")
         n_finding += 1
-        lines.append(f"({n_finding}){description}")
+        # Deadlines are read by the parser (with the document's year), so no error here.
+        f = row_finding(get, line=0, year=None, errors=[])
+        values = {c.key: c.text_of(f) for c in text_columns()} | {
+            "measures": measures_text(f.measures),
+            "units": "、".join(f.units),
+            "cooperating": "、".join(f.cooperating),
+            "deadline": f.deadline_text,
+            "progress": f.progress,
+            "closeout": f.closeout,
+        }
+        lines.append(f"({n_finding}){_flat(f.description)}")
         for field, label in TABLE_LABELS.items():
-            value = get(row, field)
-            if value:
-                lines.append(f"{label}:{value}")
+            if values.get(field):
+                lines.append(f"{label}:{_flat(values[field])}")
     return lines
+
+
+def _flat(cell: str) -> str:
+    """A cell's lines as one line: a line break in a cell never starts a line of its own."""
+    return "".join(line.strip() for line in cell.split("\n"))
+
+
+def text_tables(text: str) -> str:
+    """Pasted or .txt text with a tab-separated table of findings in it (copied from Word or
+    Excel: cells.tab_table) written as a .docx table is (table_lines); else as it is."""
+    table = tab_table(text)
+    if table is None or find_header(table.rows) is None:
+        return text
+    _check_width(table.rows)
+    return "\n".join([*table.before, *table_lines(table.rows), *table.after])
+
+
+def unknown_table(text: str) -> list[list[str]] | None:
+    """The rows of text that is mostly a tab-separated table whose header is not one we know
+    (its columns are then mapped in the ledger preview), the lines around it as rows of one
+    cell; None for any other text."""
+    table = tab_table(text)
+    if table is None or find_header(table.rows) is not None:
+        return None
+    wide = [row for row in table.rows if sum(1 for c in row if c) >= 2]
+    if len(wide) < 3 or len(wide) * 3 < len(table.rows) * 2:
+        return None
+    _check_width(table.rows)
+    around = [[line.strip()] for line in table.before if line.strip()]
+    return [*around, *table.rows, *([line.strip()] for line in table.after if line.strip())]
+
+
+def _check_width(rows: list[list[str]]) -> None:
+    width = max((len(row) for row in rows), default=0)
+    if width > settings.RECTIFY_IMPORT_MAX_COLUMNS:
+        raise _too_many_columns(_("粘贴的表格"), width)
 
 
 def read_workbook(upload) -> list[list[str]]:

@@ -17,7 +17,7 @@ from issues.permissions import allowed, require
 from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib import ocr, office
 
-from . import ledger
+from . import ledger, readers
 from .document import parse_document
 from .forms import DocumentImportForm, LedgerImportForm
 from .plan import NEW, ReviewDraft
@@ -61,6 +61,19 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         data = document_form.cleaned_data
 
         def start_document() -> ImportBatch:
+            rows = readers.unknown_table(data["source_text"])
+            if rows is not None:
+                # A table whose header is not one we know: its columns are mapped in the
+                # 台账's preview, and read as a 台账's.
+                return import_start(
+                    user=request.user,
+                    county=county,
+                    kind=ImportBatch.Kind.LEDGER,
+                    source_name=data["source_name"],
+                    source_text=data["source_text"],
+                    data={"rows": rows},
+                    options={"mapping": {}},
+                )
             parsed = parse_document(data["source_text"], default_kind=data["default_kind"])
             parsed.ocr_lines = data["ocr_lines"]
             return import_start(
@@ -80,7 +93,10 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             document_form.add_error(None, exc)
         else:
-            messages.info(request, _("文件已读取，请核对下面的预览，确认后才会保存。"))
+            if batch.kind == ImportBatch.Kind.LEDGER:
+                messages.info(request, _("表格的表头未能识别，请在预览中指定各列的内容。"))
+            else:
+                messages.info(request, _("文件已读取，请核对下面的预览，确认后才会保存。"))
             return redirect(batch)
     if kind == "ledger" and ledger_form.is_valid():
         upload = ledger_form.cleaned_data["file"]

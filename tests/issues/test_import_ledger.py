@@ -117,14 +117,14 @@ def test_header_below_a_title_merged_category_and_multiline_measures():
 
 def test_columns_recognised_and_the_rest_offered_for_mapping():
     rows = [
-        ["问题", "牵头部门", "时限要求", "备注"],
+        ["问题", "经办科室", "办结日期", "备注"],
         ["月报不完整。", "区商务局", "2019年9月30日", "x"],
     ]
     cols = ledger.columns(rows)
     assert [(c["header"], c["field"], c["known"]) for c in cols] == [
         ("问题", "description", True),
-        ("牵头部门", "", False),
-        ("时限要求", "", False),
+        ("经办科室", "", False),
+        ("办结日期", "", False),
         ("备注", "", True),
     ]
     assert ledger.parse_rows(rows).findings[0].units == []

@@ -31,7 +31,7 @@ class Command(ImportCommand):
 
     def read(self, path, options):
         if path == "-":
-            source = readers.DocumentText(sys.stdin.read())
+            source = readers.DocumentText(readers.text_tables(sys.stdin.read()))
         else:
             with self.open(path) as f:
                 source = readers.read_source(f)
