@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.xml.functions import iterparse  # defusedxml's, since defusedxml is installed
 
-from rectify.lib import ocr, office, ole
 from issues.columns import text_columns
+from rectify.lib import ocr, office, ole
 from rectify.lib.files import OLE_SIGNATURE, ZIP_SIGNATURE, check_archive
 from rectify.lib.text import measures_text
 
