@@ -157,7 +157,7 @@ def _parse_notice(text: str) -> dict:
     addressees, addressee_at = [], None
     for n, line in enumerate(lines[:30]):
         folded = cleaning.structural(line)
-        if "、" in folded and folded.endswith(":") or re.search("人民政府:$", folded):
+        if folded.endswith(":") and ("、" in folded or folded[:-1].endswith("人民政府")):
             body = _ADDRESSEE_TAIL.sub("", folded)
             addressees = [name.strip() for name in body.split("、") if name.strip()]
             addressee_at = n
