@@ -432,6 +432,47 @@ class NoticeItemForm(StyledForm, forms.Form):
         self.fields["counties"].widget.attrs["class"] = "form-check-input"
 
 
+class NoticeItemEditForm(StyledForm, forms.Form):
+    """Correcting a notice item's words, and giving it to more counties."""
+
+    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 5}))
+    measures = forms.CharField(
+        label=_("整改要求"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每条一行。"),
+    )
+    deadline = forms.DateField(
+        label=_("完成时限"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("留空则用通报的报送时限；已分发的问题的时限不随之改变（须经延期申请）。"),
+    )
+    add_counties = forms.ModelMultipleChoiceField(
+        label=_("再分发到区县"),
+        required=False,
+        queryset=County.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("已分发的区县不在此列。"),
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        have = item.findings.values_list("county_id", flat=True)
+        self.fields["add_counties"].queryset = County.objects.filter(
+            province_id=item.review.province_id
+        ).exclude(pk__in=have)
+        self.fields["add_counties"].widget.attrs["class"] = "form-check-input"
+
+
+class NoticeItemWithdrawForm(StyledForm, forms.Form):
+    reason = forms.CharField(
+        label=_("撤回原因"),
+        max_length=200,
+        help_text=_("如：误发、与第3条重复。各区县和修改记录中可以看到。"),
+    )
+
+
 class ProgressWithdrawForm(StyledForm, forms.Form):
     """Confirming the withdrawal of a progress note, with an optional reason."""
 

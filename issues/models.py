@@ -430,6 +430,19 @@ class NoticeItem(Tracked):
         _("整改要求"), max_length=5000, blank=True, help_text=_("每条一行。")
     )
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    # 撤回: an item issued by mistake is withdrawn, never deleted. It closes nothing and is
+    # shown struck through; the counties' findings made from it stay (marked as such).
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    withdraw_reason = models.CharField(_("撤回原因"), max_length=200, blank=True, editable=False)
 
     history = HistoricalRecords(bases=[ChangeSetHistory])
 
@@ -440,6 +453,10 @@ class NoticeItem(Tracked):
 
     def __str__(self) -> str:
         return self.description[:40]
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 def lead_unit(field: str) -> Subquery:
@@ -1291,14 +1308,29 @@ class ImportBatch(Tracked):
     class Kind(models.TextChoices):
         DOCUMENT = "document", _("文档")
         LEDGER = "ledger", _("台账")
+        NOTICE = "notice", _("省级通报")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待确认")
         APPLIED = "applied", _("已导入")
         CANCELLED = "cancelled", _("已取消")
 
+    # A county's import (document, 台账) names its county; a province's notice, its province.
     county = models.ForeignKey(
-        County, verbose_name=_("示范县"), on_delete=models.PROTECT, related_name="imports"
+        County,
+        verbose_name=_("示范县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="imports",
+    )
+    province = models.ForeignKey(
+        Province,
+        verbose_name=_("省份"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="imports",
     )
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
@@ -1325,11 +1357,21 @@ class ImportBatch(Tracked):
         ordering = ["-created_at", "-id"]
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="notice", county__isnull=True, province__isnull=False)
+                | (~Q(kind="notice") & Q(county__isnull=False, province__isnull=True)),
+                name="import_batch_county_or_province",
+                violation_error_message=_("区县的导入须指明区县，省级通报的导入须指明省份。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.source_name}"
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.NOTICE:
+            return reverse("notice_import_preview", args=[self.pk])
         return reverse("import_preview", args=[self.pk])
 
     @property

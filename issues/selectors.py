@@ -213,17 +213,21 @@ def my_work(user: User, today: dt.date) -> list[WorkList]:
 def notice_matrix(notice) -> dict:
     """Per notice finding, each county's copy and its status: three queries."""
     counties = list(County.objects.filter(reviews=notice).order_by("code"))
-    items = list(NoticeItem.objects.filter(review=notice).select_related("category"))
+    items = list(
+        NoticeItem.objects.filter(review=notice).select_related("category", "withdrawn_by")
+    )
     copies = Finding.objects.filter(notice_item__review=notice).only(
         "id", "county_id", "notice_item_id", "status", "deadline", "closed_on", "archived_at"
     )
     cells: dict[tuple[int, int], Finding] = {(f.notice_item_id, f.county_id): f for f in copies}
     rows = [(item, [cells.get((item.pk, c.pk)) for c in counties]) for item in items]
+    # A withdrawn item counts for nothing: neither assigned nor closed.
+    live = [item for item in items if not item.is_withdrawn]
     closed = {
-        c.pk: sum(1 for item in items if (f := cells.get((item.pk, c.pk))) and f.is_closed)
+        c.pk: sum(1 for item in live if (f := cells.get((item.pk, c.pk))) and f.is_closed)
         for c in counties
     }
-    assigned = {c.pk: sum(1 for item in items if (item.pk, c.pk) in cells) for c in counties}
+    assigned = {c.pk: sum(1 for item in live if (item.pk, c.pk) in cells) for c in counties}
     return {
         "counties": counties,
         "rows": rows,

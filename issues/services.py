@@ -746,6 +746,74 @@ def notice_fan_out(*, user: User, item: NoticeItem, counties: list[County]) -> l
     return copies
 
 
+NOTICE_WITHDRAW_REASON_MAX = 200
+
+
+@changesets.change_set()
+@transaction.atomic
+def notice_item_edit(
+    *,
+    user: User,
+    item: NoticeItem,
+    description: str,
+    measures: list[str],
+    deadline: dt.date | None,
+    add_counties: list[County] = (),
+) -> NoticeItem:
+    """Correct an item's words and give it to more counties. A county's copy it has not
+    changed itself (open, same words as the item had) follows the new words; a copy the
+    county has worked on keeps its own. Deadlines already set move only by an extension."""
+    require(user, "notice.manage", item.review)
+    item = NoticeItem.objects.select_for_update().get(pk=item.pk)
+    if item.is_withdrawn:
+        raise TransitionError(_("该通报问题已撤回，不能修改。"))
+    old = item.description
+    item.description = tidy(description)
+    item.measures = "\n".join(t for t in (tidy(m) for m in measures) if t)
+    item.deadline = deadline or item.review.report_deadline
+    stamp(item, user, created=False)
+    item.full_clean()
+    item.save()
+    if item.description != old:
+        copies = item.findings.select_for_update().filter(
+            description=old, archived_at__isnull=True, status=Finding.Status.OPEN
+        )
+        for finding in copies:
+            finding.description = item.description
+            finding.version += 1
+            stamp(finding, user, created=False)
+            finding.full_clean()
+            finding.save()
+    if add_counties:
+        if any(c.province_id != item.review.province_id for c in add_counties):
+            raise ValidationError({"counties": _("只能选择本省的区县。")})
+        notice_fan_out(user=user, item=item, counties=list(add_counties))
+    return item
+
+
+@changesets.change_set()
+@transaction.atomic
+def notice_item_withdraw(*, user: User, item: NoticeItem, reason: str) -> NoticeItem:
+    """撤回 an item issued by mistake: kept, shown struck through with who, when and why; it
+    closes nothing, and the counties' findings made from it stay, marked as from a
+    withdrawn item (each county's office decides about its own, e.g. by archiving it)."""
+    require(user, "notice.manage", item.review)
+    item = NoticeItem.objects.select_for_update().get(pk=item.pk)
+    if item.is_withdrawn:
+        raise TransitionError(_("该通报问题已经撤回。"))
+    reason = tidy(reason)
+    if not reason:
+        raise ValidationError({"reason": _("请填写撤回原因。")})
+    if len(reason) > NOTICE_WITHDRAW_REASON_MAX:
+        raise ValidationError(
+            {"reason": _("撤回原因不能超过%(n)d字。") % {"n": NOTICE_WITHDRAW_REASON_MAX}}
+        )
+    item.withdrawn_at, item.withdrawn_by, item.withdraw_reason = timezone.now(), user, reason
+    stamp(item, user, created=False)
+    item.save()
+    return item
+
+
 # ---------------------------------------------------------------------------
 # Progress notes: a note written by mistake (a double click, the wrong finding) is withdrawn
 # within a day of writing it, never deleted: the county leader still sees it, the history
@@ -1195,7 +1263,11 @@ def notice_urge(
     message = _check_urge_text(message, reply_by)
     findings = list(
         Finding.objects.select_for_update()
-        .filter(notice_item__review=notice, archived_at__isnull=True)
+        .filter(
+            notice_item__review=notice,
+            notice_item__withdrawn_at__isnull=True,
+            archived_at__isnull=True,
+        )
         .exclude(status__in=[Finding.Status.CLOSED, Finding.Status.SUBMITTED])
         .select_related("county")
         .order_by("county__code", "id")

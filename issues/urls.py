@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import review_views
 from . import views as issue_views
+from .importing import notice_views
 from .importing import views as import_views
 
 urlpatterns = [
@@ -42,6 +43,23 @@ urlpatterns = [
     path("notices/<int:pk>/", issue_views.notice_detail, name="notice_detail"),
     path("notices/<int:pk>/items/", issue_views.notice_item_add, name="notice_item_add"),
     path("notices/<int:pk>/edit/", review_views.notice_edit, name="notice_edit"),
+    path("notices/items/<int:pk>/edit/", issue_views.notice_item_edit, name="notice_item_edit"),
+    path(
+        "notices/items/<int:pk>/withdraw/",
+        issue_views.notice_item_withdraw,
+        name="notice_item_withdraw",
+    ),
+    path("notices/import/", notice_views.notice_import_start_view, name="notice_import_start"),
+    path(
+        "notices/import/<int:pk>/",
+        notice_views.notice_import_preview,
+        name="notice_import_preview",
+    ),
+    path(
+        "notices/import/<int:pk>/cancel/",
+        notice_views.notice_import_cancel_view,
+        name="notice_import_cancel",
+    ),
     path("imports/", import_views.import_start_view, name="import_start"),
     path("imports/<int:pk>/", import_views.import_preview, name="import_preview"),
     path("imports/<int:pk>/cancel/", import_views.import_cancel_view, name="import_cancel"),

@@ -43,6 +43,7 @@ from .models import (
     Finding,
     FindingRequest,
     FindingUnit,
+    NoticeItem,
     Progress,
     Review,
     Unit,
@@ -58,7 +59,14 @@ from .timeline import finding_timeline
 def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
     """A finding the user may see, or 404: other counties' findings do not exist for them."""
     qs = Finding.objects.for_user(request.user).select_related(
-        "county", "county__province", "review", "category", "updated_by", "closed_by", "archived_by"
+        "county",
+        "county__province",
+        "review",
+        "category",
+        "updated_by",
+        "closed_by",
+        "archived_by",
+        "notice_item",
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -677,6 +685,83 @@ def notice_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("notice_detail", pk=notice.pk)
     messages.error(request, _("未保存，请按提示修改。"))
     return _notice_page(request, notice, form, status=400)
+
+
+def _get_notice_item_for_user(request: HttpRequest, pk: int) -> NoticeItem:
+    """A notice item of the user's province (404 otherwise), for its reviewers (403)."""
+    item = get_object_or_404(
+        NoticeItem.objects.select_related("review__province", "category", "withdrawn_by"), pk=pk
+    )
+    _get_notice_for_user(request, item.review_id)
+    require(request.user, "notice.manage", item.review)
+    return item
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_notice_item_for_user(request, pk)
+    form = forms.NoticeItemEditForm(
+        request.POST or None,
+        item=item,
+        initial={
+            "description": item.description,
+            "measures": item.measures,
+            "deadline": item.deadline,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notice_item_edit(
+                user=request.user,
+                item=item,
+                description=data["description"],
+                measures=data["measures"].splitlines(),
+                deadline=data["deadline"],
+                add_counties=list(data["add_counties"]),
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("通报问题已修改。"))
+            return redirect("notice_detail", pk=item.review_id)
+    if request.method == "POST":
+        messages.error(request, _("未保存，请按提示修改。"))
+    return render(
+        request,
+        "issues/notice_item_edit.html",
+        {"item": item, "notice": item.review, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notice_item_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_notice_item_for_user(request, pk)
+    form = forms.NoticeItemWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_item_withdraw(
+                user=request.user, item=item, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("通报问题已撤回；各区县据此登记的问题保留，并标明来自已撤回的通报问题。")
+            )
+            return redirect("notice_detail", pk=item.review_id)
+    if request.method == "POST":
+        messages.error(request, _("未撤回，请按提示修改。"))
+    copies = item.findings.count()
+    return render(
+        request,
+        "issues/notice_item_withdraw.html",
+        {"item": item, "notice": item.review, "form": form, "copies": copies},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required

@@ -69,8 +69,21 @@ def world(alice, lee, una, bob, ada, county_a, county_b, review_a, finding_a, fi
         province=county_a.province,
         data={"team": "省督查组", "title": "督查通报", "start_date": dt.date(2019, 7, 11)},
     )
+    # An item of the notice for county B only, and a notice import of the province.
+    notice_item = services.notice_item_add(
+        user=rita,
+        notice=notice,
+        category_name="资金拨付进度缓慢",
+        description="拨付进度明显滞后。",
+        measures=[],
+        counties=[county_b],
+    )
     project = Project.objects.create(county=county_a, name="示范项目", year=2019, batch=1)
     return {
+        "notice_item": notice_item,
+        "notice_batch": ImportBatch.objects.create(
+            province=county_a.province, kind=ImportBatch.Kind.NOTICE
+        ),
         OWN: own,
         OTHER: others,
         "b": b,
@@ -176,6 +189,16 @@ TABLE: dict[str, Row] = {
     "notice_detail": Row(fixed("/notices/{notice}/"), 403, None),
     "notice_item_add": Row(fixed("/notices/{notice}/items/"), 403, None, method="post"),
     "notice_edit": Row(fixed("/notices/{notice}/edit/"), 403, None),
+    # Her own province's notice items and notice imports: its reviewers' (403).
+    "notice_item_edit": Row(fixed("/notices/items/{notice_item}/edit/"), 403, None),
+    "notice_item_withdraw": Row(
+        fixed("/notices/items/{notice_item}/withdraw/"), 403, None, method="post"
+    ),
+    "notice_import_start": Row(fixed("/notices/import/"), 403, None),
+    "notice_import_preview": Row(fixed("/notices/import/{notice_batch}/"), 403, None),
+    "notice_import_cancel": Row(
+        fixed("/notices/import/{notice_batch}/cancel/"), 403, None, method="post"
+    ),
     "import_start": Row(fixed("/imports/"), 403, None),
     "import_preview": Row(fixed("/imports/{batch}/"), 404, None),
     "import_cancel": Row(fixed("/imports/{batch}/cancel/"), 404, None, method="post"),
