@@ -285,7 +285,7 @@ def test_pdfs_uploaded_before_the_count_get_it_from_the_migration(alice, finding
 
     evidence = upload(alice, finding_a, "方案.pdf", pdf_with_pages(2), title="方案")
     Evidence.objects.filter(pk=evidence.pk).update(pages=None)
-    migration = importlib.import_module("issues.migrations.0024_evidence_pages")
+    migration = importlib.import_module("issues.migrations.0021_evidence_pages")
     migration.count_pages(apps, None)
     evidence.refresh_from_db()
     assert evidence.pages == 2

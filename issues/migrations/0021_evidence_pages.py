@@ -22,7 +22,7 @@ def count_pages(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('issues', '0019_full_width_texts'),
+        ('issues', '0020_notice_import_and_item_withdrawal'),
     ]
 
     operations = [
