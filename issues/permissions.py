@@ -163,6 +163,8 @@ def province_id_of(obj) -> int | None:
     or that of the county the row belongs to."""
     if obj._meta.model_name == "province":
         return obj.pk
+    if obj._meta.model_name == "importbatch" and obj.county_id is not None:
+        return obj.county.province_id  # a county's import; a province's notice import names it
     if hasattr(obj, "province_id"):
         return obj.province_id
     if hasattr(obj, "county_id"):

@@ -36,7 +36,11 @@ def _require_staff(request: HttpRequest) -> None:
 
 def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
     return get_object_or_404(
-        ImportBatch.objects.for_user(request.user).select_related("county", "created_by"), pk=pk
+        # A province's notice imports have their own pages (notice_views).
+        ImportBatch.objects.for_user(request.user)
+        .exclude(kind=ImportBatch.Kind.NOTICE)
+        .select_related("county", "created_by"),
+        pk=pk,
     )
 
 
@@ -123,7 +127,11 @@ def import_start_view(request: HttpRequest) -> HttpResponse:
             return redirect(batch)
     if request.method == "POST":
         messages.error(request, _("未能读取，请按提示修改。"))
-    batches = ImportBatch.objects.for_user(request.user).select_related("created_by")[:20]
+    batches = (
+        ImportBatch.objects.for_user(request.user)
+        .exclude(kind=ImportBatch.Kind.NOTICE)
+        .select_related("created_by")[:20]
+    )
     return render(
         request,
         "issues/imports/start.html",

@@ -206,9 +206,11 @@ class TestConfirm:
         batch.refresh_from_db()
         assert batch.status == ImportBatch.Status.CANCELLED
 
-    def test_scoping(self, client, jo, rita, alice, jiangxi):
+    def test_scoping(self, client, jo, rita, alice, nina, jiangxi):
         client.force_login(jo)
         batch = upload(client)
+        client.force_login(nina)  # the county import pages do not show a notice import
+        assert client.get(f"/imports/{batch.pk}/").status_code == 404
         client.force_login(rita)  # another province's reviewer
         assert client.get(f"/notices/import/{batch.pk}/").status_code == 404
         staff = Factory.user("tg", Role.COUNTY_STAFF, county=County.objects.get(name="铜鼓县"))
