@@ -386,16 +386,7 @@ class EvidenceForm(StyledForm, forms.Form):
 class NoticeForm(StyledForm, forms.ModelForm):
     class Meta:
         model = Review
-        fields = [
-            "team",
-            "issuer",
-            "title",
-            "reference_number",
-            "start_date",
-            "end_date",
-            "issued_on",
-            "report_deadline",
-        ]
+        fields = list(Review.NOTICE_FIELDS)
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),

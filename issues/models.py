@@ -357,6 +357,19 @@ class Review(Tracked):
     objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords(bases=[ChangeSetHistory])
 
+    # What a provincial notice says of itself: the notice form's fields and the notice
+    # import's editable identity.
+    NOTICE_FIELDS = (
+        "team",
+        "issuer",
+        "title",
+        "reference_number",
+        "start_date",
+        "end_date",
+        "issued_on",
+        "report_deadline",
+    )
+
     class Meta:
         ordering = ["start_date", "id"]
         verbose_name = _("检查")

@@ -26,6 +26,7 @@ from issues.permissions import require
 from rectify.lib.records import stamp
 
 from . import cleaning, limits
+from .document import heading
 from .services import ImportRefused, _claim
 
 _CJK = "\u3400-\u9fff"
@@ -39,12 +40,6 @@ _SHORTFALL = re.compile(
 )
 # The counties spoken of as a whole: the item concerns every county addressed.
 _COLLECTIVE = re.compile(r"(?:各|部分|有的|大部分|其余\d*个|\d+个)(?:示范)?[县区市]")
-_REFERENCE = re.compile(rf"[{_CJK}]{{1,12}}[〔\[(]\d{{4}}[〕\])]\d{{1,5}}号")
-_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-_RANGE = re.compile(
-    r"(\d{4})年(\d{1,2})月(\d{1,2})日?\s*[至到—\-–~]\s*(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日"
-)
-_REPORT_BY = re.compile(r"于(\d{4}年\d{1,2}月\d{1,2}日)(?:前|之前)")
 _ADDRESSEE_TAIL = re.compile(
     r"(?:人民政府|政府|商务主管部门|商务局|商务和经济合作局|财政局|办公室)?[:]$"
 )
@@ -57,73 +52,6 @@ _SENTENCES = re.compile(r"[^。;]+[。;]?")
 
 # ---------------------------------------------------------------------------
 # Reading
-
-
-def _review_identity(lines: list[str]) -> dict:
-    # replaced by document.heading.review_identity at merge
-    text = "\n".join(lines)
-    head = [line for line in lines[:15] if line]
-    title = next(
-        (
-            line
-            for line in head
-            if ("通报" in line or line.startswith("关于"))
-            and not line.endswith(":")
-            and len(line) <= 80
-            and not re.match(r"^(时间|来源|发布)", line)
-        ),
-        "",
-    )
-    reference = _REFERENCE.search(text)
-    identity = {
-        "title": title,
-        "reference_number": reference.group(0) if reference else "",
-        "kind": Review.Kind.PROVINCE_EVALUATION
-        if "评价" in title
-        else Review.Kind.PROVINCE_SUPERVISION,
-        "team": "",
-        "issuer": "",
-        "start_date": None,
-        "end_date": None,
-    }
-    span = _RANGE.search(text)
-    if span:
-        y, m, d, y2, m2, d2 = span.groups()
-        try:
-            start = dt.date(int(y), int(m), int(d))
-            end = dt.date(int(y2 or y), int(m2 or m), int(d2))
-        except ValueError:
-            pass
-        else:
-            if end >= start:
-                identity["start_date"], identity["end_date"] = start, end
-    team = re.search(rf"(省[{_CJK}]{{0,8}}?(?:督查组|检查组|评价组))", text)
-    if team:
-        identity["team"] = team.group(1)
-    elif "督查组" in text or "督查" in title:
-        identity["team"] = "省督查组"
-    elif "评价" in text:
-        identity["team"] = "省绩效评价组"
-    tail = [line for line in lines[-12:] if line]
-    issuer = None
-    for line in tail:
-        issuer = re.match(rf"^([{_CJK}]{{2,6}}省[{_CJK}]{{2,6}}?厅)", line)
-        if issuer:
-            break
-    if issuer is None:
-        issuer = re.search(rf"来源:\s*([{_CJK}]{{2,20}})", text)
-    identity["issuer"] = issuer.group(1) if issuer else ""
-    return identity
-
-
-def _date(text: str) -> dt.date | None:
-    match = _DATE.search(text)
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
 
 
 def _strip_item_marker(line: str) -> str:
@@ -152,7 +80,16 @@ def _parse_notice(text: str) -> dict:
         "" if cleaning.is_furniture(line) or cleaning.is_separator(line) else line
         for line in cleaning.prepare(text)
     ]
-    identity = _review_identity(lines)
+    found = heading.review_identity(lines)
+    identity = {
+        "title": found.title,
+        "reference_number": found.reference_number,
+        "kind": found.kind or Review.Kind.PROVINCE_SUPERVISION,
+        "team": found.team,
+        "issuer": found.issuer,
+        "start_date": found.start_date,
+        "end_date": found.end_date,
+    }
     warnings: list[str] = []
     addressees, addressee_at = [], None
     for n, line in enumerate(lines[:30]):
@@ -167,19 +104,14 @@ def _parse_notice(text: str) -> dict:
             _("未找到受文区县（如“庐山市、铜鼓县……人民政府：”），全选按全文点名的区县。")
         )
     ref_year = re.search(r"\d{4}", identity["reference_number"] or "")
-    issued_on = None
-    for line in reversed([line for line in lines if line][-6:]):
-        if _DATE.fullmatch(cleaning.structural(line).strip()):
-            issued_on = _date(line)
-            break
+    issued_on = found.issued_on
     if issued_on and ref_year and abs(issued_on.year - int(ref_year.group(0))) > 1:
         warnings.append(
             _("落款日期%(day)s与文号年份%(year)s不符，未采用，请在预览中填写印发日期。")
             % {"day": issued_on.isoformat(), "year": ref_year.group(0)}
         )
         issued_on = None
-    deadlines = [_date(m.group(1)) for m in _REPORT_BY.finditer("".join(lines))]
-    report_deadline = next((d for d in reversed(deadlines) if d), None)
+    report_deadline = found.report_deadline
 
     items: list[dict] = []
     section, subsection, lead = "", "", ""
@@ -480,17 +412,6 @@ def batch_notice_plan(batch: ImportBatch, decisions: dict | None = None) -> Noti
 # ---------------------------------------------------------------------------
 # Saving
 
-IDENTITY_FIELDS = (
-    "team",
-    "issuer",
-    "title",
-    "reference_number",
-    "start_date",
-    "end_date",
-    "issued_on",
-    "report_deadline",
-)
-
 
 def notice_import_start(
     *, user: User, province: Province, source_name: str, source_text: str
@@ -515,7 +436,7 @@ def notice_import_start(
 def _identity_data(identity: dict) -> dict:
     """The preview's identity fields as notice_create takes them (dates parsed)."""
     out = {}
-    for field in IDENTITY_FIELDS:
+    for field in Review.NOTICE_FIELDS:
         value = (identity.get(field) or "").strip()
         if isinstance(Review._meta.get_field(field), models.DateField):
             try:

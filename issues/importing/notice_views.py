@@ -19,7 +19,6 @@ from issues.submissions import AlreadySubmitted, token_from
 
 from .forms import DocumentImportForm
 from .notice import (
-    IDENTITY_FIELDS,
     batch_notice_plan,
     notice_import_apply,
     notice_import_cancel,
@@ -118,7 +117,7 @@ def _decisions_from(request: HttpRequest, batch: ImportBatch) -> dict:
     chosen = post.get("select_all", "")
     if chosen in items:
         items[chosen]["counties"] = [c.pk for c in current.addressed or current.counties]
-    identity = {field: post.get(f"identity_{field}", "").strip() for field in IDENTITY_FIELDS}
+    identity = {field: post.get(f"identity_{field}", "").strip() for field in Review.NOTICE_FIELDS}
     return {"items": items, "identity": identity}
 
 
@@ -137,7 +136,7 @@ def _preview(request: HttpRequest, batch: ImportBatch, status: int = 200) -> Htt
             "addressed_ids": {c.pk for c in plan.addressed},
             "identity_fields": [
                 (f, Review._meta.get_field(f).verbose_name, plan.identity.get(f) or "")
-                for f in IDENTITY_FIELDS
+                for f in Review.NOTICE_FIELDS
             ],
         },
         status=status,

@@ -94,15 +94,8 @@ class Command(BaseCommand):
             if document == "ledger":
                 return xlsx.as_bytes(xlsx.write_province, ledgers.province_ledger(province, today))
             if document == "monthly":
-                return downloads.monthly_file(
-                    Finding.objects.active().filter(county__province=province),
-                    self._month(options["month"]),
-                    scope_name=province.name,
-                    unit=province.name,
-                    today=today,
-                    fmt=fmt,
-                    province=True,
-                ).content
+                findings = Finding.objects.active().filter(county__province=province)
+                return self._monthly(findings, province.name, province.name, options, fmt)
             raise CommandError("--province works with --document ledger or monthly.")
         county = self._county(options["county"])
         if document == "ledger":
@@ -110,15 +103,8 @@ class Command(BaseCommand):
             ledger = ledgers.county_ledger(findings, scope=county.display_short_name, today=today)
             return xlsx.as_bytes(xlsx.write_ledger, ledger)
         if document == "monthly":
-            return downloads.monthly_file(
-                Finding.objects.active().filter(county=county),
-                self._month(options["month"]),
-                scope_name=county.display_short_name,
-                unit=county.name,
-                today=today,
-                fmt=fmt,
-                province=False,
-            ).content
+            findings = Finding.objects.active().filter(county=county)
+            return self._monthly(findings, county.display_short_name, county.name, options, fmt)
         if document == "closeout":
             raise CommandError("The 销号申请审批表 is a finding's: give --finding ID.")
         report = self._report(county, options["report_id"])
@@ -148,6 +134,18 @@ class Command(BaseCommand):
             name = downloads.finding_evidence_name(finding, "目录")
             return downloads.evidence_list_file(listing, name, fmt).content
         raise CommandError("--finding works with --document closeout, evidence-list or evidence.")
+
+    def _monthly(self, findings, scope_name: str, unit: str, options: dict, fmt: str) -> bytes:
+        """The 月度整改进展情况表: a province's (`--province`) has a row per county too."""
+        return downloads.monthly_file(
+            findings,
+            self._month(options["month"]),
+            scope_name=scope_name,
+            unit=unit,
+            today=timezone.localdate(),
+            fmt=fmt,
+            province=bool(options["province"]),
+        ).content
 
     def _month(self, value: str | None) -> dt.date:
         form = monthly_form({"month": value} if value else {})
