@@ -27,7 +27,7 @@ from rectify.lib.records import stamp
 
 from . import cleaning, limits
 from .document import heading
-from .services import ImportRefused, _claim
+from .services import ImportRefused, _claim, ocr_unchecked
 
 _CJK = "\u3400-\u9fff"
 _SECTION = re.compile(r"^([一二三四五六七八九十]+)[、.]\s*(.+)$")
@@ -270,6 +270,7 @@ class NoticePlan:
     unknown_addressed: list[str]
     items: list[ItemPlan]
     warnings: list[str]
+    recognised: int = 0  # lines read by OCR (a scan): checked by the user before saving
 
     @property
     def chosen(self) -> list[ItemPlan]:
@@ -400,6 +401,7 @@ def notice_plan(province: Province, data: dict, decisions: dict | None = None) -
         unknown_addressed=unknown_addressed,
         items=items,
         warnings=list(data.get("warnings", [])),
+        recognised=len(data.get("ocr_lines", [])),
     )
 
 
@@ -414,11 +416,17 @@ def batch_notice_plan(batch: ImportBatch, decisions: dict | None = None) -> Noti
 
 
 def notice_import_start(
-    *, user: User, province: Province, source_name: str, source_text: str
+    *,
+    user: User,
+    province: Province,
+    source_name: str,
+    source_text: str,
+    ocr_lines: list[int] | None = None,
 ) -> ImportBatch:
-    """Keep what was read, for the preview; no notice yet."""
+    """Keep what was read, for the preview; no notice yet. `ocr_lines`: the lines of the text
+    recognised by OCR (a scan), which the user must check before the notice is created."""
     require(user, "notice.create", province)
-    data = parse_notice(source_text)
+    data = {**parse_notice(source_text), "ocr_lines": list(ocr_lines or [])}
     limits.check_stored(source_name, data, source_text)
     batch = ImportBatch(
         province=province,
@@ -452,7 +460,7 @@ def _identity_data(identity: dict) -> dict:
 
 @changesets.change_set()
 @transaction.atomic
-def notice_import_apply(*, user: User, batch: ImportBatch) -> Review:
+def notice_import_apply(*, user: User, batch: ImportBatch, ocr_checked: bool = False) -> Review:
     """Create the notice and fan each chosen item out to its counties through the notice
     form's services (services.notice_item_add), all or nothing."""
     require(user, "notice.create", batch.province)
@@ -460,6 +468,8 @@ def notice_import_apply(*, user: User, batch: ImportBatch) -> Review:
     plan = batch_notice_plan(batch)
     if plan.errors:
         raise ImportRefused(plan.errors)
+    if plan.recognised and not ocr_checked:
+        raise ImportRefused([ocr_unchecked(plan.recognised)])
     notice = services.notice_create(
         user=user, province=batch.province, data=_identity_data(plan.identity)
     )

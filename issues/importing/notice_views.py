@@ -32,9 +32,6 @@ class NoticeImportForm(DocumentImportForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = gettext_lazy(
-            "督查通报的 Word 文档（.docx）或文本文件（.txt），也可粘贴网页上的全文。"
-        )
         self.fields["text"].widget.attrs["placeholder"] = gettext_lazy(
             "从网页或 Word 中复制通报全文粘贴到这里"
         )
@@ -71,6 +68,7 @@ def notice_import_start_view(request: HttpRequest) -> HttpResponse:
                     province=user.province,
                     source_name=data["source_name"],
                     source_text=data["source_text"],
+                    ocr_lines=data.get("ocr_lines"),
                 ),
             )
         except AlreadySubmitted as again:
@@ -163,7 +161,11 @@ def notice_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         notice = submissions.once(
             token_from(request.POST),
             request.user,
-            lambda: notice_import_apply(user=request.user, batch=batch),
+            lambda: notice_import_apply(
+                user=request.user,
+                batch=batch,
+                ocr_checked=request.POST.get("ocr_checked") == "1",
+            ),
         )
     except AlreadySubmitted as again:
         if isinstance(again.target, Review):

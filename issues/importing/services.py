@@ -144,18 +144,21 @@ def _claim(batch: ImportBatch, user: User) -> ImportBatch:
     return batch
 
 
+def ocr_unchecked(count: int) -> str:
+    """Why an import holding `count` lines recognised by OCR is not saved yet (every import
+    of a scan, a county's document or a province's notice, asks the same)."""
+    return _(
+        "文件中有 %(count)d 行是识别文字（OCR），可能有错字：请逐条核对，"
+        "勾选“我已逐条核对识别文字”后再确认导入。"
+    ) % {"count": count}
+
+
 def _refuse_unready(plan: ImportPlan, *, ocr_checked: bool) -> None:
     """Nothing is saved while the document has errors, a unit is undecided, a new review's
     details are wrong, text recognised by OCR is unchecked or there is no finding at all."""
     problems = []
     if plan.document.ocr_lines and not ocr_checked:
-        problems.append(
-            _(
-                "文件中有 %(count)d 行是识别文字（OCR），可能有错字：请逐条核对，"
-                "勾选“我已逐条核对识别文字”后再确认导入。"
-            )
-            % {"count": len(plan.document.ocr_lines)}
-        )
+        problems.append(ocr_unchecked(len(plan.document.ocr_lines)))
     problems += [
         _("第%(line)s行：%(text)s") % {"line": n.line, "text": n.reason}
         for n in plan.document.errors

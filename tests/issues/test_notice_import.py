@@ -310,3 +310,50 @@ def test_notice_form_offers_select_all(client, rita, province, county_a):
     client.force_login(rita)
     html = client.get(f"/notices/{notice.pk}/").content.decode()
     assert "data-select-all hidden" in html and "js/select-all" in html
+
+
+class TestRecognisedText:
+    """A scanned notice (text by OCR) is created only once the reviewer says it was checked,
+    as a county's scanned document is (issues.importing.services.ocr_unchecked)."""
+
+    @pytest.fixture(autouse=True)
+    def scanned(self, monkeypatch):
+        from issues.importing import readers
+
+        monkeypatch.setattr(
+            readers, "read_source", lambda upload: readers.DocumentText(SEED_TEXT, [10, 11, 12])
+        )
+
+    def test_the_preview_asks_and_confirm_waits_for_the_tick(self, client, jo):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        client.force_login(jo)
+        scan = SimpleUploadedFile("通报扫描件.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+        response = client.post("/notices/import/", {"file": scan, "once": "b" * 32})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        batch = ImportBatch.objects.get(kind=ImportBatch.Kind.NOTICE)
+        html = preview(client, batch)
+        assert 'id="ocr-notice"' in html and "本通报有 3 行是识别文字" in html
+        data = form_data(html, "notice-preview")
+        data["action"] = "apply"
+        refused = client.post(f"/notices/import/{batch.pk}/", data, follow=True)
+        assert "我已逐条核对识别文字" in refused.content.decode()
+        assert not Review.objects.filter(province__code="360000").exists()
+        data["ocr_checked"] = "1"
+        data["once"] = "c" * 32
+        client.post(f"/notices/import/{batch.pk}/", data)
+        assert Review.objects.filter(province__code="360000").count() == 1
+
+    def test_the_command_needs_ocr_checked(self, jo, jiangxi):
+        with pytest.raises(CommandError, match="识别文字"):
+            call_command("import_notice", str(SEED), "--province", "360000", stdout=io.StringIO())
+        assert not Review.objects.exists()
+        call_command(
+            "import_notice",
+            str(SEED),
+            "--province",
+            "360000",
+            "--ocr-checked",
+            stdout=io.StringIO(),
+        )
+        assert Review.objects.filter(province=jiangxi).count() == 1

@@ -32,15 +32,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Print what would be done; save nothing."
         )
+        parser.add_argument(
+            "--ocr-checked",
+            action="store_true",
+            help="The text recognised by OCR (a scan) was checked line by line: without it "
+            "such a notice is refused.",
+        )
 
-    def handle(self, *args, file, province, user, dry_run, **options):
+    def handle(self, *args, file, province, user, dry_run, ocr_checked, **options):
         try:
             province_obj = Province.objects.get(code=province)
         except Province.DoesNotExist as e:
             raise CommandError(f"No province with code {province}.") from e
         user_obj = self.reviewer(province_obj, user)
         try:
-            text = self.read(file)
+            source = self.read(file)
+            text = source.text
             plan = notice_plan(province_obj, parse_notice(text))
         except ValidationError as e:
             raise CommandError(" ".join(e.messages)) from e
@@ -57,8 +64,9 @@ class Command(BaseCommand):
                 province=province_obj,
                 source_name=Path(file).name,
                 source_text=text,
+                ocr_lines=source.ocr_lines,
             )
-            notice = notice_import_apply(user=user_obj, batch=batch)
+            notice = notice_import_apply(user=user_obj, batch=batch, ocr_checked=ocr_checked)
         except ImportRefused as e:
             raise CommandError("; ".join(e.messages)) from e
         except (ValidationError, PermissionDenied) as e:
@@ -70,14 +78,14 @@ class Command(BaseCommand):
             )
         )
 
-    def read(self, path: str) -> str:
+    def read(self, path: str) -> readers.DocumentText:
         if path == "-":
-            return limits.check_text("stdin", sys.stdin.read())
+            return readers.DocumentText(limits.check_text("stdin", sys.stdin.read()))
         p = Path(path)
         if not p.is_file():
             raise CommandError(f"No such file: {path}")
         with File(p.open("rb"), name=p.name) as f:
-            return readers.read_document(f)
+            return readers.read_source(f)
 
     def reviewer(self, province: Province, username: str | None) -> User:
         reviewers = User.objects.filter(holders(Role.PROVINCE_REVIEWER), province=province)
