@@ -169,9 +169,11 @@ def test_categories_follow_the_review_without_javascript(
 SEED_001 = Path(__file__).resolve().parents[2] / "demo/seeds/001_04373179771d853a.txt"
 
 
-def test_an_unnamed_list_is_named_in_the_preview(new_page, screenshot, alice, county_a):
-    """Seed 001 (the Jiangxi notice) names no team in a heading: the preview proposes one from
-    the kind chosen, with the date and 文号 of its opening paragraphs, and the user corrects it."""
+def test_the_review_is_named_from_the_opening_and_corrected_in_the_preview(
+    new_page, screenshot, alice, county_a
+):
+    """Seed 001 (the Jiangxi notice) has no team in a heading: the preview proposes the team,
+    issuer, dates and 文号 read from its title and opening paragraph, and the user corrects them."""
     page = new_page()
     log_in(page, "alice", "/imports/")
     page.get_by_label("或粘贴文字").fill(SEED_001.read_text(encoding="utf-8"))
@@ -179,9 +181,11 @@ def test_an_unnamed_list_is_named_in_the_preview(new_page, screenshot, alice, co
     page.get_by_role("button", name="读取并预览").first.click()
     expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
     draft = page.locator("tr.review-draft")
-    expect(draft).to_contain_text("文件中没有写明检查组")
+    expect(draft).to_contain_text("按文件的标题和开头填写，请核对。")
     expect(draft.get_by_label("检查组")).to_have_value("省督查组")
-    expect(draft.get_by_label("检查日期")).to_have_value("2017-07-11")
+    expect(draft.get_by_label("发文机关")).to_have_value("江西省商务厅")
+    expect(draft.get_by_label("开始日期")).to_have_value("2017-07-11")
+    expect(draft.get_by_label("结束日期")).to_have_value("2017-07-22")
     expect(draft.get_by_label("文号")).to_have_value("赣商务建设字〔2017〕193号")
     shots(page, screenshot, "import-preview")
     # The preview is long: the review part on its own, at each width, to look at.

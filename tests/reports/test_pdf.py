@@ -326,7 +326,9 @@ def test_only_known_conversions_are_made(fake_office):
     with pytest.raises(ValueError):
         office.convert(b"x", suffix=".exe", to="pdf")
     with pytest.raises(ValueError):
-        office.convert(b"x", suffix=".docx", to="odt")
+        office.convert(b"x", suffix=".xlsx", to="docx")
+    with pytest.raises(ValueError):
+        office.convert(b"x", suffix=".docx", to="html")
 
 
 # The report page

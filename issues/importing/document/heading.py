@@ -200,11 +200,19 @@ REFERENCE = re.compile(
 )
 
 
+# A 文号 stands alone on its line (or beside 签发人); 根据…〔2017〕193号文件要求 cites another.
+CITED = re.compile(r"^(?:根据|按照|依据|依照|参照|据|按|对|就|关于|经)")
+REFERENCE_TAIL = re.compile(r"^\s*(?:签发人.*)?$")
+
+
 def reference_number(text: str) -> str:
     """赣商务建设字[2017]193号, 【2017】, (2017), 第193号 → 赣商务建设字〔2017〕193号; the 文号 must
     open the line (a 文号 cited inside a sentence is another document's)."""
-    m = REFERENCE.match(text.strip())
-    return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号" if m else ""
+    line = text.strip()
+    m = REFERENCE.match(line)
+    if not m or CITED.match(m.group(1)) or not REFERENCE_TAIL.match(line[m.end() :]):
+        return ""
+    return f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
 
 
 def _issuer_of_reference(reference: str) -> str:
