@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rectify.lib.text import full_width_punctuation
+from tests import seeds
 
-SEEDS = Path(__file__).resolve().parents[1] / "demo" / "seeds"
-SEED_000 = (SEEDS / "000_d2c33bb255dc6fe3.txt").read_text(encoding="utf-8")
-SEED_001 = (SEEDS / "001_04373179771d853a.txt").read_text(encoding="utf-8")
+SEED_000 = seeds.SEED_000.read_text(encoding="utf-8")
+SEED_001 = seeds.SEED_001.read_text(encoding="utf-8")
 
 IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 HALF_WIDTH = ",:;()?!"

@@ -4,17 +4,17 @@ ledger in Rectify; uploading it again changes nothing."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from issues.models import Finding, ImportBatch, Review, Unit
 from tests.browser.test_finding_journey import log_in
+from tests.seeds import SEED_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SEED = Path(__file__).resolve().parents[2] / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
+SEED = SEED_000
 
 
 def test_import_seed_000_through_the_browser(new_page, screenshot, alice, county_a):

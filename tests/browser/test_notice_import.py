@@ -5,7 +5,6 @@ and lands on the notice fanned out to its seven counties."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +13,12 @@ from issues.models import Finding, Review, Role
 from tests.browser.test_finding_journey import log_in
 from tests.browser.test_requests_journey import shots
 from tests.conftest import Factory
+from tests.seeds import SEED_001
 
-SEED = next(Path("/work/shared/seeds").glob("001_*.txt"), None)
+SEED = SEED_001
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(SEED is None, reason="seed 001 not on this machine"),
 ]
 JIANGXI = ["庐山市", "吉安县", "铜鼓县", "黎川县", "广昌县", "上饶县", "余干县"]
 

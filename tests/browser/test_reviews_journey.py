@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,6 +15,7 @@ from issues.models import Category, Finding, Review
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_finding_journey import assert_styled, log_in
 from tests.conftest import Factory
+from tests.seeds import SEED_001
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -164,9 +164,6 @@ def test_categories_follow_the_review_without_javascript(
     expect(page.get_by_label("检查", exact=True)).to_have_value(str(other.pk))
     expect(page.locator(".alert-danger, .invalid-feedback")).to_have_count(0)
     shots(page, screenshot, "refreshed")
-
-
-SEED_001 = Path(__file__).resolve().parents[2] / "demo/seeds/001_04373179771d853a.txt"
 
 
 def test_the_review_is_named_from_the_opening_and_corrected_in_the_preview(

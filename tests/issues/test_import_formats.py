@@ -11,7 +11,6 @@ import struct
 import subprocess
 import time
 import zlib
-from pathlib import Path
 
 import docx
 import pytest
@@ -24,11 +23,10 @@ from issues.importing.document import ParsedDocument, parse_document
 from issues.importing.services import import_start
 from issues.models import Finding, ImportBatch
 from rectify.lib import ocr, office, ole
+from tests.seeds import SEED_000
 from tests.tools import missing, require_tool
 
-SEED = (Path(settings.BASE_DIR) / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt").read_text(
-    encoding="utf-8"
-)
+SEED = SEED_000.read_text(encoding="utf-8")
 START = reverse("import_start")
 
 

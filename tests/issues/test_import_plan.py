@@ -4,7 +4,6 @@ when confirmed, reviews matched, all-or-nothing saving and re-importing without 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -14,10 +13,9 @@ from issues.importing.document import parse_document
 from issues.importing.plan import NEW, build_plan
 from issues.importing.services import ImportRefused, import_apply
 from issues.models import Finding, FindingUnit, Progress, Review, Unit
+from tests.seeds import SEED_000
 
-SEED = (
-    Path(__file__).resolve().parents[2] / "demo" / "seeds" / "000_d2c33bb255dc6fe3.txt"
-).read_text(encoding="utf-8")
+SEED = SEED_000.read_text(encoding="utf-8")
 
 PLAN = """(一)商务部复核组反馈问题
 1.项目管理问题
