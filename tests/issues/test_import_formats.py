@@ -146,6 +146,24 @@ def test_a_password_protected_doc_is_named_as_such(samples, monkeypatch):
     assert "已加密" in _refusal("方案.doc", data)
 
 
+def _encrypted_package(doc: bytes) -> bytes:
+    """An OLE container holding EncryptedPackage, as Word and Excel save a .docx or .xlsx with
+    an opening password ([MS-OFFCRYPTO] 2.3.4): the .doc's WordDocument entry renamed."""
+    old = "WordDocument".encode("utf-16-le") + b"\0\0"
+    new = "EncryptedPackage".encode("utf-16-le") + b"\0\0"
+    at = doc.index(old)
+    entry = doc[:at] + new + doc[at + len(new) :]
+    return entry[: at + 64] + struct.pack("<H", len(new)) + entry[at + 66 :]
+
+
+@pytest.mark.parametrize("name", ["方案.docx", "台账.xlsx"])
+def test_a_password_protected_docx_or_xlsx_is_named_as_such(samples, monkeypatch, name):
+    data = _encrypted_package(_sample(samples, "doc"))
+    assert "EncryptedPackage" in ole.stream_names(data) and ole.is_encrypted(data)
+    monkeypatch.setattr(office, "convert", lambda *a, **k: pytest.fail("must not convert"))
+    assert "已加密" in _refusal(name, data)
+
+
 def test_broken_files_are_refused(samples):
     doc = _sample(samples, "doc")
     assert "已损坏" in _refusal("方案.doc", doc[:700])  # the OLE directory is gone
