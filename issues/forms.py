@@ -444,7 +444,7 @@ class NoticeItemEditForm(StyledForm, forms.Form):
         required=False,
         queryset=County.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("已分发的区县不在此列。"),
+        help_text=_("已分发的区县不在此列。误发给某个区县的，请撤回本条，再按正确的区县添加一条。"),
     )
 
     def __init__(self, *args, item, **kwargs):
