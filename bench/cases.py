@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import types
 from collections.abc import Callable
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from issues.models import County, Finding, Unit, User, warning_days
+from rectify.lib import ocr, office
 from reports import ledgers
 from reports.exports import xlsx
 from reports.models import Report
 
-from . import floors, generate, words
+from . import floors, generate, samples, words
 
 
 class NotAvailable(Exception):
@@ -134,7 +135,7 @@ class Case:
     run: Callable[[Context], object]
     floor: Callable[[Context], object] | None = None
     target: Target | None = None
-    heavy: bool = False  # an export of many rows: fewer repetitions
+    heavy: bool = False  # an export of many rows, a conversion: fewer repetitions
     writes: bool = False  # runs in a transaction that is rolled back
     memory: bool = False  # also measure its peak memory (tracemalloc)
 
@@ -197,39 +198,120 @@ def _ledger_xlsx(findings, today: dt.date) -> bytes:
     )
 
 
-SEED_000 = "000_*.txt"
+def _importing() -> types.SimpleNamespace:
+    """The importer's parts (NotAvailable until issues.importing is built)."""
+    try:
+        from issues.importing import readers
+        from issues.importing.document import parse_document
+        from issues.importing.plan import build_plan
+        from issues.importing.services import import_apply
+    except ImportError:
+        raise NotAvailable("issues.importing is not importable") from None
+    return types.SimpleNamespace(
+        readers=readers,
+        parse_document=parse_document,
+        build_plan=build_plan,
+        import_apply=import_apply,
+    )
 
 
-def _seed000_text() -> str:
-    seeds = Path(settings.BASE_DIR) / "demo" / "seeds"
-    return next(iter(sorted(seeds.glob(SEED_000)))).read_text(encoding="utf-8")
+def _need_office() -> None:
+    if office.executable() is None:
+        raise NotAvailable("LibreOffice (soffice) is not installed")
+
+
+def _need_ocr() -> None:
+    _need_office()  # LibreOffice writes the PDF whose page is scanned
+    if ocr.renderer() is None:
+        raise NotAvailable("poppler's pdftoppm is not installed")
+    if not ocr.available():
+        raise NotAvailable("Tesseract or its chi_sim data is not installed")
+
+
+def _read(name: str, data: bytes):
+    """The document as an upload reads it (issues.importing.readers.read_source)."""
+    return _importing().readers.read_source(SimpleUploadedFile(name, data))
+
+
+def _plan(ctx, text: str, ocr_lines=()):
+    """Parse and plan against the county's ledger, as the preview page does."""
+    importing = _importing()
+    document = importing.parse_document(text)
+    document.ocr_lines = list(ocr_lines)
+    return importing.build_plan(ctx.county, document), document
+
+
+def _import(ctx, text: str, ocr_lines=()):
+    """Parse, plan, save: the units unknown to the county created, the OCR'd lines checked."""
+    importing = _importing()
+    plan, document = _plan(ctx, text, ocr_lines)
+    # The clerk's choice in the preview: the units the county does not have yet are new.
+    new = {u.name: "new" for u in plan.undecided_units}
+    if new:
+        plan = importing.build_plan(ctx.county, document, unit_decisions=new)
+    staff = ctx.clients["staff"].session_user
+    return importing.import_apply(
+        user=staff, county=ctx.county, plan=plan, today=ctx.today, ocr_checked=bool(ocr_lines)
+    )
+
+
+def _parse(text: str):
+    return _importing().parse_document(text)
 
 
 def import_seed000(ctx):
     """Import of the demo's seed document 000 (昭化区's 整改情况报告) into the bench county,
     as load_demo and the preview page do: parse, plan against the county's ledger (its units
     unknown to the county created), save. The runner rolls each run back."""
-    try:
-        from issues.importing.document import parse_document
-        from issues.importing.plan import build_plan
-        from issues.importing.services import import_apply
-    except ImportError:
-        raise NotAvailable("issues.importing is not importable") from None
-    document = parse_document(_seed000_text())
-    plan = build_plan(ctx.county, document)
-    # The clerk's choice in the preview: the units the county does not have yet are new.
-    new = {u.name: "new" for u in plan.undecided_units}
-    if new:
-        plan = build_plan(ctx.county, document, unit_decisions=new)
-    staff = ctx.clients["staff"].session_user
-    return import_apply(user=staff, county=ctx.county, plan=plan, today=ctx.today)
+    return _import(ctx, samples.seed_text())
 
 
 def import_seed000_floor(ctx):
     """The parse alone: what any import must do before it writes."""
-    from issues.importing.document import parse_document
+    return _parse(samples.seed_text())
 
-    return parse_document(_seed000_text())
+
+def import_doc(ctx):
+    """Seed 000 uploaded as a .doc (written by LibreOffice from a .docx of its lines): read as
+    an upload is (LibreOffice converts it back), then imported like import_seed000."""
+    _need_office()
+    return _import(ctx, _read("整改情况报告.doc", samples.doc()).text)
+
+
+def import_pdf(ctx):
+    """Seed 000 uploaded as a text PDF (LibreOffice's): read by pdfplumber as an upload is,
+    then imported like import_seed000."""
+    _need_office()
+    return _import(ctx, _read("整改情况报告.pdf", samples.pdf()).text)
+
+
+def import_plain_floor(ctx):
+    """The parse of the same lines as plain text: the ratio is what the reading adds."""
+    return _parse(samples.plain_text())
+
+
+def import_ocr(ctx):
+    """One scanned page (the PDF's first, drawn by poppler at 300 dpi in grey) uploaded as a
+    .png: read by Tesseract (chi_sim) as an upload is, then imported with its recognised lines
+    marked as checked."""
+    _need_ocr()
+    source = _read("整改情况报告.png", samples.scan())
+    return _import(ctx, source.text, source.ocr_lines)
+
+
+def import_ocr_floor(ctx):
+    """The parse of that page's text as its PDF's text layer holds it."""
+    _need_ocr()
+    return _parse(samples.scan_text())
+
+
+def import_pdf_60(ctx):
+    """The preview of seed 000 laid out on 60 pages of PDF: read, parse, plan; nothing saved.
+    Its time stays far below the bound an upload is given, RECTIFY_IMPORT_CONVERT_SECONDS for
+    the read (the pages are read within issues.importing.limits.deadline)."""
+    _need_office()
+    plan, _ = _plan(ctx, _read("整改情况报告.pdf", samples.long_pdf()).text)
+    return len(plan.findings)
 
 
 CASES = [
@@ -305,5 +387,36 @@ CASES = [
         import_seed000,
         import_seed000_floor,
         writes=True,
+    ),
+    Case(
+        "import_doc",
+        "导入 seed 000 as .doc (LibreOffice)",
+        import_doc,
+        import_plain_floor,
+        heavy=True,
+        writes=True,
+    ),
+    Case(
+        "import_pdf",
+        "导入 seed 000 as text PDF (pdfplumber)",
+        import_pdf,
+        import_plain_floor,
+        heavy=True,
+        writes=True,
+    ),
+    Case(
+        "import_ocr",
+        "导入 one scanned page .png (Tesseract, 1 page only)",
+        import_ocr,
+        import_ocr_floor,
+        heavy=True,
+        writes=True,
+    ),
+    Case(
+        "import_pdf_60",
+        "预览 seed 000 as a 60-page PDF (read+parse+plan)",
+        import_pdf_60,
+        import_plain_floor,
+        heavy=True,
     ),
 ]
