@@ -114,7 +114,14 @@ class ReviewPlan:
 
     @property
     def label(self) -> str:
-        return self.parsed.team or self.parsed.heading or _("（未注明检查）")
+        """The review's name as it will be saved: the draft's (read from the document's
+        heading, title or opening, and edited in the preview) for a new review."""
+        team = self.draft.team if self.is_new else ""
+        return team or self.parsed.team or self.parsed.heading or _("（未注明检查）")
+
+    @property
+    def kind(self) -> str:
+        return (self.draft.kind if self.is_new else "") or self.parsed.kind
 
 
 @dataclasses.dataclass

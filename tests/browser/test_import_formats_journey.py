@@ -283,13 +283,6 @@ def test_a_pasted_word_table(new_page, screenshot, clock, alice, county_a):
     assert other.deadline == dt.date(2027, 3, 31)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issues/importing/plan.py:116 ReviewPlan.label reads only the document's review "
-    "headings: a feedback list named by its title and opening is labelled （未注明检查） in the "
-    "preview's review row and findings section, beside the kind chosen on the upload form "
-    "(商务部复核组) while the draft below says 四川省商务厅督查组 / 省督查组",
-)
 def test_the_preview_labels_the_review_as_the_document_names_it(new_page, clock, alice, county_a):
     page = new_page()
     log_in(page, "alice", "/imports/")
@@ -306,14 +299,6 @@ def test_the_preview_labels_the_review_as_the_document_names_it(new_page, clock,
     ).not_to_contain_text("未注明检查")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issues/importing/document/values.py:30 review_team with TEAM (document/tokens.py:29) "
-    "reads the plan's title 昭化区关于商务部复核组反馈问题的整改方案 as the team "
-    "昭化区关于商务部复核组: the search starts at the title's first character and the lazy "
-    "{0,12} run keeps 昭化区关于; plan.py:_draft prefers that heading team to the identity's "
-    "商务部复核组",
-)
 def test_a_plan_s_title_names_the_team_not_the_county(new_page, clock, alice, county_a):
     page = new_page()
     log_in(page, "alice", "/imports/")

@@ -143,3 +143,21 @@ def test_an_existing_review_is_matched_not_made_again(client, alice, county_a):
     client.post(f"/imports/{batch.pk}/", data)
     assert Review.objects.filter(counties=county_a).count() == 1
     assert Finding.objects.filter(review=existing).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "team"),
+    [
+        ("昭化区关于商务部复核组反馈问题的整改方案", "商务部复核组"),
+        ("四川省商务厅督查组关于昭化区督查反馈问题清单", "四川省商务厅督查组"),
+        (
+            "商务部电子商务进农村综合示范绩效评价复核组",
+            "商务部电子商务进农村综合示范绩效评价复核组",
+        ),
+        ("省商务厅、省财政厅联合组成督查组", "督查组"),
+    ],
+)
+def test_a_team_starts_after_its_lead_in(text, team):
+    from issues.importing.document.values import review_team
+
+    assert review_team(text) == team

@@ -27,9 +27,11 @@ LABEL = re.compile(
     r"^(" + "|".join(sorted(FIELD_LABELS, key=len, reverse=True)) + r")\s*(?::|:|$)\s*(.*)$"
 )
 TEAM = re.compile(
-    r"((?:商务部|财政部|国务院|中央|国家|省|市|州|县|区)?[\u4e00-\u9fff]{0,12}?"
+    r"((?:商务部|财政部|国务院|中央|国家|省|市|州|县|区)?[\u4e00-\u9fff]{0,20}?"
     r"(?:复核组|评价组|督查组|检查组|审计组|巡视组|巡察组|考核组|评估组|工作组))"
 )
+# What comes before a team in a title or a sentence, up to its last occurrence.
+TEAM_LEAD_IN = re.compile(r"^.*(?:关于|对于|对|的|组成|联合)")
 REVIEW_WORDS = re.compile(r"复核|评价|督查|督导|检查|审计|巡视|巡察|考核|评估|自查")
 NOT_REVIEW = re.compile(r"领导小组|履职|工作开展|下一步|组织保障|工作目标|保障措施|工作要求")
 FINDINGS_SECTION = re.compile(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..cleaning import drop_repeats, structural
-from .tokens import CIRCLED, CN_NUM, TEAM
+from .tokens import CIRCLED, CN_NUM, TEAM, TEAM_LEAD_IN
 
 CATEGORY_SUFFIX = re.compile(r"(及其?整改(情况|措施)|整改(情况|措施))$")
 UNIT_SPLIT = re.compile(r"[、,,;;/]|\s+|及(?=[区县市镇乡各])")
@@ -31,9 +31,10 @@ def review_team(text: str) -> str:
     m = TEAM.search(structural(text))
     if not m:
         return ""
-    team = m.group(1)
-    # 商务部电子商务进农村综合示范绩效评价复核组 → keep it; "…发现问题" never reaches here.
-    return team
+    # 商务部电子商务进农村综合示范绩效评价复核组 → kept whole; in a sentence or a title
+    # the team starts after its lead-in: 昭化区关于商务部复核组… → 商务部复核组,
+    # 联合组成督查组 → 督查组.
+    return TEAM_LEAD_IN.sub("", m.group(1))
 
 
 def category_name(text: str) -> str:
