@@ -576,14 +576,18 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     everything with ?download=1, downloads as an attachment."""
     evidence = _get_evidence_to_serve(request, pk)
     known = evidence.content_type in VIEWABLE or evidence.content_type in MIME.values()
-    return _private(
-        FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=not evidence.is_viewable or request.GET.get("download") == "1",
-            filename=evidence.original_name,
-            content_type=evidence.content_type if known else "application/octet-stream",
-        )
+    inline = evidence.is_viewable and request.GET.get("download") != "1"
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=not inline,
+        filename=evidence.original_name,
+        content_type=evidence.content_type if known else "application/octet-stream",
     )
+    if inline and evidence.content_type == MIME["pdf"]:
+        # Chrome shows a PDF through an <embed> of the PDF itself, which the site's
+        # object-src 'none' blocks in some versions (crbug.com/271452): allow this one.
+        response._csp_replace = {"object-src": ["'self'"]}
+    return _private(response)
 
 
 @login_required

@@ -156,6 +156,15 @@ def test_leader_approves_a_closeout_on_a_phone(new_page, screenshot, request_wit
     # Its 下载 button still downloads.
     forced = page.request.get(f"{href}?download=1")
     assert forced.headers["content-disposition"].startswith("attachment;")
+    # Tapped, it opens in the browser's own PDF viewer, and Back returns to the request.
+    with page.expect_response(re.compile(rf"{re.escape(href)}$")) as opened:
+        pdf_link.click()
+    assert opened.value.headers["content-disposition"].startswith("inline;")
+    expect(page).to_have_url(re.compile(rf"{re.escape(href)}$"))
+    page.wait_for_timeout(1500)  # the viewer draws the page
+    page.screenshot(path=screenshot(page, "pdf-viewer"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"{detail}$"))
 
     # --- Approve ------------------------------------------------------------------------
     workflow = page.locator("#workflow")

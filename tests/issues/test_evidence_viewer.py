@@ -81,6 +81,10 @@ def test_viewable_types_open_inline_the_rest_downloads(
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"]
     assert b"".join(response.streaming_content) == content
+    # Chrome's PDF viewer embeds the PDF: object-src allows it there, and nowhere else.
+    csp = response["Content-Security-Policy"]
+    object_src = "object-src 'self'" if content_type == "application/pdf" else "object-src 'none'"
+    assert object_src in csp and "script-src 'self'" in csp
     # ?download=1 always downloads.
     response = client.get(f"/evidence/{evidence.pk}/?download=1")
     assert response["Content-Disposition"].split(";")[0] == "attachment"
