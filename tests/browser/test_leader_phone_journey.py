@@ -22,6 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 PHOTO = "服务中心现场照片.jpg"
 PDF = "公共服务中心验收报告.pdf"
+# The viewer's picture has arrived and is drawn.
+LOADED = """() => {
+  const image = document.querySelector(".evidence-viewer-image");
+  return image.complete && image.naturalWidth > 0;
+}"""
 
 
 def site_photo() -> bytes:
@@ -122,10 +127,8 @@ def test_leader_approves_a_closeout_on_a_phone(new_page, screenshot, request_wit
     picture = viewer.locator("img.evidence-viewer-image")
     expect(picture).to_be_visible()
     expect(picture).to_have_attribute("alt", "现场照片")
-    page.wait_for_function(
-        "() => { const i = document.querySelector('.evidence-viewer-image');"
-        " return i.complete && i.naturalWidth > 0; }"
-    )
+    expect(viewer.get_by_role("button", name="关闭")).to_be_focused()
+    page.wait_for_function(LOADED)
     assert picture.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [1600, 1200]
     box = picture.bounding_box()
     assert box["width"] <= PHONE["width"] and box["x"] >= 0
@@ -183,5 +186,17 @@ def test_leader_approves_a_closeout_on_a_phone(new_page, screenshot, request_wit
     assert finding.status == Finding.Status.CLOSED
     assert finding.closed_by.username == "lee"
 
-    # The finding page with its evidence at a tablet's and a desktop's width too.
+    # The finding page with its evidence, and the photo viewer, at a tablet's and a desktop's
+    # width too.
     shots(page, screenshot, "closed-finding")
+    for width, height in ((768, 1024), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        photo_link.click()
+        expect(viewer).to_be_visible()
+        page.wait_for_function(LOADED)
+        box = picture.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height
+        page.screenshot(path=screenshot(page, f"photo-viewer-{width}"))
+        page.keyboard.press("Escape")
+        expect(viewer).to_be_hidden()
