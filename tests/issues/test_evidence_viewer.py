@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -163,6 +164,18 @@ def test_a_photo_with_too_many_pixels_is_not_decoded(monkeypatch, alice, finding
     monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self))
     evidence = add(alice, finding_a, "全景.jpg", content)
     assert not evidence.thumbnail and decoded == []
+
+
+def test_a_failed_upload_leaves_no_thumbnail_behind(alice, finding_a, media):
+    with pytest.raises(ValidationError):  # the title is too long: refused after storing
+        services.evidence_add(
+            user=alice,
+            finding=finding_a,
+            upload=SimpleUploadedFile("照片.jpg", photo()),
+            title="长" * 201,
+        )
+    assert not Evidence.objects.exists()
+    assert [p for p in media.rglob("*") if p.is_file()] == []
 
 
 def test_the_thumbnail_is_served_behind_the_county_check(client, alice, finding_a):
