@@ -22,7 +22,7 @@ from rectify.lib.text import chinese_month
 
 from . import permissions
 from .permissions import Role
-from .uploads import evidence_path
+from .uploads import VIEWABLE, evidence_path, thumbnail_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
 
@@ -1148,6 +1148,14 @@ class Evidence(Tracked):
     pages = models.PositiveIntegerField(
         _("页数"), null=True, blank=True, editable=False, help_text=_("PDF 的页数，上传时读取。")
     )
+    thumbnail = models.FileField(
+        _("缩略图"),
+        upload_to=thumbnail_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("图片的缩略图，上传时生成。"),
+    )
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1172,9 +1180,25 @@ class Evidence(Tracked):
     def get_absolute_url(self) -> str:
         return reverse("evidence_download", args=[self.pk])
 
+    def get_download_url(self) -> str:
+        """Always an attachment, whatever the type (the 下载 button beside the viewer)."""
+        return f"{self.get_absolute_url()}?download=1"
+
+    def get_thumbnail_url(self) -> str:
+        return reverse("evidence_thumbnail", args=[self.pk])
+
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
+
+    @property
+    def is_viewable(self) -> bool:
+        """The browser shows it in the page (image) or in its own viewer (PDF)."""
+        return self.content_type in VIEWABLE
+
+    @property
+    def is_image(self) -> bool:
+        return self.is_viewable and self.content_type.startswith("image/")
 
 
 class FindingRequestQuerySet(CountyScopedQuerySet):

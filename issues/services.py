@@ -35,7 +35,15 @@ from .models import (
     User,
 )
 from .permissions import allowed, refusal, require
-from .uploads import MIME, check_upload, pdf_pages, store_upload
+from .uploads import (
+    IMAGES,
+    MIME,
+    check_upload,
+    image_thumbnail,
+    pdf_pages,
+    store_thumbnail,
+    store_upload,
+)
 
 
 class TransitionError(ValidationError):
@@ -620,7 +628,12 @@ def evidence_add(
         content_type=checked.content_type,
         pages=pdf_pages(upload) if checked.content_type == MIME["pdf"] else None,
     )
+    # A photo gets its thumbnail now (before storing: a large upload's temporary file is moved
+    # into place); a damaged one is kept all the same, without.
+    thumbnail = image_thumbnail(upload) if checked.content_type in IMAGES else None
     store_upload(evidence.file, upload)
+    if thumbnail:
+        store_thumbnail(evidence.thumbnail, thumbnail)
     stamp(evidence, user, created=True)
     evidence.full_clean()
     evidence.save()

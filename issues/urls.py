@@ -36,6 +36,7 @@ urlpatterns = [
     path("findings/progress/<int:pk>/return/", issue_views.progress_return, name="progress_return"),
     path("findings/<int:pk>/<str:action>/", issue_views.finding_action, name="finding_action"),
     path("evidence/<int:pk>/", issue_views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/thumbnail/", issue_views.evidence_thumbnail, name="evidence_thumbnail"),
     path("evidence/<int:pk>/remove/", issue_views.evidence_remove, name="evidence_remove"),
     path("evidence/<int:pk>/restore/", issue_views.evidence_restore, name="evidence_restore"),
     path("my/", issue_views.my_work, name="my_work"),

@@ -54,6 +54,7 @@ from .reviews import county_review_labels, label_findings, review_labels
 from .selectors import tally
 from .submissions import AlreadySubmitted, token_from
 from .timeline import finding_timeline
+from .uploads import MIME, VIEWABLE
 
 
 def _get_finding_for_user(request: HttpRequest, pk: int) -> Finding:
@@ -555,21 +556,50 @@ def _get_evidence_for_user(request: HttpRequest, pk: int) -> Evidence:
     return get_object_or_404(qs, pk=pk)
 
 
-@login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Evidence is served only here, after the county check; never as a static file."""
+def _get_evidence_to_serve(request: HttpRequest, pk: int) -> Evidence:
     evidence = _get_evidence_for_user(request, pk)
     if evidence.is_removed and not allowed(request.user, "evidence.see_removed", evidence):
         raise Http404
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=request.GET.get("inline") != "1",
-        filename=evidence.original_name,
-        content_type=evidence.content_type or "application/octet-stream",
-    )
+    return evidence
+
+
+def _private(response: FileResponse) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Evidence is served only here, after the county check; never as a static file. A PDF or
+    an image opens in the browser (inline, under its checked type); anything else, and
+    everything with ?download=1, downloads as an attachment."""
+    evidence = _get_evidence_to_serve(request, pk)
+    known = evidence.content_type in VIEWABLE or evidence.content_type in MIME.values()
+    inline = evidence.is_viewable and request.GET.get("download") != "1"
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=not inline,
+        filename=evidence.original_name,
+        content_type=evidence.content_type if known else "application/octet-stream",
+    )
+    if inline and evidence.content_type == MIME["pdf"]:
+        # Chrome shows a PDF through an <embed> of the PDF itself, which the site's
+        # object-src 'none' blocks in some versions (crbug.com/271452): allow this one.
+        response._csp_replace = {"object-src": ["'self'"]}
+    return _private(response)
+
+
+@login_required
+def evidence_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo's thumbnail, made on upload, behind the same check as the photo."""
+    evidence = _get_evidence_to_serve(request, pk)
+    if not evidence.thumbnail:
+        raise Http404
+    response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")
+    # Part of the page, not a file taken away: no name, so the audit log counts no download.
+    response.headers.pop("Content-Disposition", None)
+    return _private(response)
 
 
 @login_required

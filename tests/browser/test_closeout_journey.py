@@ -177,7 +177,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     # The link serves the very file, through the view that checks the county.
     evidence = Evidence.objects.get(finding=finding)
     assert evidence.progress is not None and evidence.original_name == PDF_NAME
-    href = evidence_row.get_by_role("link", name=PDF_NAME).get_attribute("href")
+    href = evidence_row.get_by_role("link", name=PDF_NAME, exact=True).get_attribute("href")
     assert href == f"/evidence/{evidence.pk}/"
     download = page.request.get(href)
     assert download.ok

@@ -185,7 +185,8 @@ def test_staff_uploads_each_accepted_kind(client, alice, finding, media, name, m
     assert evidence.created_by == alice
     assert evidence.progress is None
     assert evidence.file.read() == content
-    [stored] = stored_files(media)
+    # A photo's thumbnail is kept beside it (tests/issues/test_evidence_viewer.py).
+    [stored] = [p for p in stored_files(media) if "thumbnails" not in p.parts]
     assert stored.read_bytes() == content
 
 
@@ -363,22 +364,21 @@ def test_download_within_scope(request, client, evidence, who):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == pdf_bytes()
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote('验收报告.pdf')}"
-    )
+    # A PDF opens in the browser's viewer (tests/issues/test_evidence_viewer.py).
+    assert response["Content-Disposition"] == f"inline; filename*=utf-8''{quote('验收报告.pdf')}"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "private" in response["Cache-Control"]
 
 
-def test_download_keeps_an_ascii_name_and_may_be_inline(client, alice, finding):
+def test_download_keeps_an_ascii_name_and_may_be_an_attachment(client, alice, finding):
     evidence = services.evidence_add(
         user=alice, finding=finding, upload=upload("minutes.pdf", pdf_bytes()), title="纪要"
     )
     client.force_login(alice)
     response = client.get(f"/evidence/{evidence.pk}/")
-    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
-    response = client.get(f"/evidence/{evidence.pk}/?inline=1")
     assert response["Content-Disposition"] == 'inline; filename="minutes.pdf"'
+    response = client.get(f"/evidence/{evidence.pk}/?download=1")
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
 
 
 @pytest.mark.parametrize("who", ["bob", "quinn"])
@@ -507,13 +507,14 @@ def test_files_with_a_progress_note_are_attached_to_it(client, alice, finding, m
         ("现场.png", "现场.png", dt.date(2019, 9, 8)),
     ]
     assert [e.content_type for e in attached] == ["application/pdf", "image/png"]
-    assert len(stored_files(media)) == 2
+    assert len(stored_files(media)) == 3  # and the photo's thumbnail
 
     html = client.get(finding.get_absolute_url()).content.decode()
     progress = html[html.index('id="progress"') :]
     for e in attached:
         assert re.search(
-            rf'href="/evidence/{e.pk}/">(<i [^>]*></i>)?\s*{re.escape(e.title)}<', progress
+            rf'href="/evidence/{e.pk}/"[^>]*><span>(<i [^>]*></i>)?\s*{re.escape(e.title)}<',
+            progress,
         )
 
 

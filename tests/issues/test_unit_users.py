@@ -182,6 +182,7 @@ TABLE: dict[str, Row] = {
     ),
     "finding_action": Row(finding("submit/"), 403, method="post"),
     "evidence_download": Row(on("evidence", "/evidence/{pk}/"), 200),
+    "evidence_thumbnail": Row(on("evidence", "/evidence/{pk}/thumbnail/"), 200),
     "evidence_remove": Row(on("evidence", "/evidence/{pk}/remove/"), 403, method="post"),
     "evidence_restore": Row(on("evidence", "/evidence/{pk}/restore/"), 403, method="post"),
     "my_work": Row(fixed("/my/"), 200, None),
