@@ -19,9 +19,11 @@ def crumbs(user, place=None, here: str = "", parent: str = "", parent_url: str =
     """[(label, url or "")] from the top to the current page (its url "")."""
     finding = place if isinstance(place, Finding) else None
     county = finding.county if finding else place if isinstance(place, County) else None
-    province = county.province if county else place if isinstance(place, Province) else None
     if place is None:
         county = getattr(user, "county", None)
+    province = place if isinstance(place, Province) else None
+    # A county's province is fetched only for those who may open some province's page.
+    if not province and permissions.allowed(user, "province.view"):
         province = county.province if county else getattr(user, "province", None)
     trail = []
     if permissions.allowed(user, "nation.view"):
