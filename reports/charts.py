@@ -3,6 +3,8 @@ Every chart has the same numbers in a table beside it, for printing and screen r
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 STATUS_COLORS = {
     "closed": "#198754",
     "submitted": "#0dcaf0",
@@ -41,22 +43,22 @@ def county_charts(data: dict) -> dict:
             reviews,
             [
                 {
-                    "name": "已销号",
+                    "name": _("已销号"),
                     "data": [t.closed for t in tallies],
                     "color": STATUS_COLORS["closed"],
                 },
                 {
-                    "name": "已申请销号",
+                    "name": _("已申请销号"),
                     "data": [t.submitted for t in tallies],
                     "color": STATUS_COLORS["submitted"],
                 },
                 {
-                    "name": "整改中",
+                    "name": _("整改中"),
                     "data": [t.in_progress for t in tallies],
                     "color": STATUS_COLORS["in_progress"],
                 },
                 {
-                    "name": "未整改",
+                    "name": _("未整改"),
                     "data": [t.total - t.closed - t.submitted - t.in_progress for t in tallies],
                     "color": STATUS_COLORS["open"],
                 },
@@ -64,15 +66,15 @@ def county_charts(data: dict) -> dict:
             horizontal=True,
         ),
         "units": _bar(
-            [u["lead_name"] or "未指定" for u in units],
+            [u["lead_name"] or _("未指定") for u in units],
             [
                 {
-                    "name": "未销号",
+                    "name": _("未销号"),
                     "data": [u["tally"].open - u["tally"].overdue for u in units],
                     "color": STATUS_COLORS["in_progress"],
                 },
                 {
-                    "name": "其中逾期",
+                    "name": _("其中逾期"),
                     "data": [u["tally"].overdue for u in units],
                     "color": STATUS_COLORS["overdue"],
                 },
@@ -88,7 +90,7 @@ def county_charts(data: dict) -> dict:
             "series": [
                 {
                     "type": "line",
-                    "name": "未销号问题",
+                    "name": _("未销号问题"),
                     "data": [n for _, n in burndown],
                     "areaStyle": {"opacity": 0.15},
                     "step": "end",
@@ -142,19 +144,20 @@ def province_charts(data: dict) -> dict:
             "series": [
                 {
                     "type": "bar",
-                    "name": "投资完成率",
+                    "name": _("投资完成率"),
                     "color": "#0d6efd",
                     "data": [_round(r.investment) for r in rows],
                     "markLine": {
                         "symbol": "none",
                         "lineStyle": {"color": "#dc3545", "type": "dashed"},
-                        "label": {"formatter": f"红线 {red:g}%"},
+                        # Inside the plot, above the line's end: never clipped at the chart's edge.
+                        "label": {"formatter": _red_line(red), "position": "insideEndTop"},
                         "data": [{"yAxis": red}],
                     },
                 },
                 {
                     "type": "bar",
-                    "name": "中央资金拨付率",
+                    "name": _("中央资金拨付率"),
                     "color": "#fd7e14",
                     "data": [_round(r.funds) for r in rows],
                 },
@@ -167,6 +170,11 @@ def province_charts(data: dict) -> dict:
     }
 
 
+def _red_line(red: float) -> str:
+    # ECharts reads {…} in a formatter as a placeholder; the percent sign is literal.
+    return _("红线 %(red)s%%") % {"red": f"{red:g}"}
+
+
 def _round(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
 
@@ -175,17 +183,17 @@ def _closeout_series(rows) -> list[dict]:
     """Closed, open and overdue findings of each row (a county or a province)."""
     return [
         {
-            "name": "已销号",
+            "name": _("已销号"),
             "data": [r.tally.closed for r in rows],
             "color": STATUS_COLORS["closed"],
         },
         {
-            "name": "未销号",
+            "name": _("未销号"),
             "data": [r.tally.open - r.tally.overdue for r in rows],
             "color": STATUS_COLORS["in_progress"],
         },
         {
-            "name": "逾期",
+            "name": _("逾期"),
             "data": [r.tally.overdue for r in rows],
             "color": STATUS_COLORS["overdue"],
         },
@@ -219,7 +227,7 @@ def nation_charts(data: dict) -> dict:
             "series": [
                 {
                     "type": "bar",
-                    "name": "平均投资完成率",
+                    "name": _("平均投资完成率"),
                     "color": "#0d6efd",
                     "barMaxWidth": 14,
                     "data": [_round(r.investment) for r in rows],
@@ -227,13 +235,13 @@ def nation_charts(data: dict) -> dict:
                         "symbol": "none",
                         "lineStyle": {"color": "#dc3545", "type": "dashed"},
                         # At the top: at the bottom it would sit on the axis labels.
-                        "label": {"formatter": f"红线 {red:g}%", "position": "start"},
+                        "label": {"formatter": _red_line(red), "position": "start"},
                         "data": [{"xAxis": red}],
                     },
                 },
                 {
                     "type": "bar",
-                    "name": "平均中央资金拨付率",
+                    "name": _("平均中央资金拨付率"),
                     "color": "#fd7e14",
                     "barMaxWidth": 14,
                     "data": [_round(r.funds) for r in rows],

@@ -480,11 +480,23 @@ class CountyRow:
 
     @property
     def state(self) -> str:
-        if self.below_red_line or self.tally.overdue:
+        """The row's colour, the one rule of the province and nation pages (their legend,
+        reports/snippets/state_legend.html, says it): red for a county at risk of 一票否决
+        (below the red line), yellow for one with findings overdue, due soon or awaiting a
+        close-out decision."""
+        if self.below_red_line:
             return "red"
-        if self.tally.due_soon or self.tally.submitted:
+        if self.tally.overdue or self.tally.due_soon or self.tally.submitted:
             return "yellow"
         return "green"
+
+
+STATES = ("green", "yellow", "red")
+
+
+def worst_state(rows) -> str:
+    """The worst colour among the rows (a province's on /nation/: its counties')."""
+    return max((r.state for r in rows), key=STATES.index, default="green")
 
 
 def _latest_percent(key: str, plan_field: str | None = None):
@@ -579,8 +591,8 @@ class ProvinceRow:
 
     @property
     def below_red_line(self) -> int:
-        """How many of its counties are under the red line."""
-        return sum(r.below_red_line for r in self.counties)
+        """How many of its counties are under the red line: its red counties (state)."""
+        return sum(r.state == "red" for r in self.counties)
 
     @property
     def investment(self) -> float | None:
@@ -593,13 +605,9 @@ class ProvinceRow:
 
     @property
     def state(self) -> str:
-        # Nationally nearly every province has something overdue: red is kept for the
-        # counties at risk of 一票否决.
-        if self.below_red_line:
-            return "red"
-        if self.tally.overdue:
-            return "yellow"
-        return "green"
+        """Its counties' worst colour (CountyRow.state): red when one is below the red line,
+        which is then counted in below_red_line."""
+        return worst_state(self.counties)
 
 
 def nation_dashboard(today: dt.date) -> dict:

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from issues.columns import COLUMN
 from issues.models import Finding, Review, Timing
@@ -21,6 +21,15 @@ STATUS_CLASSES = {
 @register.filter
 def cn_numeral(n: int) -> str:
     return text.chinese_numeral(int(n))
+
+
+@register.filter
+def measure_ordinal(n: int) -> str:
+    """A measure's ordinal: 一是, 二是 … in Chinese, the Chinese documents' way of listing;
+    "1.", "2." … in other languages, which have no such words."""
+    if (get_language() or "zh").startswith("zh"):
+        return f"{text.chinese_numeral(int(n))}是"
+    return f"{int(n)}."
 
 
 @register.simple_tag

@@ -124,7 +124,7 @@ def test_staff_keep_a_review_and_its_categories(
     expect(page.locator(".alert-success")).to_contain_text("问题已登记。")
     finding = Finding.objects.get(description=DESCRIPTION)
     assert (finding.review, finding.category.name) == (review, "项目推进问题")
-    expect(page.locator("nav[aria-label=breadcrumb]")).to_contain_text("省督查组（2026年3月）")
+    expect(page.locator("nav.breadcrumb-trail")).to_contain_text("省督查组（2026年3月）")
 
     # The ledger and the dashboard name the visit the same way.
     page.goto("/findings/")

@@ -139,8 +139,9 @@ class TestJiangxiFigures:
         assert {r.county.code: r.tally.total for r in data["rows"]} == {
             code: 10 if code == "360926" else 9 for code in COUNTIES
         }
-        # The notice wanted everything done by 2017-10-30: all overdue, all red.
-        assert {r.state for r in data["rows"]} == {"red"}
+        # The notice wanted everything done by 2017-10-30: all overdue, all yellow (red is
+        # for a county below the red line, and none is).
+        assert {r.state for r in data["rows"]} == {"yellow"}
         total = data["total"]
         assert (total.total, total.closed, total.overdue) == (64, 0, 64)
         assert data["red_line"] == 40.0
