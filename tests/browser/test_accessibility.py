@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.conftest import TIMEOUT_MS, PageProblems, _shot_path
+from tests.browser.test_finding_journey import log_in as journey_log_in
 from tests.conftest import PASSWORD, Factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -262,3 +264,32 @@ def describe(found: dict[str, list[dict]]) -> str:
 def test_no_wcag_violation(axe_results, role):
     found = {path: v for path, v in axe_results[role].items() if v}
     assert not found, f"WCAG 2 A/AA violations for {role}:\n" + describe(found)
+
+
+def test_keyboard_skip_link_and_visible_focus(new_page, screenshot, alice, finding_a):
+    """The first Tab shows the skip link; following it puts the next Tab inside the content;
+    whatever has the keyboard's focus wears a ring."""
+    page = new_page()
+    journey_log_in(page, "alice", "/findings/")
+    skip = page.get_by_role("link", name="跳到正文")
+    expect(skip).not_to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert outline(page) != "none"
+    screenshot(page, "skip-link")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused, page.evaluate("document.activeElement.outerHTML")
+    assert outline(page) != "none"
+    screenshot(page, "focus-in-content")
+
+
+def outline(page) -> str:
+    """The focused element's outline style (or its box-shadow ring, as Bootstrap's fields)."""
+    return page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+        return s.outlineStyle !== "none" ? s.outlineStyle : s.boxShadow; }"""
+    )
