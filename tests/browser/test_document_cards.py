@@ -113,7 +113,7 @@ def test_the_print_and_download_card_of_a_finding(new_page, lee, finding_a, requ
     card_shots(page, card, request.node.name, "card")
     for name in ("销号审批表", "佐证材料目录", "打包下载佐证材料"):
         expect(card.get_by_role("link", name=name, exact=True)).to_be_visible()
-    expect(card.get_by_role("link", name="销号审批表（PDF）")).to_be_visible()
+    expect(card.get_by_role("link", name="销号审批表 PDF")).to_be_visible()
     with page.expect_download() as download:
         card.get_by_role("link", name="销号审批表", exact=True).click()
     assert download.value.suggested_filename == f"销号申请审批表-{finding_a.pk}.docx"

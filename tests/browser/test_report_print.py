@@ -65,7 +65,7 @@ def test_the_report_prints_its_title_by_words_with_page_numbers(new_page, tmp_pa
         page.set_viewport_size({"width": width, "height": 900})
         for name in ("下载报告（含附件）", "下载整改方案"):
             expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
-            expect(page.get_by_role("link", name=f"{name}（PDF）", exact=True)).to_be_visible()
+            expect(page.get_by_role("link", name=f"{name} PDF", exact=True)).to_be_visible()
         # The title's lines whole at every width (scaled down on a narrow screen).
         for line in page.locator(".doc-title .doc-line").all():
             box = line.bounding_box()
@@ -77,7 +77,7 @@ def test_the_report_prints_its_title_by_words_with_page_numbers(new_page, tmp_pa
 
     page.emulate_media(media="print")
     expect(page.locator("nav.navbar")).to_be_hidden()
-    expect(page.get_by_role("link", name="下载整改方案（PDF）")).to_be_hidden()
+    expect(page.get_by_role("link", name="下载整改方案 PDF")).to_be_hidden()
     pdf = tmp_path / "report.pdf"
     page.pdf(path=pdf, prefer_css_page_size=True)
     pages, size = pdf_pages(pdf)
