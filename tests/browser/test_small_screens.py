@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from issues import services
 from issues.models import Finding, User
 from tests.browser.test_finding_journey import log_in
 from tests.conftest import PASSWORD, Factory
@@ -27,6 +28,7 @@ PROVINCE = "360000"  # 江西省, seed 001
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 768, "height": 1024}
 DESKTOP = {"width": 1280, "height": 900}
+NAV_EXPANDS = {"width": 1200, "height": 900}
 
 # In the ledger (table or cards): the cells a leader decides on.
 LEDGER_KEYS = ("td.lead-unit", "td.deadline", "td.status")
@@ -87,12 +89,21 @@ def look(page, screenshot, name: str, keys=(), at_least: int = 1) -> None:
             assert_within_width(page, selector, where, at_least)
         assert_fits(page, where)
         screenshot(page, f"{name}-{size['width']}")
+    # At the width where the navigation expands (Bootstrap's xl), its bar is one line.
+    page.set_viewport_size(NAV_EXPANDS)
+    assert_fits(page, f"{name} at 1200 px")
+    bar = page.locator("#mainnav").bounding_box()
+    assert bar and bar["height"] <= 56, (
+        f"{name} at 1200 px: the navigation is {bar['height']} px tall"
+    )
     page.set_viewport_size(DESKTOP)
     screenshot(page, f"{name}-1280")
 
 
 def test_small_screens(new_page, screenshot, demo):
-    finding = Finding.objects.filter(county__code=COUNTY).order_by("pk").first()
+    findings = Finding.objects.filter(county__code=COUNTY).order_by("pk")
+    finding = findings.first()
+    open_finding = findings.filter(status=Finding.Status.IN_PROGRESS).first()
     page = new_page()
     log_in(page, f"staff-{COUNTY}", "/findings/")
     look(page, screenshot, "staff-ledger", LEDGER_KEYS)
@@ -112,6 +123,22 @@ def test_small_screens(new_page, screenshot, demo):
     look(page, screenshot, "leader-county")
     page.goto("/findings/?not_closed=on")
     look(page, screenshot, "leader-ledger", LEDGER_KEYS)
+
+    # A close-out to approve: on a phone the approve and return buttons are large.
+    services.finding_submit_closeout(
+        user=User.objects.get(username=f"staff-{COUNTY}"),
+        finding=open_finding,
+        result="已完成整改。",
+        evidence_waiver="现场核查，无需佐证材料。",
+    )
+    page.goto(f"/findings/{open_finding.pk}/")
+    buttons = page.locator("#workflow .workflow-decision button")
+    expect(buttons.first).to_be_visible()
+    look(page, screenshot, "leader-closeout", ("#workflow .workflow-decision button",), 2)
+    page.set_viewport_size(PHONE)
+    for button in buttons.all():
+        box = button.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (button.inner_text(), box)
 
     # The province's reviewer and a national user.
     page = new_page()
