@@ -140,6 +140,17 @@ def test_small_screens(new_page, screenshot, demo):
         box = button.bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44, (button.inner_text(), box)
 
+    # The close-out request reached the leader's notifications.
+    page.goto("/notifications/")
+    expect(page.locator(".notification").first).to_be_visible()
+    look(page, screenshot, "leader-notifications", (".notification",))
+
+    # The menu open on a tablet: one line a link, the language readable.
+    page.set_viewport_size(TABLET)
+    page.locator("nav.navbar .navbar-toggler").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
+    screenshot(page, "leader-menu-768")
+
     # The province's reviewer and a national user.
     page = new_page()
     log_in(page, f"reviewer-{PROVINCE}", f"/provinces/{PROVINCE}/")
