@@ -271,6 +271,10 @@ def test_keyboard_skip_link_and_visible_focus(new_page, screenshot, alice, findi
     whatever has the keyboard's focus wears a ring."""
     page = new_page()
     journey_log_in(page, "alice", "/findings/")
+    # The navigation says which page this is, to a screen reader as to the eye.
+    current = page.locator('nav a[aria-current="page"]')
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("问题台账")
     skip = page.get_by_role("link", name="跳到正文")
     expect(skip).not_to_be_in_viewport()
     page.keyboard.press("Tab")
