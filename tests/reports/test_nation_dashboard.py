@@ -231,7 +231,7 @@ class TestAccess:
     def test_nav_entry_for_national_users_only(self, client, nina):
         client.force_login(nina)
         html = client.get(URL).content.decode()
-        assert '<a class="nav-link active" href="/nation/">全国</a>' in html
+        assert '<a class="nav-link active" aria-current="page" href="/nation/">全国</a>' in html
         client.force_login(User.objects.get(username="reviewer-510000"))
         assert 'href="/nation/"' not in client.get("/provinces/510000/").content.decode()
 
