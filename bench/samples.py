@@ -36,9 +36,11 @@ def plain_text() -> str:
     return "\n".join(seed_lines())
 
 
-def _docx(*, breaks_every: int = 0) -> bytes:
+def docx_of(paragraphs, *, breaks_every: int = 0) -> bytes:
+    """A .docx of one paragraph per line, with a page break every `breaks_every` lines (the
+    tests of the import formats make their samples with it too)."""
     document = docx.Document()
-    for i, line in enumerate(seed_lines(), start=1):
+    for i, line in enumerate(paragraphs, start=1):
         document.add_paragraph(line)
         if breaks_every and i % breaks_every == 0:
             document.add_page_break()
@@ -49,18 +51,18 @@ def _docx(*, breaks_every: int = 0) -> bytes:
 
 @functools.cache
 def doc() -> bytes:
-    return office.convert(_docx(), suffix=".docx", to="doc")
+    return office.convert(docx_of(seed_lines()), suffix=".docx", to="doc")
 
 
 @functools.cache
 def pdf() -> bytes:
-    return office.convert(_docx(), suffix=".docx", to="pdf")
+    return office.convert(docx_of(seed_lines()), suffix=".docx", to="pdf")
 
 
 @functools.cache
 def long_pdf() -> bytes:
     """The seed laid out on at least LONG_PAGES pages (a page break every n paragraphs)."""
-    data = _docx(breaks_every=len(seed_lines()) // LONG_PAGES)
+    data = docx_of(seed_lines(), breaks_every=len(seed_lines()) // LONG_PAGES)
     return office.convert(data, suffix=".docx", to="pdf")
 
 

@@ -19,11 +19,12 @@ import time_machine
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from playwright.sync_api import expect
 
+from bench.samples import docx_of
 from issues.models import Finding, FindingUnit, ImportBatch, Review
 from rectify.lib import ocr, office
 from tests.browser.test_finding_journey import log_in
 from tests.browser.test_reviews_journey import shots
-from tests.issues.test_import_formats import _docx, _require_ocr, _require_office
+from tests.issues.test_import_formats import _require_ocr, _require_office
 from tests.seeds import SEED_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -98,7 +99,7 @@ def samples(tmp_path_factory) -> dict[str, bytes]:
     if office.executable() is None:
         return {}
     made = {
-        "doc": office.convert(_docx(_report_lines()), suffix=".docx", to="doc"),
+        "doc": office.convert(docx_of(_report_lines()), suffix=".docx", to="doc"),
         "pdf": office.convert(_titled_docx(PLAN), suffix=".docx", to="pdf"),
     }
     if ocr.renderer() is not None:
@@ -248,13 +249,18 @@ def test_a_scanned_feedback_page(new_page, screenshot, clock, alice, county_a, s
     assert not findings.filter(description__contains="报送").exists()
 
 
+def _preview_pasted(page, text: str) -> None:
+    """Paste `text` on the import page and open its preview."""
+    page.get_by_label("或粘贴文字").fill(text)
+    page.get_by_role("button", name="读取并预览").first.click()
+    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+
+
 def test_a_pasted_word_table(new_page, screenshot, clock, alice, county_a):
     page = new_page()
     log_in(page, "alice", "/imports/")
     text = "\n".join([TABLE_TITLE, *("\t".join(row) for row in TABLE)])
-    page.get_by_label("或粘贴文字").fill(text)
-    page.get_by_role("button", name="读取并预览").first.click()
-    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    _preview_pasted(page, text)
     expect(page.locator(".card-body.py-2").nth(0)).to_contain_text("2")
     expect(_draft(page)["team"]).to_have_value("四川省商务厅督查组")
     # Each column in its field, not glued into the description.
@@ -286,9 +292,7 @@ def test_a_pasted_word_table(new_page, screenshot, clock, alice, county_a):
 def test_the_preview_labels_the_review_as_the_document_names_it(new_page, clock, alice, county_a):
     page = new_page()
     log_in(page, "alice", "/imports/")
-    page.get_by_label("或粘贴文字").fill(FEEDBACK)
-    page.get_by_role("button", name="读取并预览").first.click()
-    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    _preview_pasted(page, FEEDBACK)
     expect(_draft(page)["team"]).to_have_value("省商务厅督查组")
     expect(_draft(page)["kind"]).to_have_value("province_supervision")
     row = page.locator("tr", has=page.locator("select[name=review_0]"))
@@ -302,7 +306,5 @@ def test_the_preview_labels_the_review_as_the_document_names_it(new_page, clock,
 def test_a_plan_s_title_names_the_team_not_the_county(new_page, clock, alice, county_a):
     page = new_page()
     log_in(page, "alice", "/imports/")
-    page.get_by_label("或粘贴文字").fill(PLAN)
-    page.get_by_role("button", name="读取并预览").first.click()
-    expect(page).to_have_url(re.compile(r"/imports/\d+/$"))
+    _preview_pasted(page, PLAN)
     expect(_draft(page)["team"]).to_have_value("商务部复核组")

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from bench.samples import docx_of
 from issues.importing import pdf, readers
 from issues.importing.document import ParsedDocument, parse_document
 from issues.importing.services import import_start
@@ -40,17 +41,6 @@ def _sample_text() -> str:
     start = next(i for i, ln in enumerate(lines) if ln.startswith("(一)"))
     end = next(i for i, ln in enumerate(lines) if ln.startswith("(3)"))
     return "\n".join(lines[start:end])
-
-
-def _docx(paragraphs: list[str], *, breaks_every: int = 0) -> bytes:
-    document = docx.Document()
-    for i, line in enumerate(paragraphs, start=1):
-        document.add_paragraph(line)
-        if breaks_every and i % breaks_every == 0:
-            document.add_page_break()
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
 
 
 def _upload(name: str, data: bytes) -> SimpleUploadedFile:
@@ -83,7 +73,7 @@ def samples(tmp_path_factory) -> dict[str, bytes]:
     """The sample in every format LibreOffice writes, made once for the module."""
     if office.executable() is None:
         return {}
-    source = _docx(_sample_text().splitlines())
+    source = docx_of(_sample_text().splitlines())
     made = {"docx": source}
     for to in ("doc", "odt", "rtf", "pdf"):
         made[to] = office.convert(source, suffix=".docx", to=to)
@@ -282,7 +272,7 @@ def long_pdf() -> bytes:
     if office.executable() is None:
         return b""
     lines = _seed_lines()
-    return office.convert(_docx(lines, breaks_every=len(lines) // 60), suffix=".docx", to="pdf")
+    return office.convert(docx_of(lines, breaks_every=len(lines) // 60), suffix=".docx", to="pdf")
 
 
 def test_too_many_pages(long_pdf, settings):
