@@ -2,8 +2,8 @@
 
 The trail starts at the highest level the user may open: a county's staff get no 全国 or
 province crumb they could not follow. `place` is a Finding, a County or a Province (or None:
-the user's own county or province); `here` names the current page when it is not `place`
-itself (问题台账, 我的待办); `parent` (a label) and `parent_url` go between them."""
+the user's own county or province); the steps below it are label/URL pairs and the current
+page's label (`{% url 'review_list' as reviews %}{% trail None _("检查") reviews label %}`)."""
 
 from django import template
 from django.urls import reverse
@@ -15,8 +15,11 @@ from issues.models import County, Finding, Province
 register = template.Library()
 
 
-def crumbs(user, place=None, here: str = "", parent: str = "", parent_url: str = ""):
-    """[(label, url or "")] from the top to the current page (its url "")."""
+def crumbs(user, place=None, steps=(), review: str = ""):
+    """[(label, url or "")] from the top to the current page (its url "").
+
+    `steps` go below `place`: (label, url) pairs, then the current page's label when it is
+    not `place` itself. A finding's own steps are 问题台账, its review and its number."""
     finding = place if isinstance(place, Finding) else None
     county = finding.county if finding else place if isinstance(place, County) else None
     if place is None:
@@ -33,23 +36,24 @@ def crumbs(user, place=None, here: str = "", parent: str = "", parent_url: str =
     if county and permissions.allowed(user, "ledger.view", county):
         trail.append((county.display_short_name, reverse("county_dashboard", args=[county.code])))
     if finding:
-        trail.append((_("问题台账"), reverse("finding_list")))
-    if parent:
-        # A finding's parent is its review, in the ledger.
-        if finding and not parent_url:
-            parent_url = f"{reverse('finding_list')}?review={finding.review_id}"
-        trail.append((parent, parent_url))
-    if finding:
-        trail.append((f"{finding.category.order}.({finding.order})", ""))
-    elif here:
-        trail.append((here, ""))
-    elif trail:
+        ledger = reverse("finding_list")
+        trail.append((_("问题台账"), ledger))
+        trail.append((review or str(finding.review), f"{ledger}?review={finding.review_id}"))
+        trail.append((f"{finding.category.order}.({finding.order})", finding.get_absolute_url()))
+    steps = list(steps)
+    while len(steps) >= 2:
+        label, url, *steps = steps
+        trail.append((str(label), url or ""))
+    if steps:
+        trail.append((str(steps[0]), ""))
+    if trail:
         trail[-1] = (trail[-1][0], "")
     return trail
 
 
 @register.inclusion_tag("snippets/breadcrumbs.html", takes_context=True)
-def trail(context, place=None, here: str = "", parent: str = "", parent_url: str = "") -> dict:
-    items = crumbs(context["request"].user, place, here, parent, parent_url)
+def trail(context, place=None, *steps, review: str = "") -> dict:
+    """`{% trail place label url … here %}`."""
+    items = crumbs(context["request"].user, place, steps, review)
     # One crumb is the top level itself: no trail.
     return {"items": items if len(items) > 1 else []}

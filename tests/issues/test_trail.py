@@ -30,7 +30,27 @@ def test_national_user_sees_the_whole_trail(nina, finding_a):
         (province.name, reverse("province_dashboard", args=[province.code])),
         (county.display_short_name, reverse("county_dashboard", args=[county.code])),
         ("问题台账", reverse("finding_list")),
+        (str(finding_a.review), f"{reverse('finding_list')}?review={finding_a.review_id}"),
         (f"{finding_a.category.order}.({finding_a.order})", ""),
+    ]
+
+
+def test_steps_below_a_finding(nina, finding_a):
+    """A page of a finding's (修改, 撤回整改进展) links the finding itself."""
+    trail = crumbs(nina, finding_a, ("修改",), review="复核反馈")
+    assert trail[-3:] == [
+        ("复核反馈", f"{reverse('finding_list')}?review={finding_a.review_id}"),
+        (f"{finding_a.category.order}.({finding_a.order})", finding_a.get_absolute_url()),
+        ("修改", ""),
+    ]
+
+
+def test_steps_are_label_url_pairs_then_the_page(alice, county_a):
+    assert crumbs(alice, None, ("检查", "/reviews/", "第一轮", "/reviews/1/", "修改")) == [
+        (county_a.display_short_name, f"/counties/{county_a.code}/"),
+        ("检查", "/reviews/"),
+        ("第一轮", "/reviews/1/"),
+        ("修改", ""),
     ]
 
 
@@ -60,6 +80,36 @@ def test_ledger_and_my_work(client, lee, county_a):
             (county_a.display_short_name, f"/counties/{county_a.code}/"),
             (here, ""),
         ]
+
+
+@pytest.mark.parametrize(
+    "name, here",
+    [
+        ("review_list", "检查"),
+        ("review_create", "添加检查"),
+        ("unit_list", "责任单位"),
+        ("unit_create", "新增单位"),
+        ("notification_list", "通知"),
+        ("report_list", "整改情况报告"),
+        ("import_start", "导入台账"),
+        ("finding_create", "登记问题"),
+    ],
+)
+def test_pages_below_the_county_have_a_trail(client, alice, county_a, name, here):
+    client.force_login(alice)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    trail = trail_of(response.content.decode())
+    assert trail[0] == (county_a.display_short_name, f"/counties/{county_a.code}/")
+    assert trail[-1] == (here, "")
+
+
+def test_finding_edit_trail_links_the_finding(client, alice, finding_a):
+    client.force_login(alice)
+    html = client.get(reverse("finding_edit", args=[finding_a.pk])).content.decode()
+    trail = trail_of(html)
+    assert (f"{finding_a.category.order}.({finding_a.order})", finding_a.get_absolute_url()) in trail
+    assert trail[-1] == ("修改", "")
 
 
 def test_top_level_has_no_trail(client, alice, county_a):
