@@ -108,7 +108,8 @@ def test_finding_edit_trail_links_the_finding(client, alice, finding_a):
     client.force_login(alice)
     html = client.get(reverse("finding_edit", args=[finding_a.pk])).content.decode()
     trail = trail_of(html)
-    assert (f"{finding_a.category.order}.({finding_a.order})", finding_a.get_absolute_url()) in trail
+    number = f"{finding_a.category.order}.({finding_a.order})"
+    assert (number, finding_a.get_absolute_url()) in trail
     assert trail[-1] == ("修改", "")
 
 
