@@ -22,7 +22,7 @@ from rectify.lib.text import chinese_month
 
 from . import permissions
 from .permissions import Role
-from .uploads import VIEWABLE, evidence_path, thumbnail_path
+from .uploads import VIEWABLE, display_path, evidence_path, thumbnail_path
 
 division_code = RegexValidator(r"^\d{6}$", _("行政区划代码应为6位数字。"))
 
@@ -1156,6 +1156,14 @@ class Evidence(Tracked):
         editable=False,
         help_text=_("图片的缩略图，上传时生成。"),
     )
+    display = models.FileField(
+        _("查看用图片"),
+        upload_to=display_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("大图片在页面中查看时显示的缩小副本，上传时生成；原件照常下载。"),
+    )
     removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1186,6 +1194,12 @@ class Evidence(Tracked):
 
     def get_thumbnail_url(self) -> str:
         return reverse("evidence_thumbnail", args=[self.pk])
+
+    def get_view_url(self) -> str:
+        """What the page's viewer shows: the reduced copy of a large photo, else the file."""
+        if self.display:
+            return reverse("evidence_display", args=[self.pk])
+        return self.get_absolute_url()
 
     @property
     def is_removed(self) -> bool:

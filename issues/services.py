@@ -39,9 +39,10 @@ from .uploads import (
     IMAGES,
     MIME,
     check_upload,
+    image_display_copy,
     image_thumbnail,
     pdf_pages,
-    store_thumbnail,
+    store_image_copy,
     store_upload,
 )
 
@@ -628,12 +629,16 @@ def evidence_add(
         content_type=checked.content_type,
         pages=pdf_pages(upload) if checked.content_type == MIME["pdf"] else None,
     )
-    # A photo gets its thumbnail now (before storing: a large upload's temporary file is moved
-    # into place); a damaged one is kept all the same, without.
-    thumbnail = image_thumbnail(upload) if checked.content_type in IMAGES else None
+    # A photo gets its thumbnail and the viewer's copy now (before storing: a large upload's
+    # temporary file is moved into place); a damaged one is kept all the same, without.
+    is_image = checked.content_type in IMAGES
+    thumbnail = image_thumbnail(upload) if is_image else None
+    display = image_display_copy(upload) if is_image else None
     store_upload(evidence.file, upload)
     if thumbnail:
-        store_thumbnail(evidence.thumbnail, thumbnail)
+        store_image_copy(evidence.thumbnail, thumbnail)
+    if display:
+        store_image_copy(evidence.display, display)
     stamp(evidence, user, created=True)
     evidence.full_clean()
     evidence.save()

@@ -42,6 +42,9 @@ MIME = {
 VIEWABLE = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 THUMBNAIL_SIZE = 320
+# The viewer's copy of a photo: enough for a laptop's screen, a fraction of a phone camera's
+# original (4,000 px and 3–8 MB) on a leader's mobile connection.
+DISPLAY_SIZE = 1600
 # A photo from any phone camera is well below this; a larger image is not decoded at all (its
 # pixels would cost memory out of proportion to its file size: a decompression bomb).
 THUMBNAIL_MAX_PIXELS = 60_000_000
@@ -104,9 +107,20 @@ def pdf_pages(upload) -> int | None:
 
 
 def image_thumbnail(file) -> bytes | None:
-    """A JPEG at most THUMBNAIL_SIZE pixels wide and tall, upright as the camera held it
-    (EXIF orientation), or None when the file is not an image Pillow reads, is damaged, or has
-    more than THUMBNAIL_MAX_PIXELS pixels (checked from its header, before any decoding)."""
+    """The photo's thumbnail for the finding page's list of evidence."""
+    return scaled_jpeg(file, THUMBNAIL_SIZE, quality=80)
+
+
+def image_display_copy(file) -> bytes | None:
+    """The copy the page's viewer shows, or None when the photo is no larger than that: the
+    viewer shows the original itself."""
+    return scaled_jpeg(file, DISPLAY_SIZE, quality=85, only_if_larger=True)
+
+
+def scaled_jpeg(file, size: int, *, quality: int, only_if_larger: bool = False) -> bytes | None:
+    """A JPEG at most `size` pixels wide and tall, upright as the camera held it (EXIF
+    orientation), or None when the file is not an image Pillow reads, is damaged, or has more
+    than THUMBNAIL_MAX_PIXELS pixels (checked from its header, before any decoding)."""
     from PIL import Image, ImageOps
 
     file.seek(0)
@@ -115,17 +129,19 @@ def image_thumbnail(file) -> bytes | None:
             width, height = image.size
             if width * height > THUMBNAIL_MAX_PIXELS:
                 return None
+            if only_if_larger and max(width, height) <= size:
+                return None
             # A JPEG decodes straight at a fraction of its size (1/2, 1/4, 1/8): cheaper.
-            image.draft("RGB", (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2))
+            image.draft("RGB", (size * 2, size * 2))
             image = ImageOps.exif_transpose(image)
-            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            image.thumbnail((size, size))
             if image.mode in ("RGBA", "LA", "P"):
                 image = image.convert("RGBA")
                 flat = Image.new("RGB", image.size, "white")
                 flat.paste(image, mask=image.getchannel("A"))
                 image = flat
             out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+            image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True)
     except Exception:  # Pillow raises many kinds on a damaged or hostile file
         return None
     finally:
@@ -133,15 +149,35 @@ def image_thumbnail(file) -> bytes | None:
     return out.getvalue()
 
 
-def store_thumbnail(field_file, data: bytes) -> None:
-    """Write a thumbnail made by image_thumbnail to its field (not yet saving the row), noted
-    like store_upload so that a failing service removes it again."""
-    field_file.save("thumbnail.jpg", ContentFile(data), save=False)
+def store_image_copy(field_file, data: bytes) -> None:
+    """Write a copy made by scaled_jpeg to its field (not yet saving the row), noted like
+    store_upload so that a failing service removes it again."""
+    field_file.save("copy.jpg", ContentFile(data), save=False)
     stored(field_file.storage, field_file.name)
+
+
+def backfill_image_copies(Evidence, field: str, make) -> None:
+    """For a migration: make the copies (`make`: image_thumbnail, image_display_copy) of the
+    photos uploaded before they were made on upload. A file that is missing, damaged or too
+    large, or needs no copy, keeps none (the page shows the original, as before)."""
+    for evidence in Evidence.objects.filter(content_type__in=IMAGES, **{field: ""}).iterator():
+        try:
+            with evidence.file.open("rb") as f:
+                data = make(f)
+        except OSError:
+            continue
+        if data:
+            copy = getattr(evidence, field)
+            store_image_copy(copy, data)
+            Evidence.objects.filter(pk=evidence.pk).update(**{field: copy.name})
 
 
 def thumbnail_path(instance, filename: str) -> str:
     return f"evidence/thumbnails/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
+
+
+def display_path(instance, filename: str) -> str:
+    return f"evidence/display/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.jpg"
 
 
 def evidence_path(instance, filename: str) -> str:

@@ -591,12 +591,14 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def evidence_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
-    """A photo's thumbnail, made on upload, behind the same check as the photo."""
+def evidence_image(request: HttpRequest, pk: int, copy: str) -> FileResponse:
+    """A photo's thumbnail or the viewer's reduced copy, made on upload, behind the same
+    check as the photo."""
     evidence = _get_evidence_to_serve(request, pk)
-    if not evidence.thumbnail:
+    field = evidence.thumbnail if copy == "thumbnail" else evidence.display
+    if not field:
         raise Http404
-    response = FileResponse(evidence.thumbnail.open("rb"), content_type="image/jpeg")
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
     # Part of the page, not a file taken away: no name, so the audit log counts no download.
     response.headers.pop("Content-Disposition", None)
     return _private(response)

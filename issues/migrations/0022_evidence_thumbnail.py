@@ -5,20 +5,10 @@ from django.db import migrations, models
 
 
 def make_thumbnails(apps, schema_editor):
-    """Thumbnails of the photos uploaded before they were made on upload. A file that is
-    missing, damaged or too large keeps none (the page shows its name, as before)."""
-    from issues.uploads import IMAGES, image_thumbnail, store_thumbnail
+    """Thumbnails of the photos uploaded before they were made on upload."""
+    from issues.uploads import backfill_image_copies, image_thumbnail
 
-    Evidence = apps.get_model("issues", "Evidence")
-    for evidence in Evidence.objects.filter(content_type__in=IMAGES, thumbnail="").iterator():
-        try:
-            with evidence.file.open("rb") as f:
-                data = image_thumbnail(f)
-        except OSError:
-            continue
-        if data:
-            store_thumbnail(evidence.thumbnail, data)
-            Evidence.objects.filter(pk=evidence.pk).update(thumbnail=evidence.thumbnail.name)
+    backfill_image_copies(apps.get_model("issues", "Evidence"), "thumbnail", image_thumbnail)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,6 @@
 // The evidence viewer: a link marked data-evidence-viewer (a photo) opens in a <dialog> on the
-// page instead of leaving it, with its title and a 下载原件 link (data-download). Closed by its
+// page instead of leaving it — a large photo as the reduced copy made on upload (data-view),
+// not the camera's original — with its title and a 下载原件 link (data-download). Closed by its
 // button, by Esc (the dialog's own) or by a tap beside the picture. Without JavaScript, or in
 // a browser without <dialog>, the link opens the photo in the browser as before: the server
 // serves it inline either way.
@@ -18,7 +19,7 @@
     event.preventDefault();
     title.textContent = link.dataset.title || "";
     image.alt = link.dataset.title || "";
-    image.src = link.href;
+    image.src = link.dataset.view || link.href;
     download.href = link.dataset.download || link.href;
     dialog.showModal();
   });

@@ -193,10 +193,60 @@ def test_the_thumbnail_is_served_behind_the_county_check(client, alice, finding_
     assert Event.objects.filter(kind=Event.Kind.DOWNLOAD).count() == downloads
 
 
+# The viewer's copy of a large photo
+
+
+def test_a_large_photo_gets_the_viewers_copy_on_upload(client, alice, finding_a, media):
+    # A phone camera's photo, turned (EXIF orientation 6): 4000×2000 stored, 2000×4000 seen.
+    evidence = add(alice, finding_a, "现场照片.jpg", photo(4000, 2000, orientation=6))
+    assert evidence.display.name.startswith("evidence/display/")
+    with Image.open(evidence.display.path) as copy:
+        assert copy.format == "JPEG"
+        assert copy.size == (uploads.DISPLAY_SIZE // 2, uploads.DISPLAY_SIZE)  # upright
+        assert copy.getpixel((400, 100))[0] > 150  # the red half on top
+    client.force_login(alice)
+    response = client.get(f"/evidence/{evidence.pk}/display/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "private" in response["Cache-Control"]
+    assert not response.has_header("Content-Disposition")
+    assert b"".join(response.streaming_content) == Path(evidence.display.path).read_bytes()
+    # The page's viewer opens the copy; the link itself (no script) and 下载 keep the original.
+    page = client.get(finding_a.get_absolute_url()).content.decode()
+    assert (
+        f'href="/evidence/{evidence.pk}/" class="evidence-link" data-evidence-viewer'
+        f' data-title="现场照片.jpg" data-download="/evidence/{evidence.pk}/?download=1"'
+        f' data-view="/evidence/{evidence.pk}/display/"'
+    ) in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("小图.jpg", photo()), ("验收报告.pdf", pdf_bytes()), ("损坏.png", broken_png())],
+)
+def test_a_small_photo_or_another_file_has_no_viewers_copy(client, alice, finding_a, name, content):
+    """The viewer shows a photo no larger than the copy would be as it is."""
+    evidence = add(alice, finding_a, name, content)
+    assert not evidence.display
+    client.force_login(alice)
+    assert client.get(f"/evidence/{evidence.pk}/display/").status_code == 404
+    assert "data-view=" not in client.get(finding_a.get_absolute_url()).content.decode()
+
+
+def test_the_migration_makes_the_missing_viewers_copies(alice, finding_a):
+    large = add(alice, finding_a, "现场照片.jpg", photo(2400, 1200))
+    small = add(alice, finding_a, "小图.jpg", photo())
+    Evidence.objects.filter(pk=large.pk).update(display="")
+    migration = importlib.import_module("issues.migrations.0023_evidence_display")
+    migration.make_display_copies(apps, None)
+    large.refresh_from_db(), small.refresh_from_db()
+    assert large.display and Path(large.display.path).is_file()
+    assert not small.display
+
+
 @pytest.mark.parametrize("who", ["bob", "quinn"])
-@pytest.mark.parametrize("path", ["", "thumbnail/", "?download=1"])
+@pytest.mark.parametrize("path", ["", "thumbnail/", "display/", "?download=1"])
 def test_another_countys_evidence_is_404(request, client, alice, finding_a, who, path):
-    evidence = add(alice, finding_a, "现场照片.jpg", photo())
+    evidence = add(alice, finding_a, "现场照片.jpg", photo(2000, 1000))
     client.force_login(request.getfixturevalue(who))
     assert client.get(f"/evidence/{evidence.pk}/{path}").status_code == 404
 

@@ -35,7 +35,7 @@ from notify.models import Notification
 from outbox.models import RobotHook
 from reports.models import Indicator, Report
 from tests.conftest import Factory
-from tests.issues.test_evidence import png_bytes
+from tests.issues.test_evidence_viewer import photo
 
 OWN, OTHER = "own", "other"
 
@@ -50,9 +50,8 @@ def world(alice, lee, una, bob, ada, county_a, county_b, review_a, finding_a, fi
     )
 
     def rows(finding, staff):
-        evidence = services.evidence_add(
-            user=staff, finding=finding, upload=SimpleUploadedFile("照片.png", png_bytes())
-        )
+        upload = SimpleUploadedFile("照片.png", photo(1700, 100, "PNG"))  # with a viewer's copy
+        evidence = services.evidence_add(user=staff, finding=finding, upload=upload)
         note = services.progress_add(user=staff, finding=finding, note=f"{finding.pk}已开工。")
         request = services.archive_request(user=staff, finding=finding, reason="重复登记。")
         return {"finding": finding, "evidence": evidence, "note": note, "request": request}
@@ -183,6 +182,7 @@ TABLE: dict[str, Row] = {
     "finding_action": Row(finding("submit/"), 403, method="post"),
     "evidence_download": Row(on("evidence", "/evidence/{pk}/"), 200),
     "evidence_thumbnail": Row(on("evidence", "/evidence/{pk}/thumbnail/"), 200),
+    "evidence_display": Row(on("evidence", "/evidence/{pk}/display/"), 200),
     "evidence_remove": Row(on("evidence", "/evidence/{pk}/remove/"), 403, method="post"),
     "evidence_restore": Row(on("evidence", "/evidence/{pk}/restore/"), 403, method="post"),
     "my_work": Row(fixed("/my/"), 200, None),
