@@ -22,6 +22,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from issues import services
+from issues.models import Finding
 from tests.browser.conftest import TIMEOUT_MS, PageProblems, _shot_path
 from tests.browser.test_finding_journey import log_in as journey_log_in
 from tests.conftest import PASSWORD, Factory
@@ -297,3 +299,40 @@ def outline(page) -> str:
         """() => { const s = getComputedStyle(document.activeElement);
         return s.outlineStyle !== "none" ? s.outlineStyle : s.boxShadow; }"""
     )
+
+
+def test_a_leader_approves_a_closeout_with_the_keyboard_alone(
+    new_page, screenshot, alice, lee, finding_a
+):
+    """From the top of the finding page, Tab reaches 同意销号 — every stop on the way wearing
+    a visible ring, none hidden off-screen — and Enter approves it."""
+    services.progress_add(user=alice, finding=finding_a, note="已完成选址。")
+    services.finding_submit_closeout(
+        user=alice,
+        finding=finding_a,
+        result="公共服务中心已建成投用。",
+        evidence_waiver="现场照片已在检查时提交。",
+    )
+    detail = f"/findings/{finding_a.pk}/"
+    page = new_page()
+    journey_log_in(page, "lee", detail)
+    page.locator("body").focus()
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const e = document.activeElement; const r = e.getBoundingClientRect();
+            return {text: e.innerText || e.value || e.getAttribute("aria-label") || "",
+                    tag: e.tagName, visible: r.width > 0 && r.height > 0}; }"""
+        )
+        assert focused["visible"], f"focus on something unseen: {focused}"
+        assert outline(page) != "none", f"no focus ring on {focused}"
+        if "同意销号" in focused["text"]:
+            break
+    else:
+        pytest.fail("Tab never reached 同意销号")
+    screenshot(page, "approve-focused")
+    page.keyboard.press("Enter")
+    expect(page.locator(".alert-success")).to_contain_text("已同意销号。")
+    finding_a.refresh_from_db()
+    assert finding_a.status == Finding.Status.CLOSED
+    screenshot(page, "approved")
