@@ -266,7 +266,10 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
     page.goto(f"/reports/{report.pk}/")
     expect(page.locator("article.official-doc")).to_be_visible()
     expect(page.get_by_role("link", name="修改")).to_have_count(0)
-    expect(page.locator(".alert").first).to_contain_text(
+    expect(page.locator("#report-figures")).to_contain_text(
+        f"{REVIEW}发现问题15个，已销号8个，正在整改7个"
+    )
+    expect(page.locator("article.official-doc")).to_contain_text(
         f"{REVIEW}发现问题15个，已销号问题8个，7个问题正在加紧整改"
     )
     screenshot(page, "leader-report-preview")
