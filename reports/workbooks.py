@@ -11,7 +11,9 @@ never a stale file. The version changes whenever anything the workbook shows cha
   the version was read (the maximum alone would miss it);
 - the tables without history are read directly: the provinces' names (a few dozen rows),
   the reviews' counties links (count and largest id);
-- "today" is part of it: overdue, due soon and the 导出时间 note are counted against it.
+- "today" is part of it: overdue, due soon and the 导出时间 note are counted against it;
+  so are the settings those use and the code that writes the workbook (a release that
+  changes it prepares new files).
 
 A province's version counts only its own findings, measures, unit links and progress notes
 (the large, busy tables), so another province's work does not throw its workbook away; the
@@ -23,6 +25,7 @@ claimed by a conditional update(), so two workers never build the same one."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -33,11 +36,15 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from issues import columns
+from issues import models as issue_models
+from issues import selectors as issue_selectors
 from issues.models import (
     Category,
     County,
@@ -49,9 +56,10 @@ from issues.models import (
     Province,
     Review,
     Unit,
+    warning_days,
 )
 
-from . import ledgers
+from . import ledgers, selectors
 from .exports import xlsx
 from .models import Indicator, IndicatorReading, PreparedWorkbook
 
@@ -112,12 +120,23 @@ def data_version(province: Province | None, today: dt.date) -> str:
     # The provinces have no history; there are few of them, their names are read.
     parts = {
         "today": today.isoformat(),
+        "code": _code(),
+        "settings": [warning_days(), str(settings.RECTIFY_RED_LINE_PERCENT)],
         "provinces": list(Province.objects.values_list("pk", "name")),
     }
     sources = _version_sources(province)
     parts.update(zip([name for name, _rows, _key in sources], _counts(sources), strict=True))
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     return f"{today.isoformat()}/{digest[:40]}"
+
+
+@functools.cache
+def _code() -> str:
+    """The code that writes the workbook: a new release that changes it makes new versions."""
+    digest = hashlib.sha256()
+    for module in (xlsx, ledgers, selectors, columns, issue_selectors, issue_models):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def _counts(sources: list[tuple[str, QuerySet, str]]) -> list[list]:

@@ -162,6 +162,11 @@ class TestDataVersion:
         # Overdue and the 导出时间 note are counted against today.
         assert version(province, TODAY) != version(province, TODAY + dt.timedelta(days=1))
 
+    def test_the_due_soon_setting_is_part_of_it(self, data, province, settings):
+        before = version(province)
+        settings.RECTIFY_WARNING_DAYS = 7
+        assert version(province) != before
+
     def test_another_province_changes_the_nation_not_the_province(
         self, data, province, other_province
     ):
