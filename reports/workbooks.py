@@ -277,6 +277,8 @@ def workbook_build(job: PreparedWorkbook, today: dt.date | None = None) -> Prepa
     try:
         with os.fdopen(fd, "wb") as out:
             _write(job, province, out)
+        if settings.FILE_UPLOAD_PERMISSIONS is not None:  # as the evidence files (mkstemp: 0600)
+            os.chmod(tmp, settings.FILE_UPLOAD_PERMISSIONS)
         os.replace(tmp, default_storage.path(name))
     except Exception as exc:
         Path(tmp).unlink(missing_ok=True)
