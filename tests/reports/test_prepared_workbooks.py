@@ -307,6 +307,16 @@ class TestNationWorkbook:
         prepare()
         assert PreparedWorkbook.objects.get().state == "ready"
 
+    def test_a_lost_file_is_built_again(self, client, nina, data):
+        client.force_login(nina)
+        client.get(NATION_XLSX)
+        prepare()
+        Path(PreparedWorkbook.objects.get().file.path).unlink()
+        assert client.get(NATION_XLSX).status_code == 302
+        assert PreparedWorkbook.objects.get().state == "queued"
+        prepare()
+        xlsx_bytes(client.get(NATION_XLSX))
+
     def test_building_shows_rows_done(self, client, nina, data):
         client.force_login(nina)
         client.get(NATION_XLSX)
