@@ -94,6 +94,8 @@ def peak_mb(fn, ctx: Context) -> float:
 def run_case(case: Case, ctx: Context, *, warmup: int, repeat: int, memory: bool) -> Result:
     result = Result(case.name, case.label, str(case.target or ""))
     try:
+        if case.setup is not None:
+            case.setup(ctx)
         result.median_ms, result.p95_ms, result.queries = timed(
             case.run, ctx, warmup=warmup, repeat=repeat, writes=case.writes
         )

@@ -205,6 +205,10 @@ STORAGES = {
 # Uploaded evidence lives outside the static path and is served only through views
 # that check the user's county.
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
+# The nation's and provinces' .xlsx 台账 built in the background by `manage.py
+# prepare_workbooks` (cron or --loop) and served at once while the data is unchanged; off,
+# each download builds its workbook (fine for one county's machine without a worker).
+RECTIFY_PREPARED_WORKBOOKS = envbool("RECTIFY_PREPARED_WORKBOOKS")
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -205,3 +205,55 @@ class IndicatorReading(Tracked):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.date:%Y-%m-%d} {self.value}"
+
+
+class PreparedWorkbook(models.Model):
+    """The nation's or a province's .xlsx 台账, built in the background (`manage.py
+    prepare_workbooks`) from the data as it was at `version` (reports.workbooks.data_version):
+    served only while the version is still the current one, so never stale. One row per
+    scope and version: asking twice for the same data queues one build."""
+
+    class Scope(models.TextChoices):
+        NATION = "nation", _("全国")
+        PROVINCE = "province", _("省")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        BUILDING = "building", _("生成中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("生成失败")
+        # The data changed before the build began: a build for the newer version replaces it.
+        SUPERSEDED = "superseded", _("已过时")
+
+    scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices)
+    code = models.CharField(_("行政区划代码"), max_length=6, blank=True)  # "" for the nation
+    version = models.CharField(_("数据版本"), max_length=80)
+    as_of = models.DateField(_("数据日期"))  # "today" of the workbook: overdue, 导出时间
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default="queued")
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    # Under MEDIA_ROOT/workbooks/, a random name; served only through the ledger's view.
+    file = models.FileField(_("文件"), max_length=200, blank=True)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    built_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("预生成台账")
+        verbose_name_plural = _("预生成台账")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "code", "version"], name="prepared_workbook_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.code} {self.version} {self.state}"
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 100 if self.state == self.State.READY else 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("provinces/<str:code>/", report_views.province_dashboard, name="province_dashboard"),
     path("nation/", report_views.nation_dashboard, name="nation_dashboard"),
     path("nation/ledger.xlsx", report_views.nation_ledger_xlsx, name="nation_ledger_xlsx"),
+    path("nation/ledger/", report_views.nation_ledger_status, name="nation_ledger_status"),
     path("indicators/<int:pk>/readings/", report_views.reading_add, name="reading_add"),
     path("reports/", report_views.report_list, name="report_list"),
     path("reports/new/", report_views.report_create, name="report_create"),
@@ -33,6 +34,11 @@ urlpatterns = [
         "provinces/<str:code>/ledger.xlsx",
         report_views.province_ledger_xlsx,
         name="province_ledger_xlsx",
+    ),
+    path(
+        "provinces/<str:code>/ledger/",
+        report_views.province_ledger_status,
+        name="province_ledger_status",
     ),
     # The forms per finding and per report.
     path(

@@ -23,7 +23,16 @@ from issues.submissions import AlreadySubmitted, token_from
 from rectify.lib import office
 from rectify.lib.records import EditConflict
 
-from . import charts, documents, downloads, finding_forms, ledgers, selectors, services
+from . import (
+    charts,
+    documents,
+    downloads,
+    finding_forms,
+    ledgers,
+    selectors,
+    services,
+    workbooks,
+)
 from .exports import xlsx
 from .forms import ReadingForm, ReportForm, ReviewChoiceFormSet, monthly_form
 from .models import Indicator, Report
@@ -426,15 +435,23 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+def _get_province_for_user(request: HttpRequest, code: str) -> Province:
     province = get_object_or_404(Province, code=code)
     if not allowed(request.user, "province.view", province):
         raise Http404
+    return province
+
+
+@login_required
+@require_safe
+def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    province = _get_province_for_user(request, code)
+    if settings.RECTIFY_PREPARED_WORKBOOKS:
+        return _prepared_xlsx(request, province)
     today = timezone.localdate()
     return _xlsx_download(
         lambda out: xlsx.write_province(out, ledgers.province_ledger(province, today)),
-        f"{province.name}整改台账-{today:%Y-%m-%d}.xlsx",
+        workbooks.filename(province, today),
     )
 
 
@@ -442,11 +459,81 @@ def province_ledger_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def nation_ledger_xlsx(request: HttpRequest) -> HttpResponse:
     require(request.user, "nation.view")
+    if settings.RECTIFY_PREPARED_WORKBOOKS:
+        return _prepared_xlsx(request, None)
     today = timezone.localdate()
     return _xlsx_download(
         lambda out: xlsx.write_nation(out, ledgers.nation_ledger(today)),
-        f"全国整改台账-{today:%Y-%m-%d}.xlsx",
+        workbooks.filename(None, today),
     )
+
+
+def _status_url(province: Province | None) -> str:
+    if province is None:
+        return reverse("nation_ledger_status")
+    return reverse("province_ledger_status", args=[province.code])
+
+
+def _prepared_xlsx(request: HttpRequest, province: Province | None) -> HttpResponse:
+    """The workbook prepared for the current data, at once; else it is queued (once) and the
+    user waits on its progress page, which hands it out when it is ready. Never a stale one."""
+    today = timezone.localdate()
+    version = workbooks.data_version(province, today)
+    workbook = workbooks.workbook_for(province, version)
+    if workbook and workbook.state == workbook.State.READY:
+        try:
+            out = workbooks.open_file(workbook)
+        except FileNotFoundError:
+            workbooks.workbook_lost(workbook)
+        else:
+            return FileResponse(
+                out,
+                as_attachment=True,
+                filename=workbooks.filename(province, workbook.as_of),
+                content_type=XLSX,
+            )
+    workbooks.workbook_request(province=province, version=version, today=today, retry=True)
+    return redirect(_status_url(province))
+
+
+def _ledger_status(request: HttpRequest, province: Province | None) -> HttpResponse:
+    today = timezone.localdate()
+    version = workbooks.data_version(province, today)
+    # The data may have changed since the download was asked for: wait for the newest.
+    workbook = workbooks.workbook_request(province=province, version=version, today=today)
+    download = (
+        reverse("nation_ledger_xlsx")
+        if province is None
+        else reverse("province_ledger_xlsx", args=[province.code])
+    )
+    return render(
+        request,
+        "reports/workbook_status.html",
+        {
+            "workbook": workbook,
+            "province": province,
+            "download_url": download,
+            "filename": workbooks.filename(province, workbook.as_of),
+            "refresh_seconds": STATUS_REFRESH_SECONDS,
+        },
+    )
+
+
+STATUS_REFRESH_SECONDS = 3
+
+
+@login_required
+@require_safe
+def province_ledger_status(request: HttpRequest, code: str) -> HttpResponse:
+    """The province's workbook being prepared: its progress, then the file."""
+    return _ledger_status(request, _get_province_for_user(request, code))
+
+
+@login_required
+@require_safe
+def nation_ledger_status(request: HttpRequest) -> HttpResponse:
+    require(request.user, "nation.view")
+    return _ledger_status(request, None)
 
 
 # --- The forms per finding and per report (销号申请审批表, 佐证材料目录, evidence ZIP) ---

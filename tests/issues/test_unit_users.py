@@ -223,6 +223,7 @@ TABLE: dict[str, Row] = {
     "province_dashboard": Row(fixed("/provinces/510000/"), 403, None),
     "nation_dashboard": Row(fixed("/nation/"), 403, None),
     "nation_ledger_xlsx": Row(fixed("/nation/ledger.xlsx"), 403, None),
+    "nation_ledger_status": Row(fixed("/nation/ledger/"), 403, None),
     "reading_add": Row(fixed("/indicators/{indicator}/readings/"), 403, None, method="post"),
     "report_list": Row(fixed("/reports/"), 403, None),
     "report_create": Row(fixed("/reports/new/"), 403, None),
@@ -231,6 +232,7 @@ TABLE: dict[str, Row] = {
     "report_docx": Row(fixed("/reports/{report}/report.docx"), 404, None),
     "report_pdf": Row(fixed("/reports/{report}/plan.pdf"), 404, None),
     "province_ledger_xlsx": Row(fixed("/provinces/510000/ledger.xlsx"), 404, None),
+    "province_ledger_status": Row(fixed("/provinces/510000/ledger/"), 404, None),
     # The forms per finding (her finding's, yes; another unit's, 404) and per report (404).
     "finding_closeout_docx": Row(finding("forms/closeout.docx"), 200),
     "finding_closeout_pdf": Row(finding("forms/closeout.pdf"), 200),
