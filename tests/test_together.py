@@ -6,7 +6,8 @@ import datetime as dt
 
 from issues import services
 from issues.models import Finding, StatusChange
-from rectify.lib.together import KEYS_PER_OBJECT, Rows, _columns, read
+from rectify.lib import together
+from rectify.lib.together import Rows, _columns, read
 
 USER = ("first_name", "last_name", "username")
 
@@ -59,9 +60,11 @@ def test_a_missing_related_row_is_none_without_a_query(alice, finding_a, django_
         assert rows["findings"][0].closed_by is None
 
 
-def test_wide_rows_are_packed_in_several_objects(finding_a):
+def test_long_rows_are_packed_in_several_arrays(finding_a, monkeypatch):
+    # PostgreSQL takes at most 100 arguments to a function.
+    monkeypatch.setattr(together, "ARGUMENTS", 10)
     wide = Rows(Finding.history.filter(id=finding_a.pk), {"history_user": None})
-    assert len(_columns(wide)) > KEYS_PER_OBJECT
+    assert len(_columns(wide)) > 4 * together.ARGUMENTS
     (record,) = read({"h": wide})["h"]
     assert record.description == finding_a.description
     assert record.history_user.username == "alice"

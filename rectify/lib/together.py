@@ -1,6 +1,6 @@
 """Several short lists read in one query: a UNION ALL with one row per object, its fields (and
 those of the rows it points to, as select_related would join them) packed by the database
-into a JSON object and unpacked here into model instances. For a page that shows a dozen
+into a JSON array and unpacked here into model instances. For a page that shows a dozen
 small lists of one parent (a finding's page: its history, measures, requests, urges), one
 round trip instead of one per list.
 
@@ -22,14 +22,15 @@ import decimal
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Value, Window
-from django.db.models.functions import JSONObject, RowNumber
+from django.db import connections, models
+from django.db.models import F, Func, JSONField, Value, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-# PostgreSQL allows 100 arguments to a function (two per key): larger rows are packed as
-# objects of at most this many keys inside the row's object.
-KEYS_PER_OBJECT = 40
+# PostgreSQL allows 100 arguments to a function: a longer row is packed as arrays of at most
+# this many values inside the row's array.
+ARGUMENTS = 90
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,12 +73,27 @@ def _columns(rows: Rows) -> dict[str, F]:
     return columns
 
 
-def _packed(columns: dict[str, F]) -> JSONObject:
-    keys = list(columns)
-    chunks = [keys[i : i + KEYS_PER_OBJECT] for i in range(0, len(keys), KEYS_PER_OBJECT)]
-    return JSONObject(
-        **{str(n): JSONObject(**{k: columns[k] for k in chunk}) for n, chunk in enumerate(chunks)}
-    )
+class _Array(Func):
+    """A JSON array of the values, in order: no keys to send, nor (PostgreSQL) to cast."""
+
+    function = "JSON_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="JSONB_BUILD_ARRAY", **extra)
+
+
+def _packed(qs: models.QuerySet, columns: dict[str, F]) -> _Array:
+    """The row's values as one array (arrays of arrays when long). The row's own columns are
+    named directly (RawSQL), which spares resolving an F() for each; the related rows'
+    through F(), which makes the joins."""
+    quote = connections[qs.db].ops.quote_name
+    alias = quote(qs.query.get_initial_alias())
+    own = {field.attname: field.column for field in qs.model._meta.concrete_fields}
+    items = [
+        RawSQL(f"{alias}.{quote(own[key])}", ()) if key in own else f for key, f in columns.items()
+    ]
+    return _Array(*(_Array(*items[i : i + ARGUMENTS]) for i in range(0, len(items), ARGUMENTS)))
 
 
 def _python(field, raw):
@@ -130,14 +146,16 @@ def read(lists: Mapping[str, Rows]) -> dict[str, list]:
     if not lists:
         return {}
     parts = []
+    columns = {}
     for name, rows in lists.items():
-        qs = rows.queryset
-        ordering = list(qs.query.order_by or qs.model._meta.ordering or ["pk"])
+        ordering = list(rows.queryset.query.order_by or rows.queryset.model._meta.ordering)
+        qs = rows.queryset.order_by()
+        columns[name] = _columns(rows)
         parts.append(
-            qs.order_by().values(
+            qs.values(
                 together_list=Value(name),
-                together_position=Window(RowNumber(), order_by=ordering),
-                together_row=_packed(_columns(rows)),
+                together_position=Window(RowNumber(), order_by=ordering or ["pk"]),
+                together_row=_packed(qs, columns[name]),
             )
         )
     first, *rest = parts
@@ -145,8 +163,7 @@ def read(lists: Mapping[str, Rows]) -> dict[str, list]:
     result: dict[str, list] = {name: [] for name in lists}
     for row in query:
         rows = lists[row["together_list"]]
-        data = {}
-        for chunk in row["together_row"].values():
-            data.update(chunk)
+        values = [value for chunk in row["together_row"] for value in chunk]
+        data = dict(zip(columns[row["together_list"]], values, strict=True))
         result[row["together_list"]].append(_instance(rows, data, first.db))
     return result
