@@ -243,6 +243,20 @@ class User(AbstractUser):
     def can_edit_county(self, county_id: int) -> bool:
         return permissions.allowed(self, "finding.edit", County(pk=county_id))
 
+    def knows(self, county: County | None = None, unit: Unit | None = None) -> None:
+        """The user's county (or province) and unit, when they are these, already loaded by
+        the page: the menu (scope_label) and the forms name them without a query each."""
+        if county is not None and self.county_id == county.pk:
+            User.county.field.set_cached_value(self, county)
+        if (
+            county is not None
+            and self.province_id == county.province_id
+            and County.province.is_cached(county)
+        ):
+            User.province.field.set_cached_value(self, county.province)
+        if unit is not None and self.unit_id == unit.pk:
+            User.unit.field.set_cached_value(self, unit)
+
     @property
     def scope_label(self) -> str:
         if self.county_id:

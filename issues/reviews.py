@@ -56,12 +56,16 @@ def review_labels(reviews: Iterable[Review]) -> dict[int, str]:
     return labels
 
 
-def county_review_labels(county_id: int) -> dict[int, str]:
-    """The names of a county's reviews among all of them (one query)."""
-    reviews = Review.objects.filter(counties=county_id).only(
+def county_reviews(county_id: int):
+    """A county's reviews, with what their names are made of."""
+    return Review.objects.filter(counties=county_id).only(
         "id", "team", "start_date", "issued_on", "reference_number"
     )
-    return review_labels(reviews)
+
+
+def county_review_labels(county_id: int) -> dict[int, str]:
+    """The names of a county's reviews among all of them (one query)."""
+    return review_labels(county_reviews(county_id))
 
 
 def review_labels_by_county(pairs: Iterable[tuple[int, Review]]) -> dict[tuple[int, int], str]:

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rectify.lib import office
+from rectify.lib import office, together
 from rectify.lib.records import EditConflict
 from rectify.lib.text import chinese_date
+from rectify.lib.together import Rows
 
 from . import forms, permissions, selectors, services, submissions, workflow
 from .filters import FindingFilter
@@ -50,10 +51,11 @@ from .models import (
     warning_days,
 )
 from .permissions import abilities, allowed, require
-from .reviews import county_review_labels, label_findings, review_labels
+from .reviews import county_reviews, label_findings, review_labels
 from .selectors import tally
 from .submissions import AlreadySubmitted, token_from
 from .timeline import finding_timeline
+from .timeline import timeline_rows as finding_timeline_rows
 from .uploads import MIME, VIEWABLE
 
 
@@ -132,12 +134,13 @@ def _step_forms(finding: Finding, sent=None) -> dict:
     return result
 
 
-def _workflow_context(user, finding: Finding, sent=None) -> dict:
+def _workflow_context(user, finding: Finding, changes: list, sent=None) -> dict:
     """The 办理 card: the steps the user may take now (workflow.offered), each drawn as the
-    table says, the form each posts, and the step that left the finding where it stands."""
+    table says, the form each posts, and the step that left the finding where it stands
+    (the last of `changes`, its status changes in order)."""
     steps = workflow.offered(user, finding)
     step_forms = _step_forms(finding, sent)
-    last_step = finding.status_changes.select_related("actor").order_by("-at", "-id").first()
+    last_step = changes[-1] if changes else None
     taken = workflow.step_of(last_step)
     return {
         "actions": [step.name for step in steps],
@@ -152,6 +155,30 @@ def _workflow_context(user, finding: Finding, sent=None) -> dict:
     }
 
 
+# The users a card names (by full name or user name).
+NAMED = ("first_name", "last_name", "username")
+
+
+def _page_rows(user, finding: Finding) -> dict[str, list]:
+    """The finding page's short lists, with its timeline's history, in one query
+    (rectify.lib.together): measures, extension and archive requests, urges, related
+    findings and the county's reviews (which name the finding's review apart from another of
+    the same team)."""
+    return together.read(
+        {
+            **finding_timeline_rows(finding),
+            "measures": Rows(finding.measures.all()),
+            "requests": Rows(finding.requests.all(), {"created_by": NAMED, "decided_by": NAMED}),
+            "urges": Rows(finding.urges.all(), {"unit": ("name",), "created_by": NAMED}),
+            "related": Rows(
+                finding.related.for_user(user),
+                {"review": None, "category": None, "county": None},
+            ),
+            "reviews": Rows(county_reviews(finding.county_id)),
+        }
+    )
+
+
 def _detail_page(
     request: HttpRequest,
     finding: Finding,
@@ -164,8 +191,22 @@ def _detail_page(
     unit_forms: dict | None = None,
 ) -> HttpResponse:
     user = request.user
+    # The units first: the unit contacts' abilities read them (issues.permissions).
+    prefetch_related_objects(
+        [finding],
+        Prefetch(
+            "unit_links",
+            queryset=FindingUnit.objects.select_related(
+                "unit", "acknowledged_by", "handed_back_by"
+            ),
+        ),
+    )
+    links = list(finding.unit_links.all())
+    user.knows(
+        county=finding.county,
+        unit=next((link.unit for link in links if link.unit_id == user.unit_id), None),
+    )
     can = abilities(user, finding)
-    links = list(finding.unit_links.select_related("unit", "acknowledged_by", "handed_back_by"))
     if "finding.report_progress" in can and not finding.is_archived:
         progress_form = progress_form or ProgressForm(
             initial={"date": timezone.localdate()},
@@ -176,14 +217,18 @@ def _detail_page(
         evidence_form = evidence_form or EvidenceForm(
             initial={"date": timezone.localdate()}, auto_id="evidence_%s"
         )
-    evidence = finding.evidence.select_related("created_by", "removed_by", "progress")
+    # Every piece of evidence, in one query: the card's, and each note's under the note.
+    files = list(finding.evidence.select_related("created_by", "removed_by", "progress"))
+    evidence = files
     if "evidence.see_removed" not in can:
-        evidence = evidence.filter(removed_at__isnull=True)
+        evidence = [e for e in files if not e.is_removed]
     # Withdrawn notes: the county leader sees them, marked; everybody else does not.
     notes = finding.progress_notes.select_related("author", "withdrawn_by", "unit", "reviewed_by")
     if "progress.see_withdrawn" not in can:
         notes = notes.visible()
-    notes = list(notes.prefetch_related("evidence"))
+    notes = list(notes)
+    for note in notes:
+        note.files = [e for e in files if e.progress_id == note.pk and not e.is_removed]
     sent = unit_forms or {}
     if "progress.review" in can:
         for note in notes:
@@ -191,6 +236,7 @@ def _detail_page(
                 note.return_form = sent.get(("return", note.pk)) or ProgressReturnForm(
                     auto_id=f"return{note.pk}_%s"
                 )
+    rows = _page_rows(user, finding)
     return render(
         request,
         "issues/finding_detail.html",
@@ -199,12 +245,10 @@ def _detail_page(
             "can": can,
             # Why the forms' PDF button is off (no LibreOffice), or "".
             "pdf_refusal": "" if office.available() else office.unavailable_message("pdf"),
-            "measures": list(finding.measures.all()),
+            "measures": rows["measures"],
             "responsible": [link for link in links if link.role == FindingUnit.Role.RESPONSIBLE],
             "cooperating": [link for link in links if link.role == FindingUnit.Role.COOPERATING],
-            "related": finding.related.for_user(request.user).select_related(
-                "review", "category", "county"
-            ),
+            "related": rows["related"],
             "notes": notes,
             "withdrawable": {
                 note.pk for note in notes if services.progress_may_withdraw(user, note, finding)
@@ -214,13 +258,13 @@ def _detail_page(
             "progress_form": progress_form,
             "evidence_form": evidence_form,
             "evidence": evidence,
-            "timeline": finding_timeline(finding),
+            "timeline": finding_timeline(finding, rows),
             "today": timezone.localdate(),
-            # Named among the county's reviews, as in its ledger (one query).
-            "review_labels": county_review_labels(finding.county_id),
-            **_workflow_context(user, finding, step_form),
-            **_requests_context(user, finding, request_forms or {}),
-            **_urge_context(user, finding, links, urge_form),
+            # Named among the county's reviews, as in its ledger.
+            "review_labels": review_labels(rows["reviews"]),
+            **_workflow_context(user, finding, rows["workflow"], step_form),
+            **_requests_context(user, finding, rows["requests"], request_forms or {}),
+            **_urge_context(user, finding, links, rows["urges"], urge_form),
             **_task_context(user, finding, can, links, sent),
         },
         status=status,
@@ -878,10 +922,9 @@ def progress_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # the county leader approves or refuses them there (and finds them in 我的待办).
 
 
-def _requests_context(user, finding: Finding, sent: dict) -> dict:
-    """The finding page's 延期和归档 card: the requests (one query), the forms for staff and a
-    decision form per pending request for the leader."""
-    found = list(finding.requests.select_related("created_by", "decided_by"))
+def _requests_context(user, finding: Finding, found: list, sent: dict) -> dict:
+    """The finding page's 延期和归档 card: the requests (`found`, newest first), the forms for
+    staff and a decision form per pending request for the leader."""
     pending = [r for r in found if r.is_pending]
     for r in pending:
         r.decision_form = sent.get(("decision", r.pk)) or DecisionForm(auto_id=f"decision{r.pk}_%s")
@@ -1033,10 +1076,9 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # 催办 (urging)
 
 
-def _urge_context(user, finding: Finding, links: list, sent: UrgeForm | None) -> dict:
-    """The finding page's 催办 card: its urges (one query) and, for those who may urge it
+def _urge_context(user, finding: Finding, links: list, urges: list, sent: UrgeForm | None) -> dict:
+    """The finding page's 催办 card: its urges (newest first) and, for those who may urge it
     now, the form (the county chooses among the finding's units)."""
-    urges = list(finding.urges.select_related("unit", "created_by"))
     form = sent
     if form is None and allowed(user, "finding.urge", finding):
         targets = services.urge_targets(user, [link.unit for link in links])

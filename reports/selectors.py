@@ -65,10 +65,51 @@ def _on_findings(rows: QuerySet, findings: QuerySet, scope: QuerySet | None) -> 
     return rows if scope is None else rows.filter(finding__in=findings.values("pk"))
 
 
-def county_summary(county: County, today: dt.date, scope: QuerySet | None = None) -> dict:
-    """Per review and in total: how many findings, closed, overdue, due soon."""
+def _county_tallies(findings: QuerySet, today: dt.date) -> list[dict]:
+    """The findings counted by review, category and lead unit in one GROUP BY, by the
+    deadline rules of tally_annotations: the county's page sums these rows for each of its
+    tallies (in total, per review, per category, per lead unit), as every finding is in
+    exactly one of them. In the reviews' and categories' order."""
+    rows = list(
+        findings.order_by()
+        .annotate(lead_id=lead_unit("unit_id"), lead_name=lead_unit("unit__name"))
+        .values(
+            "review_id",
+            "review__team",
+            "category_id",
+            "category__name",
+            "category__order",
+            "lead_id",
+            "lead_name",
+        )
+        .annotate(**tally_annotations(today))
+        .order_by("review__start_date", "review_id", "category__order", "category_id")
+    )
+    for row in rows:
+        row["tally"] = Tally.pop_from(row)
+    return rows
+
+
+def _summed(rows: list[dict], *fields: str) -> list[dict]:
+    """The rows' tallies added up by the values of `fields` (ids and their names), in the
+    order the groups first appear."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[f] for f in fields)
+        group = groups.setdefault(key, {**{f: row[f] for f in fields}, "tally": Tally()})
+        group["tally"].add(row["tally"])
+    return list(groups.values())
+
+
+def county_summary(
+    county: County, today: dt.date, scope: QuerySet | None = None, counted: list | None = None
+) -> dict:
+    """Per review and in total: how many findings, closed, overdue, due soon (from the rows
+    of _county_tallies, `counted` if the caller has them)."""
     findings = _county_findings(county, scope)
-    by_review = tallies(findings, "review", today)
+    if counted is None:
+        counted = _county_tallies(findings, today)
+    by_review = {row["review_id"]: row["tally"] for row in _summed(counted, "review_id")}
     # Named among all the county's reviews, as its ledger names them; a row for each that
     # has findings.
     reviews = list(
@@ -78,7 +119,9 @@ def county_summary(county: County, today: dt.date, scope: QuerySet | None = None
     )
     labels = review_labels(reviews)
     rows = [Row(r, by_review[r.pk], labels[r.pk]) for r in reviews if r.pk in by_review]
-    total = tally(findings, today)
+    total = Tally()
+    for row in counted:
+        total.add(row["tally"])
     upcoming = (
         findings.open()
         .filter(deadline__isnull=False)
@@ -324,24 +367,16 @@ def county_dashboard(county: County, today: dt.date, scope: QuerySet | None = No
     """Everything the county dashboard shows: of all the county's findings, or only of those
     in `scope` (a unit's contact sees the dashboard of the unit's findings; the number of
     queries is the same either way)."""
-    summary = county_summary(county, today, scope)
     findings = _county_findings(county, scope)
-    by_category = list(
-        findings.order_by()
-        .values("review_id", "review__team", "category_id", "category__name", "category__order")
-        .annotate(**tally_annotations(today))
-        .order_by("review__start_date", "review_id", "category__order")
+    # Every tally of the page from one GROUP BY.
+    counted = _county_tallies(findings, today)
+    summary = county_summary(county, today, scope, counted)
+    by_category = _summed(
+        counted, "review_id", "review__team", "category_id", "category__name", "category__order"
     )
-    by_unit = list(
-        findings.order_by()
-        .annotate(lead_id=lead_unit("unit_id"), lead_name=lead_unit("unit__name"))
-        .values("lead_id", "lead_name")
-        .annotate(**tally_annotations(today))
-    )
-    for row in [*by_category, *by_unit]:
-        row["tally"] = Tally.pop_from(row)
     for row in by_category:
         row["review_label"] = summary["review_labels"].get(row["review_id"], row["review__team"])
+    by_unit = _summed(counted, "lead_id", "lead_name")
     by_unit.sort(key=lambda r: (-r["tally"].overdue, -r["tally"].open, r["lead_name"] or ""))
     closeouts = list(
         _on_findings(StatusChange.objects, findings, scope)

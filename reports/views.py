@@ -83,6 +83,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     county = get_object_or_404(
         County.objects.for_user(request.user).select_related("province"), code=code
     )
+    request.user.knows(county=county)
     today = timezone.localdate()
     # Counted over the findings the user sees: the county's, or (a unit's contact) the unit's.
     data = selectors.county_dashboard(county, today, Finding.objects.for_user(request.user))

@@ -632,15 +632,16 @@ class TestCharts:
         assert f'id="chart-indicator-{training.pk}"' not in page
 
 
-# Session, user, the county; tallies per review, the reviews, the total, by category, by lead
-# unit, close-outs, the project, the burn-down's dates, indicators, their readings; then while
-# rendering: the user's groups, the user's county (menu), next deadlines, recent progress;
-# and the urges of its findings (one aggregate: 被催办, 待回复); the ranking of its
+# Session, user, the county; every tally of the page (in total, per review, per category,
+# per lead unit) from one GROUP BY (reports.selectors._county_tallies), the reviews, the
+# close-outs, the project, the burn-down's dates, indicators, their readings; then while
+# rendering: the user's groups, next deadlines, recent progress (the menu's county is the
+# page's); and the urges of its findings (one aggregate: 被催办, 待回复); the ranking of its
 # responsible units (reports.selectors.unit_ranking: two, the units' tallies and their urges).
 # The leader's 待您审批 adds one (the pending requests) for the leader only.
-COUNTY_DASHBOARD_QUERIES = 20
+COUNTY_DASHBOARD_QUERIES = 16
 # A unit's contact: the same page, limited to her unit's findings.
-COUNTY_DASHBOARD_QUERIES_UNIT = 20
+COUNTY_DASHBOARD_QUERIES_UNIT = 16
 
 
 class TestQueryCounts:
