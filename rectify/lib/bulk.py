@@ -248,7 +248,9 @@ def _missing_related(objs, relations) -> list[models.Model]:
                 wanted[(f.remote_field.model, f.remote_field.field_name)].add(value)
     found = {
         key: set(
-            model._base_manager.filter(**{f"{field}__in": values}).values_list(field, flat=True)
+            model._base_manager.filter(**{f"{field}__in": values})
+            .order_by()
+            .values_list(field, flat=True)
         )
         for key, values in wanted.items()
         for model, field in [key]
@@ -298,7 +300,8 @@ def _duplicates(model, constraint, objs) -> list[models.Model]:
     if keyed:
         match = _any_of(Q(**dict(zip(attnames, key, strict=True))) for key in keyed)
         own = [obj.pk for obj in objs if obj.pk is not None]
-        for row in model._base_manager.filter(match).exclude(pk__in=own).values_list(*attnames):
+        rows = model._base_manager.filter(match).exclude(pk__in=own).order_by()
+        for row in rows.values_list(*attnames):
             if row in keyed:
                 out.append(keyed[row])
     return out
