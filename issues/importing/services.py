@@ -234,19 +234,22 @@ def _save_reviews(
     *, user: User, county: County, plan: ImportPlan
 ) -> tuple[dict[int, Review], list[str]]:
     """The review for each of the document's reviews (matched or created), by its index, and
-    the names of those created."""
+    the names of those created (written together)."""
     reviews: dict[int, Review] = {}
-    created = []
+    rows = bulk.Rows(Review)
     for rp in plan.reviews:
         if rp.review is None:
-            reviews[rp.index] = _review_create(user, county, rp)
-            created.append(str(reviews[rp.index]))
+            reviews[rp.index] = _review_create(user, rp, rows)
         else:
             reviews[rp.index] = rp.review
-    return reviews, created
+    rows.write()
+    created = [rp for rp in plan.reviews if rp.review is None]
+    for rp in created:
+        reviews[rp.index].counties.add(county)
+    return reviews, [str(reviews[rp.index]) for rp in created]
 
 
-def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
+def _review_create(user: User, rp: ReviewPlan, rows: bulk.Rows) -> Review:
     draft = rp.draft
     review = Review(
         kind=draft.kind or Review.Kind.OTHER,
@@ -258,9 +261,7 @@ def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
         issuer=draft.issuer,
     )
     stamp(review, user, created=True)
-    review.full_clean()
-    review.save()
-    review.counties.add(county)
+    rows.add(review, clean=True)
     return review
 
 

@@ -13,8 +13,9 @@ import collections
 import operator
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import (
@@ -219,9 +220,15 @@ def validate(objs: list[models.Model]) -> None:
     relations = [f for f in model._meta.concrete_fields if f.is_relation]
     suspects: dict[int, models.Model] = {}
     for obj in objs:
-        obj.full_clean(
-            exclude=[f.name for f in relations], validate_unique=False, validate_constraints=False
-        )
+        try:
+            obj.full_clean(
+                exclude=[f.name for f in relations],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+        except ValidationError:
+            obj.full_clean()  # every error of the row, as one by one
+            raise
     for obj in _missing_related(objs, relations):
         suspects[id(obj)] = obj
     if _unique_fields(model):
@@ -314,31 +321,60 @@ def _any_of(qs: Iterable[Q]) -> Q:
     return out
 
 
-_LOOKUPS = {"exact": operator.eq, "isnull": lambda value, wanted: (value is None) == wanted}
+def _compare(op):
+    def compare(value, wanted):
+        return None if value is None or wanted is None else op(value, wanted)
+
+    return compare
+
+
+_LOOKUPS = {
+    "exact": lambda value, wanted: value == wanted,
+    "isnull": lambda value, wanted: (value is None) == wanted,
+    "gt": _compare(operator.gt),
+    "gte": _compare(operator.ge),
+    "lt": _compare(operator.lt),
+    "lte": _compare(operator.le),
+}
 
 
 def _holds(condition, obj) -> bool | None:
-    """A CheckConstraint's condition on the row's values, for plain field lookups (exact,
-    isnull); None when it cannot be told here (the row is then cleaned on its own)."""
+    """A CheckConstraint's condition on the row's values, for plain lookups of a field
+    against a value or another field (F); None when it cannot be told here (a NULL
+    compared, or anything else: the row is then cleaned on its own)."""
     if not isinstance(condition, Q):
         return None
     results = []
     for child in condition.children:
         if isinstance(child, Q):
-            result = _holds(child, obj)
-        else:
-            path, wanted = child
-            name, _, lookup = path.partition("__")
-            lookup = lookup or "exact"
-            try:
-                field = obj._meta.get_field(name)
-            except Exception:
-                return None
-            if lookup not in _LOOKUPS or hasattr(wanted, "resolve_expression"):
-                return None
-            result = _LOOKUPS[lookup](getattr(obj, field.attname), wanted)
-        if result is None:
+            results.append(_holds(child, obj))
+            continue
+        path, wanted = child
+        name, _, lookup = path.partition("__")
+        lookup = lookup or "exact"
+        if isinstance(wanted, F):
+            wanted = _value(obj, wanted.name)
+        elif hasattr(wanted, "resolve_expression"):
             return None
-        results.append(result)
-    value = all(results) if condition.connector == Q.AND else any(results)
+        value = _value(obj, name)
+        if lookup not in _LOOKUPS or value is _UNKNOWN or wanted is _UNKNOWN:
+            return None
+        results.append(_LOOKUPS[lookup](value, wanted))
+    decisive = condition.connector != Q.AND  # True decides an OR, False an AND
+    if decisive in results:
+        value = decisive
+    elif None in results:
+        return None
+    else:
+        value = not decisive
     return not value if condition.negated else value
+
+
+_UNKNOWN = object()
+
+
+def _value(obj, name: str):
+    try:
+        return getattr(obj, obj._meta.get_field(name).attname)
+    except Exception:
+        return _UNKNOWN
