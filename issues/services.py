@@ -194,9 +194,14 @@ def _next_order(
     qs = Finding.objects.filter(county=county, category=category)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    queued = saving.decided if saving is not None else []
-    qs = qs.exclude(pk__in=[f.pk for f in queued if f.pk is not None])
-    last = [f.order for f in queued if f.county_id == county.pk and f.category_id == category.pk]
+    last = []
+    if saving is not None:
+        qs = qs.exclude(pk__in=[f.pk for f in saving.decided if f.pk is not None])
+        last = [
+            f.order
+            for f in saving.decided
+            if f.county_id == county.pk and f.category_id == category.pk
+        ]
     return max([qs.aggregate(m=Max("order"))["m"] or 0, *last]) + 1
 
 
