@@ -12,6 +12,10 @@ from django.dispatch import Signal
 # finding, unit, role (FindingUnit.Role), user (who assigned it).
 unit_assigned = Signal()
 
+# Many units got findings to work on at once (an import, issues.services.findings_save),
+# told together: links (the new FindingUnit rows, each with its finding, unit and role), user.
+units_assigned = Signal()
+
 # A close-out step was taken (workflow.STEPS: start, submit, close, return, reopen):
 # finding, step (its name), user, comment.
 finding_stepped = Signal()

@@ -3,15 +3,17 @@ validate, save and leave history, in one transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rectify.lib import bulk
 from rectify.lib.files import removed_on_failure
 from rectify.lib.records import check_version, stamp
 from rectify.lib.text import chinese_date, tidy
@@ -93,6 +95,31 @@ def category_get_or_create(*, review: Review, name: str, user: User) -> Category
     return category
 
 
+def categories_get_or_create(
+    *, user: User, wanted: list[tuple[Review, str]]
+) -> dict[tuple[int, str], Category]:
+    """category_get_or_create for many (review, name) pairs at once (an import): the
+    categories by (review id, name), those missing created in the order first wanted, each
+    after its review's last one; one query to read them, the new ones written together."""
+    reviews = {review.pk: review for review, _name in wanted}
+    found: dict[tuple[int, str], Category] = {}
+    last: dict[int, int] = {pk: 0 for pk in reviews}
+    for category in Category.objects.filter(review__in=list(reviews)):
+        found[(category.review_id, category.name)] = category
+        last[category.review_id] = max(last[category.review_id], category.order)
+    rows = bulk.Rows(Category)
+    for review, name in wanted:
+        key = (review.pk, name.strip())
+        if key not in found:
+            last[review.pk] += 1
+            category = Category(review=review, name=key[1], order=last[review.pk])
+            stamp(category, user, created=True)
+            rows.add(category, clean=True)
+            found[key] = category
+    rows.write()
+    return found
+
+
 def _check_new_category(user: User, review: Review, name: str) -> None:
     """A name the review has no category for yet makes a new one: in the county's own
     reviews, not in a provincial notice, whose categories every county of it shares. A
@@ -104,11 +131,79 @@ def _check_new_category(user: User, review: Review, name: str) -> None:
         raise ValidationError({"category": reason})
 
 
-def _next_order(*, county: County, category: Category, exclude: Finding | None = None) -> int:
+class FindingRows(bulk.Rows):
+    """Findings that finding_create and finding_update queue instead of saving them one by
+    one (an import saves many): their rows (findings, measures, unit links, and their
+    history) written together by write(), in the caller's transaction, with what is read
+    once for all of them; the units given a task are told in one signal then
+    (events.units_assigned)."""
+
+    def __init__(self):
+        super().__init__(Finding, Measure, FindingUnit)
+        self.assigned: list[tuple[FindingUnit, User]] = []  # the new links, told once written
+        self.decided: list[Finding] = []  # the findings queued so far
+        self.review_ids: dict[int, set[int]] = {}  # a county's reviews
+        self.locked: dict[int, Finding] = {}  # the current rows of the findings edited
+
+    def lock(self, findings: list[Finding]) -> None:
+        """Lock the rows of the findings to be edited, and read what their edits need, at
+        once (nothing is read again that the caller has already)."""
+        self.locked.update(Finding.objects.select_for_update().in_bulk([f.pk for f in findings]))
+        prefetch_related_objects(findings, "measures", "unit_links", "related")
+
+    def current(self, finding: Finding) -> Finding:
+        if finding.pk not in self.locked:
+            self.locked[finding.pk] = Finding.objects.select_for_update().get(pk=finding.pk)
+        return self.locked[finding.pk]
+
+    def write(self) -> None:
+        super().write()
+        assigned, self.assigned = self.assigned, []
+        for user in {id(user): user for _link, user in assigned}.values():
+            links = [link for link, by in assigned if by is user]
+            events.units_assigned.send(sender=FindingUnit, links=links, user=user)
+
+
+@contextlib.contextmanager
+def _at_once(saving: bulk.Rows | None):
+    """A write now is one transaction and one change set; one queued in `saving` is written
+    in its caller's."""
+    if saving is not None:
+        yield
+        return
+    with changesets.change_set(), transaction.atomic():
+        yield
+
+
+def _county_reviews(county: County, saving: FindingRows | None) -> set[int]:
+    if saving is None:
+        return set(county.reviews.values_list("pk", flat=True))
+    if county.pk not in saving.review_ids:
+        saving.review_ids[county.pk] = set(county.reviews.values_list("pk", flat=True))
+    return saving.review_ids[county.pk]
+
+
+def _next_order(
+    *,
+    county: County,
+    category: Category,
+    exclude: Finding | None = None,
+    saving: FindingRows | None = None,
+) -> int:
+    """After the last finding of the category; with FindingRows, the findings queued
+    before this one count as they will be saved, not as the database has them yet."""
     qs = Finding.objects.filter(county=county, category=category)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    return (qs.aggregate(m=Max("order"))["m"] or 0) + 1
+    last = []
+    if saving is not None:
+        qs = qs.exclude(pk__in=[f.pk for f in saving.decided if f.pk is not None])
+        last = [
+            f.order
+            for f in saving.decided
+            if f.county_id == county.pk and f.category_id == category.pk
+        ]
+    return max([qs.aggregate(m=Max("order"))["m"] or 0, *last]) + 1
 
 
 def _set_deadline(finding: Finding, deadline: dt.date | None) -> None:
@@ -123,8 +218,10 @@ def _set_deadline(finding: Finding, deadline: dt.date | None) -> None:
         finding.original_deadline = deadline
 
 
-def _apply(finding: Finding, data: FindingData, user: User) -> None:
-    if data.review.pk not in set(finding.county.reviews.values_list("pk", flat=True)):
+def _apply(
+    finding: Finding, data: FindingData, user: User, saving: FindingRows | None = None
+) -> None:
+    if data.review.pk not in _county_reviews(finding.county, saving):
         raise ValidationError({"review": _("该检查不涉及本区县。")})
     if data.new_category_name.strip():
         _check_new_category(user, data.review, data.new_category_name)
@@ -144,7 +241,9 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
     if data.order:
         finding.order = data.order
     elif moved:
-        finding.order = _next_order(county=finding.county, category=category, exclude=finding)
+        finding.order = _next_order(
+            county=finding.county, category=category, exclude=finding, saving=saving
+        )
     for column in text_columns():  # 问题描述, 整改结果, …
         text = column.text_of(data, default=None)
         if text is not None:
@@ -159,7 +258,27 @@ def _apply(finding: Finding, data: FindingData, user: User) -> None:
             finding.closed_on = data.closed_on or timezone.localdate()
 
 
-def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
+def _write(obj, saving: bulk.Rows | None) -> None:
+    """Save the row now, or queue it with the others to write together (FindingRows)."""
+    if saving is None:
+        obj.save()
+    elif obj.pk is None:
+        saving.add(obj)
+    else:
+        saving.change(obj)
+
+
+def _remove(obj, user: User, saving: bulk.Rows | None) -> None:
+    obj._history_user = user
+    if saving is None:
+        obj.delete()
+    else:
+        saving.delete(obj)
+
+
+def _sync_measures(
+    finding: Finding, texts: list[str], user: User, saving: FindingRows | None = None
+) -> None:
     """Keep the measure rows in the order given; rows are updated in place so that
     the history shows what changed in each item."""
     texts = [t for t in (tidy(t) for t in texts) if t]
@@ -171,24 +290,25 @@ def _sync_measures(finding: Finding, texts: list[str], user: User) -> None:
                 % {"limit": Measure.TOTAL_MAX_LENGTH, "total": total}
             }
         )
-    existing = list(finding.measures.all())
+    existing = list(finding.measures.all()) if finding.pk is not None else []
     for position, text in enumerate(texts, start=1):
         if position <= len(existing):
             measure = existing[position - 1]
             if measure.text != text or measure.order != position:
                 measure.text, measure.order = text, position
                 stamp(measure, user, created=False)
-                measure.save()
+                _write(measure, saving)
         else:
             measure = Measure(finding=finding, order=position, text=text)
             stamp(measure, user, created=True)
-            measure.save()
+            _write(measure, saving)
     for measure in existing[len(texts) :]:
-        measure._history_user = user
-        measure.delete()
+        _remove(measure, user, saving)
 
 
-def _sync_units(finding: Finding, entries: list[UnitEntry], user: User) -> None:
+def _sync_units(
+    finding: Finding, entries: list[UnitEntry], user: User, saving: FindingRows | None = None
+) -> None:
     """Responsible units first (the first of them leads), then cooperating ones."""
     seen: set[int] = set()
     ordered: list[UnitEntry] = []
@@ -199,44 +319,70 @@ def _sync_units(finding: Finding, entries: list[UnitEntry], user: User) -> None:
                     raise ValidationError({"units": _("责任单位必须是本区县的单位。")})
                 seen.add(entry.unit.pk)
                 ordered.append(entry)
-    existing = {link.unit_id: link for link in finding.unit_links.all()}
+    links = finding.unit_links.all() if finding.pk is not None else []
+    existing = {link.unit_id: link for link in links}
     for position, entry in enumerate(ordered, start=1):
         link = existing.pop(entry.unit.pk, None)
         if link is None:
             link = FindingUnit(finding=finding, unit=entry.unit, role=entry.role, order=position)
             stamp(link, user, created=True)
-            link.save()
-            events.unit_assigned.send(
-                sender=FindingUnit, finding=finding, unit=entry.unit, role=entry.role, user=user
-            )
+            _write(link, saving)
+            if saving is None:
+                events.unit_assigned.send(
+                    sender=FindingUnit, finding=finding, unit=entry.unit, role=entry.role, user=user
+                )
+            else:
+                saving.assigned.append((link, user))
         elif link.role != entry.role or link.order != position:
             link.role, link.order = entry.role, position
             stamp(link, user, created=False)
-            link.save()
+            _write(link, saving)
     for link in existing.values():
-        link._history_user = user
-        link.delete()
+        _remove(link, user, saving)
 
 
-def _save_finding(finding: Finding, data: FindingData, user: User, *, created: bool) -> Finding:
-    _apply(finding, data, user)
+def _save_finding(
+    finding: Finding,
+    data: FindingData,
+    user: User,
+    *,
+    created: bool,
+    saving: FindingRows | None = None,
+) -> Finding:
+    """Save the finding with its measures, units and related findings now, or queue them
+    with the others to write together (`saving`)."""
+    _apply(finding, data, user, saving)
     stamp(finding, user, created=created)
-    finding.full_clean()
-    finding.save()
-    _sync_measures(finding, data.measures, user)
-    _sync_units(finding, data.units, user)
+    if saving is None:
+        finding.full_clean()
+        finding.save()
+    elif created:
+        saving.add(finding, clean=True)
+    else:
+        saving.change(finding, clean=True)
+    if saving is not None:
+        saving.decided.append(finding)
+    _sync_measures(finding, data.measures, user, saving)
+    _sync_units(finding, data.units, user, saving)
     related = [f for f in data.related if f.pk != finding.pk]
     if any(f.county_id != finding.county_id for f in related):
         raise ValidationError({"related": _("相关问题必须属于本区县。")})
-    finding.related.set(related)
+    if saving is None:
+        finding.related.set(related)
+        return finding
+    current = {f.pk for f in finding.related.all()} if finding.pk is not None else set()
+    if {f.pk for f in related} != current:  # once the finding is written
+        saving.then(lambda: finding.related.set(related))
     return finding
 
 
-@changesets.change_set()
-@transaction.atomic
-def finding_create(*, user: User, county: County, data: FindingData) -> Finding:
-    require(user, "finding.create", county)
-    return _save_finding(Finding(county=county), data, user, created=True)
+def finding_create(
+    *, user: User, county: County, data: FindingData, saving: FindingRows | None = None
+) -> Finding:
+    """A new finding, saved now, or queued in `saving` to be written with others."""
+    with _at_once(saving):
+        require(user, "finding.create", county)
+        return _save_finding(Finding(county=county), data, user, created=True, saving=saving)
 
 
 def editable_refusal(finding: Finding) -> str:
@@ -260,24 +406,32 @@ def check_editable(finding: Finding) -> None:
         raise TransitionError(refusal)
 
 
-@changesets.change_set()
-@transaction.atomic
 def finding_update(
-    *, user: User, finding: Finding, data: FindingData, expected_version: int | None
+    *,
+    user: User,
+    finding: Finding,
+    data: FindingData,
+    expected_version: int | None,
+    saving: FindingRows | None = None,
 ) -> Finding:
-    """Save an edit; refused with EditConflict unless the user loaded the current version
-    (`expected_version`), so that nobody silently overwrites anybody."""
+    """Save an edit (now, or queued in `saving` to be written with others); refused with
+    EditConflict unless the user loaded the current version (`expected_version`), so that
+    nobody silently overwrites anybody."""
     from .timeline import changes_since
 
-    require(user, "finding.edit", finding)
-    current = Finding.objects.select_for_update().get(pk=finding.pk)
-    check_editable(current)
-    check_version(current, expected_version, changes_since)
-    # A ModelForm has already copied the posted values onto `finding`: the deadline rule
-    # compares with what is saved, not with that.
-    finding.deadline, finding.original_deadline = current.deadline, current.original_deadline
-    finding.version = current.version + 1
-    return _save_finding(finding, data, user, created=False)
+    with _at_once(saving):
+        require(user, "finding.edit", finding)
+        if saving is None:
+            current = Finding.objects.select_for_update().get(pk=finding.pk)
+        else:
+            current = saving.current(finding)
+        check_editable(current)
+        check_version(current, expected_version, changes_since)
+        # A ModelForm has already copied the posted values onto `finding`: the deadline rule
+        # compares with what is saved, not with that.
+        finding.deadline, finding.original_deadline = current.deadline, current.original_deadline
+        finding.version = current.version + 1
+        return _save_finding(finding, data, user, created=False, saving=saving)
 
 
 def reporting_unit(user: User, finding: Finding) -> Unit | None:
@@ -301,6 +455,38 @@ def progress_add(
 ) -> Progress:
     """Record a progress note; the first one starts the rectification. A unit's contact
     writes it for their unit (a note or a proposed result), waiting for the office."""
+    progress = _new_note(user=user, finding=finding, note=note, date=date, kind=kind)
+    for upload in uploads:
+        # Every file is checked before any is stored: a refused one leaves nothing behind.
+        check_upload(upload)
+    progress.full_clean()
+    progress.save()
+    urges_answer(progress=progress, user=user)
+    if progress.unit is not None:
+        events.progress_submitted_by_unit.send(sender=Progress, progress=progress, user=user)
+    for upload in uploads:
+        evidence_add(
+            user=user, finding=finding, upload=upload, date=progress.date, progress=progress
+        )
+    # The first note starts the work (whoever may report progress may start it this way).
+    # Decide on the locked current row: `finding` may be a stale copy that an earlier note
+    # (or another user's) has since moved to in_progress.
+    start = workflow.STEPS["start"]
+    current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
+    if current.status in start.sources:
+        _take_step(start, user, finding, _first_note())
+    return progress
+
+
+def _first_note() -> str:
+    """Why the first progress note started the work (the step's comment)."""
+    return _("填报首条整改进展")
+
+
+def _new_note(
+    *, user: User, finding: Finding, note: str, date: dt.date | None, kind: str
+) -> Progress:
+    """The checks before a progress note, and the note (not saved yet)."""
     require(user, "finding.report_progress", finding)
     if finding.is_archived:
         raise ValidationError(_("该问题已归档，恢复后才能填报进展。"))
@@ -311,9 +497,6 @@ def progress_add(
     if kind == Progress.Kind.RESULT and unit is None:
         # The office writes the result itself (申请销号); it proposes none to itself.
         raise ValidationError({"kind": _("只有责任单位可以报送拟定的整改结果。")})
-    for upload in uploads:
-        # Every file is checked before any is stored: a refused one leaves nothing behind.
-        check_upload(upload)
     progress = Progress(
         finding=finding,
         note=tidy(note),
@@ -324,21 +507,51 @@ def progress_add(
         review_status=Progress.ReviewStatus.PENDING if unit else Progress.ReviewStatus.NONE,
     )
     stamp(progress, user, created=True)
-    progress.full_clean()
-    progress.save()
-    urges_answer(progress=progress, user=user)
-    if unit is not None:
-        events.progress_submitted_by_unit.send(sender=Progress, progress=progress, user=user)
-    for upload in uploads:
-        evidence_add(user=user, finding=finding, upload=upload, date=date, progress=progress)
-    # The first note starts the work (whoever may report progress may start it this way).
-    # Decide on the locked current row: `finding` may be a stale copy that an earlier note
-    # (or another user's) has since moved to in_progress.
-    start = workflow.STEPS["start"]
-    current = Finding.objects.select_for_update().only("status").get(pk=finding.pk)
-    if current.status in start.sources:
-        _take_step(start, user, finding, _("填报首条整改进展"))
     return progress
+
+
+@changesets.change_set()
+@transaction.atomic
+def progress_add_many(
+    *, user: User, notes: list[tuple[Finding, str]], date: dt.date | None = None
+) -> list[Progress]:
+    """progress_add for many findings at once (an import's notes, without files): the same
+    checks, and the notes, the urges they answer and the work they start written together
+    (a query or two per kind of row instead of several per note)."""
+    rows = bulk.Rows(Progress, Urge, StatusChange, Finding)
+    added = []
+    for finding, note in notes:
+        progress = _new_note(
+            user=user, finding=finding, note=note, date=date, kind=Progress.Kind.NOTE
+        )
+        rows.add(progress, clean=True)
+        added.append(progress)
+    for urge in _urges_answered(user, added):
+        rows.change(urge)
+    # The first note starts the work, decided on the locked current rows (as progress_add).
+    start = workflow.STEPS["start"]
+    current = (
+        Finding.objects.select_for_update()
+        .select_related("county")
+        .in_bulk({p.finding_id for p in added})
+    )
+    started = []
+    for progress in added:
+        finding = current[progress.finding_id]
+        if finding.status in start.sources:
+            rows.add(_status_change(finding, user, start, _first_note()))
+            _changed(finding, user, status=start.target)
+            rows.change(finding, clean=True)
+            started.append(finding)
+    rows.write()
+    for progress in added:
+        if progress.unit is not None:
+            events.progress_submitted_by_unit.send(sender=Progress, progress=progress, user=user)
+    for finding in started:
+        events.finding_stepped.send(
+            sender=Finding, finding=finding, step=start.name, user=user, comment=_first_note()
+        )
+    return added
 
 
 # ---------------------------------------------------------------------------
@@ -464,14 +677,20 @@ def progress_return(*, user: User, progress: Progress, comment: str) -> Progress
     return progress
 
 
-@changesets.change_set()
-@transaction.atomic
-def unit_save(*, user: User, unit: Unit) -> Unit:
-    require(user, "unit.manage", unit)
-    stamp(unit, user, created=unit.pk is None)
-    unit.full_clean()
-    unit.save()
-    return unit
+def unit_save(*, user: User, unit: Unit, rows: bulk.Rows | None = None) -> Unit:
+    """Save the unit now, or queue it in `rows` with others to write together (an import)."""
+    with _at_once(rows):
+        require(user, "unit.manage", unit)
+        new = unit.pk is None and not (rows is not None and rows.is_new(unit))
+        stamp(unit, user, created=new)
+        if rows is None:
+            unit.full_clean()
+            unit.save()
+        elif new:
+            rows.add(unit, clean=True)
+        else:
+            rows.change(unit, clean=True)
+        return unit
 
 
 # ---------------------------------------------------------------------------
@@ -483,6 +702,15 @@ def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: s
     """Lock the finding's row, check the step is allowed from its state, and record it.
     Returns the locked, current row: callers save that, never a stale copy."""
     finding = Finding.objects.select_for_update().select_related("county").get(pk=finding.pk)
+    _status_change(finding, user, step, comment).save()
+    return finding
+
+
+def _status_change(
+    finding: Finding, user: User, step: workflow.Step, comment: str = ""
+) -> StatusChange:
+    """Check the step is allowed from the (locked, current) finding's state; its record,
+    not saved yet."""
     if finding.is_archived:
         raise TransitionError(_("该问题已归档，不能办理。"))
     if finding.status not in step.sources:
@@ -490,7 +718,7 @@ def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: s
             _("该问题当前为“%(status)s”，不能执行此操作。")
             % {"status": finding.get_status_display()}
         )
-    StatusChange.objects.create(
+    return StatusChange(
         finding=finding,
         from_status=finding.status,
         to_status=step.target,
@@ -498,15 +726,19 @@ def _transition(finding: Finding, user: User, step: workflow.Step, *, comment: s
         comment=tidy(comment),
         change_set=changesets.current(),
     )
-    return finding
 
 
-def _save_changes(finding: Finding, user: User, **fields) -> Finding:
-    """Set fields on a (locked, current) finding, count a new version, save with history."""
+def _changed(finding: Finding, user: User, **fields) -> None:
+    """Set fields on a (locked, current) finding and count a new version."""
     for name, value in fields.items():
         setattr(finding, name, value)
     finding.version += 1
     stamp(finding, user, created=False)
+
+
+def _save_changes(finding: Finding, user: User, **fields) -> Finding:
+    """Set fields on a (locked, current) finding, count a new version, save with history."""
+    _changed(finding, user, **fields)
     finding.full_clean()
     finding.save()
     return finding
@@ -1298,12 +1530,25 @@ def notice_urge(
 def urges_answer(*, progress: Progress, user: User) -> list[Urge]:
     """The note answers the finding's open urges addressed to its author's unit, and those
     naming no unit (the province's to the county), whoever writes it."""
+    answered = _urges_answered(user, [progress])
+    for urge in answered:
+        urge.save()
+    return answered
+
+
+def _urges_answered(user: User, notes: list[Progress]) -> list[Urge]:
+    """The open urges the notes by `user` answer (each by the first note on its finding),
+    marked answered, not saved yet; in the order of the notes."""
     addressed = Q(unit__isnull=True)
     if user.unit_id is not None:
         addressed |= Q(unit_id=user.unit_id)
-    answered = list(Urge.objects.unanswered().filter(addressed, finding_id=progress.finding_id))
+    first: dict[int, Progress] = {}
+    for progress in notes:
+        first.setdefault(progress.finding_id, progress)
+    answered = list(Urge.objects.unanswered().filter(addressed, finding_id__in=list(first)))
+    order = list(first)
+    answered.sort(key=lambda urge: order.index(urge.finding_id))
     for urge in answered:
-        urge.answered_at, urge.answered_by_progress = timezone.now(), progress
+        urge.answered_at, urge.answered_by_progress = timezone.now(), first[urge.finding_id]
         stamp(urge, user, created=False)
-        urge.save()
     return answered

@@ -4,6 +4,8 @@ a change that rolls back leaves no notification behind."""
 
 from __future__ import annotations
 
+import collections
+
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +20,11 @@ from .services import (
     county_staff,
     finding_units_contacts,
     name_of,
+    notification_rows,
     notify,
     short,
     unit_contacts,
+    write,
 )
 
 Kind = Notification.Kind
@@ -28,15 +32,32 @@ Kind = Notification.Kind
 
 @receiver(events.unit_assigned, dispatch_uid="notify.unit_assigned")
 def on_unit_assigned(sender, *, finding, unit, role, user, **kwargs):
-    notify(
-        unit_contacts([unit.pk]),
-        kind=Kind.ASSIGNED,
-        text=_("新任务：贵单位为%(role)s，请及时签收：%(finding)s")
-        % {"role": FindingUnit.Role(role).label, "finding": short(finding)},
-        url=finding.get_absolute_url(),
-        finding=finding,
-        actor=user,
-    )
+    _tell_assigned([(finding, unit, role)], user)
+
+
+@receiver(events.units_assigned, dispatch_uid="notify.units_assigned")
+def on_units_assigned(sender, *, links, user, **kwargs):
+    _tell_assigned([(link.finding, link.unit, link.role) for link in links], user)
+
+
+def _tell_assigned(assignments, user) -> None:
+    """Each unit's contacts hear of their new task (one query for all the units' contacts,
+    one INSERT for all the notifications)."""
+    contacts = collections.defaultdict(list)
+    for contact in unit_contacts({unit.pk for _finding, unit, _role in assignments}):
+        contacts[contact.unit_id].append(contact)
+    rows = []
+    for finding, unit, role in assignments:
+        rows += notification_rows(
+            contacts[unit.pk],
+            kind=Kind.ASSIGNED,
+            text=_("新任务：贵单位为%(role)s，请及时签收：%(finding)s")
+            % {"role": FindingUnit.Role(role).label, "finding": short(finding)},
+            url=finding.get_absolute_url(),
+            finding=finding,
+            actor=user,
+        )
+    write(rows)
 
 
 @receiver(events.finding_urged, dispatch_uid="notify.finding_urged")

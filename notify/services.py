@@ -97,6 +97,21 @@ def notify(
 ) -> list[Notification]:
     """One notification to each recipient (once each; never to the actor, who knows). A
     sentence longer than the field (a long message or reason quoted) is cut to fit."""
+    return write(
+        notification_rows(recipients, kind=kind, text=text, url=url, finding=finding, actor=actor)
+    )
+
+
+def notification_rows(
+    recipients: Iterable[User],
+    *,
+    kind: str,
+    text: str,
+    url: str,
+    finding: Finding | None = None,
+    actor: User | None = None,
+) -> list[Notification]:
+    """What notify() writes, not written yet: to write several events' at once."""
     text = text[: Notification._meta.get_field("text").max_length]
     seen: set[int] = set()
     rows = []
@@ -105,7 +120,7 @@ def notify(
             continue
         seen.add(user.pk)
         rows.append(Notification(recipient=user, kind=kind, text=text, url=url, finding=finding))
-    return write(rows)
+    return rows
 
 
 # ---------------------------------------------------------------------------

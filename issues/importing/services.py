@@ -23,6 +23,7 @@ from issues.models import (
     User,
 )
 from issues.permissions import require
+from rectify.lib import bulk
 from rectify.lib.records import stamp
 
 from .document import ParsedDocument
@@ -178,9 +179,13 @@ def _save_units(
     *, user: User, county: County, plan: ImportPlan
 ) -> tuple[dict[str, Unit], list[str]]:
     """The unit for each name the document gives (matched, chosen, created, or the one it is
-    the same as), and the names of the units created."""
+    the same as), and the names of the units created; written together, as unit_save would
+    one by one."""
     units: dict[str, Unit] = {}
     created = []
+    rows = bulk.Rows(Unit)
+    new_names = [m.name for m in plan.units if m.unit is None and not m.same_as]
+    known = {u.name: u for u in Unit.objects.filter(county=county, name__in=new_names)}
     # Names that are "the same as" another come last, once that other one has its unit.
     for m in sorted(plan.units, key=lambda m: bool(m.same_as)):
         if m.same_as and m.unit is None:
@@ -192,29 +197,29 @@ def _save_units(
                         % {"name": m.same_as, "other": m.name}
                     ]
                 )
-            _remember_alias(user, unit, m.name)
+            _remember_alias(user, unit, m.name, rows)
             units[m.name] = unit
         elif m.unit is not None:
             if m.how == "chosen":
-                _remember_alias(user, m.unit, m.name)
+                _remember_alias(user, m.unit, m.name, rows)
             units[m.name] = m.unit
         elif m.decision == NEW:
-            units[m.name] = _unit_create(user, county, m.name)
+            units[m.name] = known.get(m.name) or _unit_create(user, county, m.name, rows)
             created.append(units[m.name].name)
+    rows.write()
     return units, created
 
 
-def _remember_alias(user: User, unit: Unit, name: str) -> None:
+def _remember_alias(user: User, unit: Unit, name: str, rows: bulk.Rows) -> None:
     """Keep the document's other name for the unit, so the next import knows it."""
     if name not in unit.alias_list:
         unit.aliases = "\n".join([*unit.alias_list, name])
-        services.unit_save(user=user, unit=unit)
+        services.unit_save(user=user, unit=unit, rows=rows)
 
 
-def _unit_create(user: User, county: County, name: str) -> Unit:
-    return Unit.objects.filter(county=county, name=name).first() or services.unit_save(
-        user=user, unit=Unit(county=county, name=name, kind=_guess_kind(name))
-    )
+def _unit_create(user: User, county: County, name: str, rows: bulk.Rows) -> Unit:
+    unit = Unit(county=county, name=name, kind=_guess_kind(name))
+    return services.unit_save(user=user, unit=unit, rows=rows)
 
 
 def _guess_kind(name: str) -> str:
@@ -229,19 +234,22 @@ def _save_reviews(
     *, user: User, county: County, plan: ImportPlan
 ) -> tuple[dict[int, Review], list[str]]:
     """The review for each of the document's reviews (matched or created), by its index, and
-    the names of those created."""
+    the names of those created (written together)."""
     reviews: dict[int, Review] = {}
-    created = []
+    rows = bulk.Rows(Review)
     for rp in plan.reviews:
         if rp.review is None:
-            reviews[rp.index] = _review_create(user, county, rp)
-            created.append(str(reviews[rp.index]))
+            reviews[rp.index] = _review_create(user, rp, rows)
         else:
             reviews[rp.index] = rp.review
-    return reviews, created
+    rows.write()
+    created = [rp for rp in plan.reviews if rp.review is None]
+    for rp in created:
+        reviews[rp.index].counties.add(county)
+    return reviews, [str(reviews[rp.index]) for rp in created]
 
 
-def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
+def _review_create(user: User, rp: ReviewPlan, rows: bulk.Rows) -> Review:
     draft = rp.draft
     review = Review(
         kind=draft.kind or Review.Kind.OTHER,
@@ -253,9 +261,7 @@ def _review_create(user: User, county: County, rp: ReviewPlan) -> Review:
         issuer=draft.issuer,
     )
     stamp(review, user, created=True)
-    review.full_clean()
-    review.save()
-    review.counties.add(county)
+    rows.add(review, clean=True)
     return review
 
 
@@ -269,70 +275,82 @@ def _save_findings(
     day: dt.date,
 ) -> dict[str, int]:
     """Each finding created, updated or left as it is, and its progress note added; `day` is
-    when what the document reports was done. The counts of each."""
+    when what the document reports was done. The counts of each. The rows are written
+    together (services.FindingRows, progress_add_many): a few queries per kind of row,
+    not several per finding."""
     counts = {"new": 0, "changed": 0, "unchanged": 0, "progress": 0}
+    categories = services.categories_get_or_create(
+        user=user, wanted=[(reviews[fp.review.index], fp.category) for fp in plan.findings]
+    )
+    saving = services.FindingRows()
+    saving.lock([fp.existing for fp in plan.findings if fp.existing is not None and fp.changes])
+    findings = []
     for fp in plan.findings:
         review = reviews[fp.review.index]
-        category = services.category_get_or_create(review=review, name=fp.category, user=user)
+        category = categories[(review.pk, fp.category.strip())]
         entries = [services.UnitEntry(units[n]) for n in fp.parsed.units] + [
             services.UnitEntry(units[n], "cooperating") for n in fp.parsed.cooperating
         ]
         place = {"review": review, "category": category, "units": entries}
         if fp.existing is None:
-            finding = _finding_create(user=user, county=county, fp=fp, day=day, **place)
+            data = _new_data(fp=fp, day=day, **place)
+            finding = services.finding_create(user=user, county=county, data=data, saving=saving)
             counts["new"] += 1
         elif fp.changes:
-            finding = _finding_update(user=user, fp=fp, **place)
+            finding = services.finding_update(
+                user=user,
+                finding=fp.existing,
+                data=_changed_data(fp=fp, **place),
+                expected_version=fp.existing.version,
+                saving=saving,
+            )
             counts["changed"] += 1
         else:
             finding = fp.existing
             counts["unchanged"] += 1
-        if _record_progress(user=user, finding=finding, note=fp.parsed.progress, day=day):
-            counts["progress"] += 1
+        findings.append(finding)
+    saving.write()
+    notes = _progress_notes(plan, findings)
+    if notes:
+        services.progress_add_many(user=user, notes=notes, date=day)
+    counts["progress"] = len(notes)
     return counts
 
 
-def _finding_create(
+def _new_data(
     *,
-    user: User,
-    county: County,
     fp: FindingPlan,
     review: Review,
     category: Category,
     units: list[services.UnitEntry],
     day: dt.date,
-) -> Finding:
+) -> services.FindingData:
     p = fp.parsed
-    return services.finding_create(
-        user=user,
-        county=county,
-        data=services.FindingData(
-            review=review,
-            category=category,
-            order=fp.order,
-            **text_values({c.key: c.text_of(p) for c in text_columns()}),  # 问题描述, 整改结果, …
-            deadline=p.deadline_date,
-            is_ongoing=p.is_ongoing,
-            status=fp.status,
-            closed_on=day if fp.status == Finding.Status.CLOSED else None,
-            measures=p.measures,
-            units=units,
-        ),
+    return services.FindingData(
+        review=review,
+        category=category,
+        order=fp.order,
+        **text_values({c.key: c.text_of(p) for c in text_columns()}),  # 问题描述, 整改结果, …
+        deadline=p.deadline_date,
+        is_ongoing=p.is_ongoing,
+        status=fp.status,
+        closed_on=day if fp.status == Finding.Status.CLOSED else None,
+        measures=p.measures,
+        units=units,
     )
 
 
-def _finding_update(
+def _changed_data(
     *,
-    user: User,
     fp: FindingPlan,
     review: Review,
     category: Category,
     units: list[services.UnitEntry],
-) -> Finding:
+) -> services.FindingData:
     """Only the fields the plan shows as changed take the document's values."""
     p, finding = fp.parsed, fp.existing
     current = {c.field for c in fp.changes}
-    data = services.FindingData(
+    return services.FindingData(
         review=review,
         category=category,
         order=finding.order if finding.category_id == category.pk else None,
@@ -353,22 +371,26 @@ def _finding_update(
         else [services.UnitEntry(link.unit, link.role) for link in finding.unit_links.all()],
         related=list(finding.related.all()),
     )
-    return services.finding_update(
-        user=user, finding=finding, data=data, expected_version=finding.version
-    )
 
 
-def _record_progress(*, user: User, finding: Finding, note: str, day: dt.date) -> bool:
-    """The document's progress note, unless the finding is closed (closed means closed: the
-    plan shows it as held) or already has it."""
-    if (
-        not note
-        or finding.is_closed
-        or Progress.objects.filter(finding=finding, note=note).exists()
-    ):
-        return False
-    services.progress_add(user=user, finding=finding, note=note, date=day)
-    return True
+def _progress_notes(plan: ImportPlan, findings: list[Finding]) -> list[tuple[Finding, str]]:
+    """The document's progress notes to add: not on a finding that is closed (closed means
+    closed: the plan shows the note as held), nor one the finding already has."""
+    wanted = [
+        (finding, fp.parsed.progress)
+        for fp, finding in zip(plan.findings, findings, strict=True)
+        if fp.parsed.progress and not finding.is_closed
+    ]
+    existing = {fp.existing.pk for fp in plan.findings if fp.existing is not None}
+    old = [finding.pk for finding, _note in wanted if finding.pk in existing]
+    had = set()
+    if old:
+        had = set(
+            Progress.objects.filter(
+                finding__in=old, note__in=[note for _finding, note in wanted]
+            ).values_list("finding_id", "note")
+        )
+    return [(finding, note) for finding, note in wanted if (finding.pk, note) not in had]
 
 
 def _keep_summary(batch: ImportBatch, user: User, summary: dict) -> None:
