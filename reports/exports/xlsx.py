@@ -63,7 +63,8 @@ NARROW_EM = 0.65
 LINE_EM = 1.45
 ROW_PADDING_PT = 4
 MAX_ROW_PT = 409  # the tallest row Excel and WPS allow
-_LATIN_WORD = re.compile(r"[!-~]+|.", re.DOTALL)  # a Latin word moves to the next line whole
+# A Latin word (moves to the next line whole), or a run of anything else.
+_RUN = re.compile(r"[!-~]+|[^!-~]+")
 
 
 def text_lines(text: str, width: float, font_size: float = FONT_SIZE) -> int:
@@ -84,16 +85,46 @@ def text_lines(text: str, width: float, font_size: float = FONT_SIZE) -> int:
         if len(paragraph) - narrow + narrow * NARROW_EM <= line:
             lines += 1
             continue
-        n, x = 1, 0.0
-        for word in _LATIN_WORD.findall(paragraph):
+        lines += _wrapped_lines(paragraph, line, whole)
+    return lines
+
+
+def _wrapped_lines(paragraph: str, line: float, whole: int) -> int:
+    """The lines of a paragraph with Latin words in it, `line` ems to a line (`whole`, its
+    whole characters): a word placed after another, on the next line when it does not fit
+    (a word longer than a line broken across lines); a run of CJK characters, each its own
+    word, filled `whole` to a line at a time rather than one by one, to the same count."""
+    n, x = 1, 0.0
+    for run in _RUN.findall(paragraph):
+        latin = run[0] in _LATIN
+        if not latin and line >= 1 and not _has_ascii(run):
+            k = len(run)
+            while k and x > 0:  # finish the line begun, a character at a time
+                if x + 1 > line:
+                    n, x = n + 1, 0.0
+                    break
+                x, k = x + 1, k - 1
+            if k:  # from a line's start: `whole` characters to each line
+                full, rest = divmod(k, whole)
+                n += full if rest else full - 1
+                x = float(rest or whole)
+            continue
+        words = [run] if latin else run  # else: each character a word
+        for word in words:
             w = len(word) * NARROW_EM if word.isascii() else float(len(word))
             if x + w > line and x > 0:
                 n, x = n + 1, 0.0
             x += w
             while x > line:  # a word longer than a line is broken
                 n, x = n + 1, x - line
-        lines += n
-    return lines
+    return n
+
+
+_LATIN = frozenset(chr(c) for c in range(ord("!"), ord("~") + 1))
+
+
+def _has_ascii(run: str) -> bool:
+    return len(run.encode("ascii", "ignore")) > 0
 
 
 def row_height(lines: int, font_size: float = FONT_SIZE) -> float:
