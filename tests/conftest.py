@@ -25,9 +25,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from issues import services
 from issues.models import Category, County, Finding, Province, Review, Role, Unit, User
+
+# The property tests check what comes out, never how fast: the suite runs on every core of a
+# busy machine, where generating examples slowly must not fail a test.
+hypothesis_settings.register_profile(
+    "rectify", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("rectify")
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
