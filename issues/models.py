@@ -646,12 +646,21 @@ class FindingQuerySet(CountyScopedQuerySet):
         )
 
     def awaiting_acknowledgement(self) -> FindingQuerySet:
-        """未签收: a responsible unit has not acknowledged (AWAITING_ACKNOWLEDGEMENT_Q)."""
-        return self.filter(awaiting_acknowledgement())
+        """未签收: a responsible unit has not acknowledged (AWAITING_ACKNOWLEDGEMENT_Q), on a
+        finding not closed."""
+        return self.filter(NOT_CLOSED_Q, Exists(awaiting_links()))
 
     def with_acknowledgement(self) -> FindingQuerySet:
-        """Each row's `awaits_acknowledgement` (the ledger's 未签收 mark), in the same query."""
-        return self.annotate(awaits_acknowledgement=awaiting_acknowledgement())
+        """Each row's `awaits_acknowledgement` (the ledger's 未签收 mark), in the same query:
+        the first waiting link's id, not an EXISTS, which PostgreSQL plans as one hashed scan
+        of every link in scope before the page's LIMIT (85 ms for the national ledger's 50
+        rows, against 50 index probes)."""
+        return self.alias(_waiting_link=Subquery(awaiting_links().values("pk")[:1])).annotate(
+            awaits_acknowledgement=models.ExpressionWrapper(
+                NOT_CLOSED_Q & Q(_waiting_link__isnull=False),
+                output_field=models.BooleanField(),
+            )
+        )
 
     def involving_unit(self, unit) -> FindingQuerySet:
         """Findings the unit works on, as a responsible or a cooperating unit."""
@@ -971,13 +980,13 @@ def task_q(prefix: str = "") -> Q:
 AWAITING_ACKNOWLEDGEMENT_Q = task_q() & Q(acknowledged_at__isnull=True)
 
 
-def awaiting_acknowledgement() -> Exists:
-    """Whether a finding (OuterRef) that is not closed has a link awaiting 签收."""
-    return Exists(
-        FindingUnit.objects.filter(AWAITING_ACKNOWLEDGEMENT_Q, finding=OuterRef("pk")).exclude(
-            finding__status=Finding.Status.CLOSED
-        )
-    )
+NOT_CLOSED_Q = ~Q(status=Finding.Status.CLOSED)  # on findings
+
+
+def awaiting_links() -> models.QuerySet:
+    """A finding's (OuterRef) links awaiting 签收; the finding's own status is the caller's
+    (NOT_CLOSED_Q): 未签收 is only on a finding still being worked on."""
+    return FindingUnit.objects.filter(AWAITING_ACKNOWLEDGEMENT_Q, finding=OuterRef("pk"))
 
 
 class ProgressQuerySet(CountyScopedQuerySet):
