@@ -353,13 +353,7 @@ def _save_finding(
     with the others to write together (`saving`)."""
     _apply(finding, data, user, saving)
     stamp(finding, user, created=created)
-    if saving is None:
-        finding.full_clean()
-        finding.save()
-    elif created:
-        saving.add(finding, clean=True)
-    else:
-        saving.change(finding, clean=True)
+    bulk.save(finding, saving, new=created)
     if saving is not None:
         saving.decided.append(finding)
     _sync_measures(finding, data.measures, user, saving)
@@ -683,13 +677,7 @@ def unit_save(*, user: User, unit: Unit, rows: bulk.Rows | None = None) -> Unit:
         require(user, "unit.manage", unit)
         new = unit.pk is None and not (rows is not None and rows.is_new(unit))
         stamp(unit, user, created=new)
-        if rows is None:
-            unit.full_clean()
-            unit.save()
-        elif new:
-            rows.add(unit, clean=True)
-        else:
-            rows.change(unit, clean=True)
+        bulk.save(unit, rows, new=new)
         return unit
 
 

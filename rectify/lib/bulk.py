@@ -207,6 +207,18 @@ class Rows:
             action()
 
 
+def save(obj: models.Model, rows: Rows | None, *, new: bool) -> None:
+    """Save `obj` now (full_clean(), then save()), or, given `rows`, queue it to be written
+    with them, validated the same way: a service's one place for "now or with the others"."""
+    if rows is None:
+        obj.full_clean()
+        obj.save()
+    elif new:
+        rows.add(obj, clean=True)
+    else:
+        rows.change(obj, clean=True)
+
+
 # ---------------------------------------------------------------------------------------
 # Validation: what full_clean() checks, with one query per related model and per unique
 # constraint for all the rows. A row found wanting is cleaned on its own with full_clean(),
