@@ -33,3 +33,18 @@ def archive(
     request = services.archive_request(user=staff, finding=finding, reason=reason)
     services.request_decide(user=leader, request=request, approve=True)
     return Finding.objects.get(pk=finding.pk)
+
+
+def closeout_requested(
+    finding: Finding,
+    *,
+    staff: User,
+    result: str = "公共服务中心已开工建设。",
+    evidence_waiver: str = "现场照片已在检查时提交。",
+) -> Finding:
+    """A close-out request (申请销号) waiting for the leader: a first note starts the work, then
+    the result is submitted, with the reason no evidence is attached."""
+    services.progress_add(user=staff, finding=finding, note="已完成选址。")
+    return services.finding_submit_closeout(
+        user=staff, finding=finding, result=result, evidence_waiver=evidence_waiver
+    )

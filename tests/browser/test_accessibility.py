@@ -22,8 +22,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from issues import services
 from issues.models import Finding
+from tests.approvals import closeout_requested
 from tests.browser.conftest import TIMEOUT_MS, PageProblems, _shot_path
 from tests.browser.test_finding_journey import log_in as journey_log_in
 from tests.conftest import PASSWORD, Factory
@@ -306,13 +306,7 @@ def test_a_leader_approves_a_closeout_with_the_keyboard_alone(
 ):
     """From the top of the finding page, Tab reaches 同意销号 — every stop on the way wearing
     a visible ring, none hidden off-screen — and Enter approves it."""
-    services.progress_add(user=alice, finding=finding_a, note="已完成选址。")
-    services.finding_submit_closeout(
-        user=alice,
-        finding=finding_a,
-        result="公共服务中心已建成投用。",
-        evidence_waiver="现场照片已在检查时提交。",
-    )
+    closeout_requested(finding_a, staff=alice)
     detail = f"/findings/{finding_a.pk}/"
     page = new_page()
     journey_log_in(page, "lee", detail)

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from issues import services
 from issues.models import Evidence, Finding
 from reports.models import Report
+from tests.approvals import closeout_requested
 from tests.browser.test_finding_journey import assert_styled, cn_date, log_in
 from tests.conftest import PASSWORD
 
@@ -289,13 +289,7 @@ def test_closeout_journey(new_page, screenshot, tmp_path, demo):
 def test_leader_returns_a_request_only_with_a_reason(
     new_page, screenshot, media_root, alice, lee, finding_a
 ):
-    services.progress_add(user=alice, finding=finding_a, note="已完成选址。")
-    services.finding_submit_closeout(
-        user=alice,
-        finding=finding_a,
-        result="公共服务中心已开工建设。",
-        evidence_waiver="现场照片已在检查时提交。",
-    )
+    closeout_requested(finding_a, staff=alice)
     detail = f"/findings/{finding_a.pk}/"
     page = new_page()
     log_in(page, "lee", detail)

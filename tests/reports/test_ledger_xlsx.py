@@ -25,6 +25,8 @@ from issues import columns, services
 from issues.models import Finding, Province, User
 from reports import selectors
 from reports.exports.xlsx import (
+    CELL_MARGIN_PX,
+    CHAR_UNIT_PX,
     MAX_ROW_PT,
     NARROW_EM,
     as_bytes,
@@ -516,7 +518,7 @@ def test_text_lines_count_cjk_double_latin_words_whole_and_line_breaks():
 
 def _lines_word_by_word(text: str, width: float, font_size: float = 10) -> int:
     """text_lines as first written: every character or Latin word placed one at a time."""
-    line = (width * 7 - 6) / (font_size * 4 / 3) - 1
+    line = (width * CHAR_UNIT_PX - CELL_MARGIN_PX) / (font_size * 4 / 3) - 1
     lines = 0
     for paragraph in text.split("\n"):
         n, x = 1, 0.0
