@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from rectify.lib.forms import FastSelect, style_widget
@@ -30,23 +31,29 @@ def _counties(request):
     return County.objects.for_user(request.user)
 
 
-def _choices_of(field: forms.ModelChoiceField, label_field: str | None = None):
+class _ChoicesOf(BaseChoiceIterator):
     """A model choice field's options as a list made on first use: the empty choice, then
     each object of its queryset under the field's label — or, given `label_field`, the column
-    that is its label (str() of the model), read without making the objects."""
+    that is its label (str() of the model), read without making the objects.
 
-    made: list = []  # the form asks more than once ({% if f.county %} counts the options)
+    A choice iterator rather than a callable: Django normalizes a callable's list again on
+    every pass, and a select is passed over twice (the `required` check, then its options)."""
 
-    def choices() -> list:
-        if not made:
-            if label_field:
-                options = list(field.queryset.values_list("pk", label_field))
-            else:
-                options = [(o.pk, field.label_from_instance(o)) for o in list(field.queryset)]
-            made.extend([("", field.empty_label), *options])
-        return made
+    def __init__(self, field: forms.ModelChoiceField, label_field: str | None = None):
+        self.field = field
+        self.label_field = label_field
 
-    return choices
+    @cached_property
+    def options(self) -> list:
+        field = self.field
+        if self.label_field:
+            options = list(field.queryset.values_list("pk", self.label_field))
+        else:
+            options = [(o.pk, field.label_from_instance(o)) for o in list(field.queryset)]
+        return [("", field.empty_label), *options]
+
+    def __iter__(self):
+        return iter(self.options)
 
 
 def _int(value) -> int | None:
@@ -203,9 +210,9 @@ class FindingFilter(django_filters.FilterSet):
         # (a ModelChoiceField iterates its queryset with .iterator(): on PostgreSQL a server-
         # side cursor, three round trips).
         for name in ("category", "unit"):
-            fields[name].widget.choices = _choices_of(fields[name])
+            fields[name].widget.choices = _ChoicesOf(fields[name])
         if "county" in fields:  # a national user's 1,500: named by their names, no instances
-            fields["county"].widget.choices = _choices_of(fields["county"], "name")
+            fields["county"].widget.choices = _ChoicesOf(fields["county"], "name")
         start, end = fields["deadline"].widget.widgets
         start.attrs["aria-label"] = _("起始日期")
         end.attrs["aria-label"] = _("截止日期")

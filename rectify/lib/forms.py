@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 
@@ -34,37 +35,56 @@ def style_widget(widget: forms.Widget) -> None:
 
 
 class FastSelect(forms.Select):
-    """A select whose options are written in Python. Django renders every <option> through
-    a template include, which made the ledger's filter form most of the page's time."""
+    """A select whose options are written in Python, straight from its choices. Django makes
+    a dict per option and renders it through a template include: that made the ledger's
+    filter form most of the page's time, and a national user's 1,500 counties 37 ms alone.
+    The markup is Django's own (tests/test_forms.py compares them)."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group, options, _index in widget["optgroups"]:
-            html = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((o["value"], flatatt(o["attrs"]), o["label"]) for o in options),
-            )
-            parts.append(
-                format_html(
-                    '<optgroup label="{}"{}>{}</optgroup>',
-                    group,
-                    flatatt(self.group_attrs(group)),
-                    html,
+        chosen = set(self.format_value(value))
+        found = False
+
+        def options(choices) -> str:
+            nonlocal found
+            parts = []
+            for option_value, label in choices:
+                option_value = "" if option_value is None else str(option_value)
+                selected = not found and option_value in chosen
+                found = found or selected
+                parts.append(
+                    f'<option value="{_escape(option_value)}"{" selected" if selected else ""}>'
+                    f"{_escape(label)}</option>"
                 )
-                if group
-                else html
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            mark_safe("".join(parts)),  # noqa: S308 - built by format_html above
+            return "".join(parts)
+
+        parts = []
+        for group, label in self.choices:
+            if isinstance(label, list | tuple):
+                if not group:  # as Django: a group without a name is not wrapped
+                    parts.append(options(label))
+                    continue
+                attrs_html = flatatt(self.group_attrs(group))
+                parts.append(
+                    f'<optgroup label="{_escape(group)}"{attrs_html}>{options(label)}</optgroup>'
+                )
+            else:
+                parts.append(options([(group, label)]))
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        return mark_safe(  # noqa: S308 - every value and label escaped above
+            f'<select name="{_escape(name)}"{flatatt(final)}>{"".join(parts)}</select>'
         )
 
     def group_attrs(self, group: str) -> dict:
         return {}
+
+
+def _escape(text) -> str:
+    """conditional_escape, as a plain str (the select is marked safe once, whole)."""
+    if hasattr(text, "__html__"):
+        return text.__html__()
+    return html.escape(str(text))
 
 
 class StyledForm:
