@@ -257,11 +257,13 @@ class Tally:
     @classmethod
     def pop_from(cls, row: dict) -> Tally:
         """The tally of a `values().annotate(**tally_annotations())` row, taken out of it."""
-        return cls(**{f.name: row.pop(f.name) for f in dataclasses.fields(cls)})
+        return cls(**{name: row.pop(name) for name in _TALLY_FIELDS})
 
     def add(self, other: Tally) -> None:
-        for f in dataclasses.fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        # The names read once (dataclasses.fields() per call was a fifth of /nation/'s
+        # Python time: 3,000 additions a page).
+        for name in _TALLY_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
     def open(self) -> int:
@@ -270,6 +272,9 @@ class Tally:
     @property
     def closure_rate(self) -> float | None:
         return None if not self.total else self.closed / self.total
+
+
+_TALLY_FIELDS = tuple(field.name for field in dataclasses.fields(Tally))
 
 
 def tally_annotations(today: dt.date) -> dict:
