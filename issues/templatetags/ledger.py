@@ -52,7 +52,7 @@ def status_badge(finding) -> str:
     return format_html(
         '<span class="badge {}">{}</span>',
         STATUS_CLASSES.get(finding.status, ""),
-        finding.get_status_display(),
+        Finding.Status(finding.status).label,  # get_status_display() rebuilds its choices' dict
     )
 
 
