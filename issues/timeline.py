@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 
 from django.apps import apps
@@ -433,9 +434,15 @@ def _related_snapshots(rows: list) -> tuple[dict, dict]:
 USER = ("first_name", "last_name", "username")
 
 
+@functools.cache
+def _historical(model):
+    """The model's history table (`model.history` makes a new manager class at each use)."""
+    return model.history.model
+
+
 def _history(model, related: dict | None = None, **filters) -> Rows:
     return Rows(
-        model.history.filter(**filters).order_by("history_date", "history_id"),
+        _historical(model).objects.filter(**filters).order_by("history_date", "history_id"),
         {"history_user": USER, **(related or {})},
     )
 
