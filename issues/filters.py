@@ -9,8 +9,19 @@ from django.utils.translation import gettext_lazy as _
 
 from rectify.lib.forms import FastSelect, style_widget
 
+from . import permissions
 from .columns import COLUMN
-from .models import Category, County, Finding, FindingRequest, Review, Timing, Unit, Urge
+from .models import (
+    Category,
+    County,
+    Finding,
+    FindingRequest,
+    Province,
+    Review,
+    Timing,
+    Unit,
+    Urge,
+)
 
 
 def _reviews(request):
@@ -29,6 +40,12 @@ def _units(request):
 
 def _counties(request):
     return County.objects.for_user(request.user)
+
+
+def _provinces(request):
+    return Province.objects.filter(
+        pk__in=County.objects.for_user(request.user).values("province_id")
+    ).order_by("code")
 
 
 class _ChoicesOf(BaseChoiceIterator):
@@ -68,6 +85,14 @@ class FindingFilter(django_filters.FilterSet):
         label=_("关键词"),
         method="filter_text",
         widget=forms.TextInput(attrs={"placeholder": _("问题、措施或结果中的文字")}),
+    )
+    # A national user's 1,500 counties: offered once a province is chosen (_narrow_choices).
+    province = django_filters.ModelChoiceFilter(
+        widget=FastSelect,
+        label=_("省份"),
+        field_name="county__province",
+        queryset=_provinces,
+        empty_label=_("全部省份"),
     )
     county = django_filters.ModelChoiceFilter(
         widget=FastSelect, label=_("区县"), queryset=_counties, empty_label=_("全部区县")
@@ -191,6 +216,8 @@ class FindingFilter(django_filters.FilterSet):
         if user.county_id:
             # A county user sees one county: the filter would only be noise.
             del self.filters["county"]
+        if permissions.level_of(user) != permissions.NATIONWIDE:
+            del self.filters["province"]  # one province, or one county: noise likewise
         fields = self.form.fields
         if not user.county_id:
             self._narrow_choices(fields)
@@ -211,8 +238,9 @@ class FindingFilter(django_filters.FilterSet):
         # side cursor, three round trips).
         for name in ("category", "unit"):
             fields[name].widget.choices = _ChoicesOf(fields[name])
-        if "county" in fields:  # a national user's 1,500: named by their names, no instances
-            fields["county"].widget.choices = _ChoicesOf(fields["county"], "name")
+        for name in ("province", "county"):  # named by their names (str()), no instances
+            if name in fields:
+                fields[name].widget.choices = _ChoicesOf(fields[name], "name")
         start, end = fields["deadline"].widget.widgets
         start.attrs["aria-label"] = _("起始日期")
         end.attrs["aria-label"] = _("截止日期")
@@ -224,6 +252,8 @@ class FindingFilter(django_filters.FilterSet):
         categories and reviews would make a page of tens of thousands of options. Without
         a county the reviews offered are the provincial notices (they span counties); a
         value given in the address (a dashboard's link) is always kept."""
+        if "province" in fields:
+            self._narrow_counties(fields["county"])
         county = _int(self.data.get("county"))
         by_county = {
             "unit": Q(county_id=county),
@@ -242,6 +272,19 @@ class FindingFilter(django_filters.FilterSet):
                 field.empty_label = _("全部（选择区县后可按此筛选）")
             model = field.queryset.model
             field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
+
+    def _narrow_counties(self, field) -> None:
+        """A national user chooses a province before its counties are listed (1,500 in one
+        list would be hard to choose from, and long to send); a county given in the address
+        (a dashboard's link) is always kept."""
+        province = _int(self.data.get("province"))
+        selected = _int(self.data.get("county"))
+        keep = Q(pk=selected) if selected else Q(pk__in=[])
+        if province:
+            keep |= Q(province_id=province)
+        else:
+            field.empty_label = _("全部（选择省份后可按此筛选）")
+        field.queryset = field.queryset.filter(keep)
 
     @cached_property
     def shown_reviews(self) -> list[Review]:

@@ -169,3 +169,11 @@ def test_small_screens(new_page, screenshot, demo):
     page = new_page()
     log_in(page, "nina", "/nation/")
     look(page, screenshot, "nation", ("table.province-table tbody td.key",))
+    # The national ledger's filter: a province first, then its counties.
+    page.goto("/findings/")
+    look(page, screenshot, "nation-ledger", LEDGER_KEYS)
+    page.select_option("select[name=province]", label="江西省")
+    page.click("#ledger-filters button[type=submit]")
+    page.wait_for_url("**/findings/?*province=*")
+    look(page, screenshot, "nation-ledger-province", LEDGER_KEYS)
+    assert page.locator("select[name=county] option").count() > 1

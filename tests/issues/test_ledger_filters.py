@@ -12,8 +12,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from issues import services
-from issues.models import Finding, Review, Unit
+from issues.models import Finding, Review, Role, Unit
 from tests import approvals
+from tests.conftest import Factory
 
 TODAY = dt.date(2019, 9, 10)
 URL = "/findings/"
@@ -756,3 +757,49 @@ class TestChoicesForManyCounties:
         assert [f.pk for f in response.context["page"]] == [finding_a.pk]
         assert list(response.context["filter"].form.fields["unit"].queryset) == [unit_a]
         assert f'<option value="{unit_a.pk}" selected>' in response.content.decode()
+
+
+class TestProvinceFirstForANationalUser:
+    """A national user chooses a province before its counties are listed (1,500 counties
+    would make one long list); province and county users get no province filter."""
+
+    @pytest.fixture
+    def far(self, db, other_province):
+        county = Factory.county(other_province, "360926", "铜鼓县")
+        fay = Factory.user("fay", Role.COUNTY_STAFF, county=county)
+        return Factory.finding(fay, county, Factory.review(county), description="铜鼓县的问题。")
+
+    def test_without_a_province_no_counties_are_listed(self, client, nina, finding_a, far):
+        client.force_login(nina)
+        response = client.get(URL)
+        form = response.context["filter"].form
+        assert list(form.fields["county"].queryset) == []
+        assert "选择省份后可按此筛选" in form.fields["county"].empty_label
+        assert [p.code for p in form.fields["province"].queryset] == ["360000", "510000"]
+        assert {f.pk for f in response.context["page"]} == {finding_a.pk, far.pk}
+
+    def test_a_province_filters_and_lists_its_counties(
+        self, client, nina, finding_a, finding_b, far, province
+    ):
+        client.force_login(nina)
+        response = client.get(URL, {"province": province.pk})
+        form = response.context["filter"].form
+        assert set(form.fields["county"].queryset) == {finding_a.county, finding_b.county}
+        assert {f.pk for f in response.context["page"]} == {finding_a.pk, finding_b.pk}
+        assert f'<option value="{province.pk}" selected>四川省</option>' in (
+            response.content.decode()
+        )
+
+    def test_a_county_from_a_link_still_filters_and_stays_selected(
+        self, client, nina, finding_a, far
+    ):
+        client.force_login(nina)
+        response = client.get(URL, {"county": far.county_id})
+        assert [f.pk for f in response.context["page"]] == [far.pk]
+        assert list(response.context["filter"].form.fields["county"].queryset) == [far.county]
+        assert f'<option value="{far.county_id}" selected>' in response.content.decode()
+
+    @pytest.mark.parametrize("who", ["rita", "alice"])
+    def test_others_have_no_province_filter(self, client, who, request, finding_a):
+        client.force_login(request.getfixturevalue(who))
+        assert "province" not in client.get(URL).context["filter"].form.fields
