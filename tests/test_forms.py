@@ -64,3 +64,15 @@ def test_optgroups_carry_their_attributes():
     html = widget.render("category", 5)
     assert '<optgroup label="一、检查" data-review="7">' in html
     assert '<option value="5" selected>类别</option></optgroup>' in html
+
+
+class FastMultiple(FastSelect):
+    allow_multiple_selected = True
+
+
+def test_a_multiple_select_selects_every_chosen_option():
+    choices = [(1, "甲"), (2, "乙"), ("1", "甲again")]
+    ours = FastMultiple(choices=choices).render("units", [1, 2])
+    django = forms.SelectMultiple(choices=choices).render("units", [1, 2])
+    assert parse_html(ours) == parse_html(django)
+    assert ours.count(" selected") == 3

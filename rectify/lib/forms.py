@@ -49,7 +49,7 @@ class FastSelect(forms.Select):
             parts = []
             for option_value, label in choices:
                 option_value = "" if option_value is None else str(option_value)
-                selected = not found and option_value in chosen
+                selected = (not found or self.allow_multiple_selected) and option_value in chosen
                 found = found or selected
                 parts.append(
                     f'<option value="{_escape(option_value)}"{" selected" if selected else ""}>'
