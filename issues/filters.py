@@ -80,6 +80,22 @@ def _int(value) -> int | None:
         return None
 
 
+# The selects offered once another is chosen: (the select, the one chosen first, the
+# options within that choice, the options before it — None: none, and a word saying what to
+# choose first). FindingFilter._narrow_choices.
+NARROWED = [
+    ("county", "province", lambda province: Q(province_id=province), None),
+    ("unit", "county", lambda county: Q(county_id=county), None),
+    ("category", "county", lambda county: Q(review__counties=county), None),
+    # The provincial notices span counties: offered before a county is chosen.
+    ("review", "county", lambda county: Q(counties=county), Q(province__isnull=False)),
+]
+CHOOSE_FIRST = {
+    "province": _("全部（选择省份后可按此筛选）"),
+    "county": _("全部（选择区县后可按此筛选）"),
+}
+
+
 class FindingFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("关键词"),
@@ -248,43 +264,30 @@ class FindingFilter(django_filters.FilterSet):
             style_widget(field.widget)
 
     def _narrow_choices(self, fields) -> None:
-        """Users who see many counties choose a county first: listing every county's units,
-        categories and reviews would make a page of tens of thousands of options. Without
-        a county the reviews offered are the provincial notices (they span counties); a
-        value given in the address (a dashboard's link) is always kept."""
-        if "province" in fields:
-            self._narrow_counties(fields["county"])
-        county = _int(self.data.get("county"))
-        by_county = {
-            "unit": Q(county_id=county),
-            "category": Q(review__counties=county),
-            "review": Q(counties=county),
-        }
-        for name, in_county in by_county.items():
-            field = fields[name]
-            selected = _int(self.data.get(name))
-            keep = Q(pk=selected) if selected else Q(pk__in=[])
-            if county:
-                keep |= in_county
-            elif name == "review":
-                keep |= Q(province__isnull=False)
-            else:
-                field.empty_label = _("全部（选择区县后可按此筛选）")
-            model = field.queryset.model
-            field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
+        """Users who see many counties choose a county first, and national users a province
+        before its counties: listing every county's units, categories and reviews (or 1,500
+        counties) would make a page of tens of thousands of options. Without a county the
+        reviews offered are the provincial notices (they span counties); a value given in
+        the address (a dashboard's link) is always kept."""
+        for name, first, within, without in NARROWED:
+            if name in fields and first in fields:
+                self._narrow(fields[name], name, first, within, without)
 
-    def _narrow_counties(self, field) -> None:
-        """A national user chooses a province before its counties are listed (1,500 in one
-        list would be hard to choose from, and long to send); a county given in the address
-        (a dashboard's link) is always kept."""
-        province = _int(self.data.get("province"))
-        selected = _int(self.data.get("county"))
+    def _narrow(self, field, name: str, first: str, within, without: Q | None) -> None:
+        """`field` offers the options within the value chosen for `first` (within(value)),
+        or without one `without`'s, or none, saying what to choose first; and the option
+        the address names, always."""
+        chosen = _int(self.data.get(first))
+        selected = _int(self.data.get(name))
         keep = Q(pk=selected) if selected else Q(pk__in=[])
-        if province:
-            keep |= Q(province_id=province)
+        if chosen:
+            keep |= within(chosen)
+        elif without is not None:
+            keep |= without
         else:
-            field.empty_label = _("全部（选择省份后可按此筛选）")
-        field.queryset = field.queryset.filter(keep)
+            field.empty_label = CHOOSE_FIRST[first]
+        model = field.queryset.model
+        field.queryset = field.queryset.filter(pk__in=model.objects.filter(keep).values("pk"))
 
     @cached_property
     def shown_reviews(self) -> list[Review]:
