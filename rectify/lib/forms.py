@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
@@ -51,9 +50,10 @@ class FastSelect(forms.Select):
                 option_value = "" if option_value is None else str(option_value)
                 selected = (not found or self.allow_multiple_selected) and option_value in chosen
                 found = found or selected
+                value_html = conditional_escape(option_value)
                 parts.append(
-                    f'<option value="{_escape(option_value)}"{" selected" if selected else ""}>'
-                    f"{_escape(label)}</option>"
+                    f'<option value="{value_html}"{" selected" if selected else ""}>'
+                    f"{conditional_escape(label)}</option>"
                 )
             return "".join(parts)
 
@@ -63,9 +63,10 @@ class FastSelect(forms.Select):
                 if not group:  # as Django: a group without a name is not wrapped
                     parts.append(options(label))
                     continue
+                label_html = conditional_escape(group)
                 attrs_html = flatatt(self.group_attrs(group))
                 parts.append(
-                    f'<optgroup label="{_escape(group)}"{attrs_html}>{options(label)}</optgroup>'
+                    f'<optgroup label="{label_html}"{attrs_html}>{options(label)}</optgroup>'
                 )
             else:
                 parts.append(options([(group, label)]))
@@ -73,18 +74,11 @@ class FastSelect(forms.Select):
         if self.allow_multiple_selected:
             final["multiple"] = True
         return mark_safe(  # noqa: S308 - every value and label escaped above
-            f'<select name="{_escape(name)}"{flatatt(final)}>{"".join(parts)}</select>'
+            f'<select name="{conditional_escape(name)}"{flatatt(final)}>{"".join(parts)}</select>'
         )
 
     def group_attrs(self, group: str) -> dict:
         return {}
-
-
-def _escape(text) -> str:
-    """conditional_escape, as a plain str (the select is marked safe once, whole)."""
-    if hasattr(text, "__html__"):
-        return text.__html__()
-    return html.escape(str(text))
 
 
 class StyledForm:

@@ -79,8 +79,12 @@ class _Array(Func):
     function = "JSON_ARRAY"
     output_field = JSONField()
 
+    @classmethod
+    def function_on(cls, connection) -> str:
+        return "JSONB_BUILD_ARRAY" if connection.vendor == "postgresql" else cls.function
+
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="JSONB_BUILD_ARRAY", **extra)
+        return self.as_sql(compiler, connection, function=self.function_on(connection), **extra)
 
 
 def _packed(qs: models.QuerySet, columns: dict[str, F]) -> _Array:
@@ -98,7 +102,7 @@ def _packed(qs: models.QuerySet, columns: dict[str, F]) -> _Array:
     if keys[: len(mine)] != mine:
         raise ValueError("the row's own columns must come first")  # _columns' order
     others = [columns[key] for key in keys[len(mine) :]]
-    function = "JSONB_BUILD_ARRAY" if connection.vendor == "postgresql" else _Array.function
+    function = _Array.function_on(connection)
     names = [f"{alias}.{quote(own[key])}" for key in mine]
     chunks = [
         RawSQL(f"{function}({', '.join(names[i : i + ARGUMENTS])})", (), output_field=JSONField())
