@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/screenshots/ (one file per step, plus one for e
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # Playwright's sync API runs an asyncio event loop in the test thread; Django would then
 # refuse ORM calls from the test (and fixtures) with SynchronousOnlyOperation.
@@ -176,6 +178,17 @@ def new_page(browser, live_server, request) -> Iterator[Callable]:
         context.close()
     if problems and not failed:
         pytest.fail("the pages reported problems:\n" + "\n".join(problems), pytrace=False)
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the window (0 or less: it fits). After a resize
+    the charts redraw at the new width a moment later (ECharts' resize runs after the
+    layout): until then a chart drawn for the old width may stick out, so wait a little for
+    the page to fit before reading it."""
+    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(fits, timeout=3_000)
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def full_page_screenshot(page, path: Path) -> None:

@@ -8,7 +8,6 @@ preview declares itself lang="zh-Hans" and is left out, the page around it is ch
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 
@@ -16,9 +15,9 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import models
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from tests.browser.conftest import overflow
 from tests.browser.test_finding_journey import log_in
 from tests.browser.test_requests_journey import WIDTHS, shots
 from tests.conftest import PASSWORD
@@ -27,7 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COUNTY = "510811"  # 广元市昭化区, seed 000
 PROVINCE = "360000"  # 江西省, seed 001
-FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 # The text nodes the user sees, with the nearest element's tag and class (to find them).
@@ -110,12 +108,9 @@ def test_english_pages_have_no_chinese_outside_data(new_page, screenshot, demo):
         shots(page, screenshot, name)  # the legend and the breadcrumbs at each width
         for width in WIDTHS:  # English words are longer: the navigation still fits
             page.set_viewport_size({"width": width, "height": 900})
-            # The charts redraw at the new width a moment after the resize.
-            with contextlib.suppress(PlaywrightTimeout):
-                page.wait_for_function(FITS, timeout=3_000)
-            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-            if overflow > 0:
-                problems.setdefault(name, []).append((f"{overflow}px too wide", f"{width}px"))
+            too_wide = overflow(page)
+            if too_wide > 0:
+                problems.setdefault(name, []).append((f"{too_wide}px too wide", f"{width}px"))
         page.set_viewport_size({"width": 1280, "height": 900})
         problems.setdefault(name, []).extend(chinese_outside_data(page, data))
 

@@ -12,7 +12,6 @@ covers the rules themselves.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 from collections.abc import Callable
@@ -23,13 +22,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from issues import services
 from issues.models import Finding, User
 from reports import workbooks
 from reports.models import PreparedWorkbook
+from tests.browser.conftest import overflow
 from tests.browser.test_finding_journey import log_in
 from tests.conftest import PASSWORD, Factory
 
@@ -94,13 +93,8 @@ def assert_fits(page, where: str, selectors=("main h1", "main .btn")) -> None:
     """No sideways scrolling, and the heading, the buttons (and the progress bar, if any)
     within the width."""
     width = page.viewport_size["width"]
-    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
-    with contextlib.suppress(PlaywrightTimeout, PlaywrightError):
-        page.wait_for_function(fits, timeout=3_000)
-    scroll, inner = steady(
-        page, lambda: page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    )
-    assert scroll <= inner, f"{where}: the page is {scroll} px wide"
+    too_wide = steady(page, lambda: overflow(page))  # the page may refresh itself meanwhile
+    assert too_wide <= 0, f"{where}: the page is {too_wide} px too wide"
     for selector in selectors:
         boxes = steady(page, lambda s=selector: [e.bounding_box() for e in page.locator(s).all()])
         assert boxes, f"{where}: {selector} not found"

@@ -9,17 +9,16 @@ within the width, and each navigation link is one line. Screenshots at both widt
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from issues import services
 from issues.models import Finding, User
+from tests.browser.conftest import overflow
 from tests.browser.test_finding_journey import log_in
 from tests.conftest import PASSWORD, Factory
 
@@ -45,13 +44,8 @@ def demo(live_server, settings, tmp_path):
 
 def assert_fits(page, where: str) -> None:
     """No sideways scrolling of the page, and each navigation link on one line."""
-    # After a resize the charts redraw at the new width a moment later (ECharts' resize runs
-    # after the layout): until then a chart drawn for the old width may stick out.
-    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(fits, timeout=3_000)
-    overflow = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert overflow[0] <= overflow[1], f"{where}: the page is {overflow[0]} px wide"
+    too_wide = overflow(page)
+    assert too_wide <= 0, f"{where}: the page is {too_wide} px too wide"
     toggler = page.locator("nav.navbar .navbar-toggler")
     if toggler.is_visible():
         # The collapsed menu: open it and look at its links too.
