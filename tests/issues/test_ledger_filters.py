@@ -548,13 +548,14 @@ HOME_QUERIES_COUNTY = 14
 # user's county check, and the urges per county (one aggregate).
 HOME_QUERIES_PROVINCE = 9
 # A finding's page, for every role of the cast: session, user, groups, the finding (county,
-# province, review, category joined), its unit links (units and who acknowledged or handed
-# back joined; the unit contact's abilities read them), its evidence (each note's too),
-# its progress notes (authors, units, reviewers joined), and one query for the rest
-# (rectify.lib.together): the timeline's history (the finding's records, the related
-# findings each saw, unit links, measures, notes, evidence, requests, urges, the workflow's
-# steps), the measures, the requests and urges cards, the related findings and the county's
-# reviews. The user's county, province or unit in the menu and forms is the finding's.
+# province, review, category joined), its unit links (units joined; the unit contact's
+# abilities read them), its evidence (each note's too), its progress notes (authors, units,
+# reviewers joined), and one query for the rest (rectify.lib.together): the timeline's
+# history (the finding's records, the related findings each saw, unit links, measures,
+# notes, evidence, requests, urges, the workflow's steps), the measures, the requests and
+# urges cards, the related findings, the county's reviews, and the people the finding and
+# its units' tasks name (who updated, closed and archived it, who acknowledged or handed
+# back a task). The user's county, province or unit in the menu and forms is the finding's.
 DETAIL_QUERIES = 8
 
 
@@ -712,6 +713,46 @@ class TestQueryCounts:
         assert len(response.context["evidence"]) == n
         assert len(response.context["finding_requests"]) == n
         assert len(response.context["timeline"]) > 3 * n
+
+    def test_finding_page_names_its_people(
+        self,
+        client,
+        alice,
+        lee,
+        una,
+        county_a,
+        review_a,
+        unit_a,
+        factory,
+        django_assert_num_queries,
+    ):
+        """Who updated, closed and archived a finding, and who acknowledged or handed back its
+        units' tasks, are named on its page within the same queries."""
+        for user, name in ((alice, "王丽"), (lee, "李明"), (una, "赵云")):
+            user.first_name = name
+            user.save()
+        township = factory.unit(county_a, "元坝镇", kind="township")
+        una2 = Factory.user("una2", Role.UNIT_STAFF, county=county_a, unit=township)
+        una2.first_name = "钱多多"
+        una2.save()
+        closed = factory.finding(alice, county_a, review_a, units=[unit_a])
+        client.force_login(una)
+        services.finding_acknowledge(user=una, finding=closed)
+        approvals.closeout_requested(closed, staff=alice)
+        services.finding_close(user=lee, finding=closed)
+        handed = factory.finding(alice, county_a, review_a, units=[township])
+        services.finding_hand_back(user=una2, finding=handed, reason="不属于本单位职责。")
+        handed = approvals.archive(handed, staff=alice, leader=lee)
+        client.force_login(alice)
+        for finding, names in (
+            (closed, ["赵云于", "李明审批", "· 李明"]),
+            (handed, ["由 李明 归档", "钱多多于"]),
+        ):
+            client.get(finding.get_absolute_url())
+            with django_assert_num_queries(DETAIL_QUERIES):
+                html = client.get(finding.get_absolute_url()).content.decode()
+            for name in names:
+                assert name in html
 
 
 class TestChoicesForManyCounties:
