@@ -112,10 +112,14 @@ def county_summary(
     by_review = {row["review_id"]: row["tally"] for row in _summed(counted, "review_id")}
     # Named among all the county's reviews, as its ledger names them; a row for each that
     # has findings.
+    # The county's reviews by a subquery, not a join: a join repeats a review per county and
+    # needs DISTINCT, and with the OR PostgreSQL hashed every county of every review (2.7 ms
+    # against 0.9 at the default scale).
+    of_county = Review.counties.through.objects.filter(county=county).values("review_id")
     reviews = list(
-        Review.objects.filter(Q(counties=county) | Q(pk__in=by_review))
-        .distinct()
-        .order_by("start_date", "id")
+        Review.objects.filter(Q(pk__in=of_county) | Q(pk__in=by_review)).order_by(
+            "start_date", "id"
+        )
     )
     labels = review_labels(reviews)
     rows = [Row(r, by_review[r.pk], labels[r.pk]) for r in reviews if r.pk in by_review]
