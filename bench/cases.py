@@ -345,8 +345,10 @@ def import_pdf_60(ctx):
     return len(plan.findings)
 
 
+# The targets are the goals of the performance issue (docs/performance.md, issue 18), at the
+# default scale on PostgreSQL: the table's "ok" column says which are met on this machine.
 CASES = [
-    Case("ledger", "台账 /findings/ (county user)", ledger, floors.ledger, Target(100)),
+    Case("ledger", "台账 /findings/ (county user)", ledger, floors.ledger, Target(30)),
     Case(
         "ledger_filtered",
         "台账, status+unit+q filter",
@@ -359,15 +361,15 @@ CASES = [
         "台账, national user (all findings)",
         ledger_national,
         lambda ctx: floors.ledger(ctx, county=False),
-        Target(30, 15),
+        Target(60, 15),
     ),
-    Case("detail", "问题详情 /findings/<pk>/", detail, floors.detail, Target(100)),
+    Case("detail", "问题详情 /findings/<pk>/", detail, floors.detail, Target(25, 10)),
     Case(
         "county_dashboard",
         "区县 /counties/<code>/",
         county_dashboard,
         floors.county_dashboard,
-        Target(100),
+        Target(30),
     ),
     Case(
         "province_dashboard",
@@ -376,7 +378,7 @@ CASES = [
         floors.province_dashboard,
         Target(250),
     ),
-    Case("nation", "全国 /nation/", nation, floors.nation, Target(500)),
+    Case("nation", "全国 /nation/", nation, floors.nation, Target(150)),
     Case(
         "county_docx",
         "整改情况报告 .docx (county)",
@@ -425,6 +427,7 @@ CASES = [
         "导入 seed 000 (document)",
         import_seed000,
         import_seed000_floor,
+        Target(queries=50),
         writes=True,
     ),
     Case(
