@@ -81,7 +81,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def finding_list(request: HttpRequest) -> HttpResponse:
     findings = (
         Finding.objects.for_user(request.user)
-        .select_related("county", "review", "category", "archived_by")
+        .select_related("county", "review", "category")
         .with_lead_unit()
         .with_acknowledgement()
     )
