@@ -85,8 +85,11 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     )
     request.user.knows(county=county)
     today = timezone.localdate()
-    # Counted over the findings the user sees: the county's, or (a unit's contact) the unit's.
-    data = selectors.county_dashboard(county, today, Finding.objects.for_user(request.user))
+    # Counted over the findings the user sees: the county's (a user who sees its records sees
+    # all of them: no scope to repeat in each query), or (a unit's contact) the unit's.
+    whole = permissions.sees_county_records(request.user)
+    scope = None if whole else Finding.objects.for_user(request.user)
+    data = selectors.county_dashboard(county, today, scope)
     order = request.GET.get("o", "")
     data["unit_ranking"] = _sorted_rows(data["unit_ranking"], order, RANKING_SORTS)
     can = abilities(request.user, county)
@@ -110,7 +113,7 @@ def county_dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "due_soon_days": warning_days(),
             "charts": charts.county_charts(data),
             # 月度整改进展情况表: for the county's own staff and leaders, not a unit's contact.
-            **(_monthly_context(request) if permissions.sees_county_records(request.user) else {}),
+            **(_monthly_context(request) if whole else {}),
         },
     )
 
